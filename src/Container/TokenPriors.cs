@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container;
+
+/// <summary>
+/// Static per-level token probability tables (integer frequencies summing to 2^16) used by the rANS modes.
+/// They are estimated from training tokens and ship with a model; a .vqc header names them by the
+/// SHA-256 of <see cref="Serialize"/>, so a file can be decoded to tokens without the neural model.
+/// </summary>
+public sealed class TokenPriors
+{
+    private static ReadOnlySpan<byte> Magic => "VQPR"u8;
+
+    private readonly ushort[][] _frequencies;
+    private FrequencyTable[]? _tables;
+    private ushort[]?[]? _lookups;
+
+    private TokenPriors(ushort[][] frequencies)
+    {
+        _frequencies = frequencies;
+        Hash = SHA256.HashData(Serialize());
+    }
+
+    /// <summary>Number of levels covered.</summary>
+    public int Levels => _frequencies.Length;
+
+    /// <summary>SHA-256 of the serialized tables.</summary>
+    public byte[] Hash { get; }
+
+    /// <summary>Codebook size of a level.</summary>
+    public int CodebookSize(int level) => _frequencies[level].Length;
+
+    /// <summary>Frequency of each symbol of a level (sum 2^16).</summary>
+    public ReadOnlySpan<ushort> Frequencies(int level) => _frequencies[level];
+
+    /// <summary>Builds priors from token counts per level (add-one smoothing keeps every symbol codable).</summary>
+    public static TokenPriors FromCounts(IReadOnlyList<long[]> counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count is 0 or > VqcLimits.MaxLevels)
+        {
+            throw new ArgumentException("1..32 levels required", nameof(counts));
+        }
+
+        var freq = new ushort[counts.Count][];
+        for (int l = 0; l < counts.Count; l++)
+        {
+            if (counts[l].Length is < 2 or > VqcLimits.MaxEntropyCodedCodebook)
+            {
+                throw new ArgumentException($"level {l}: 2..{VqcLimits.MaxEntropyCodedCodebook} symbols required", nameof(counts));
+            }
+
+            freq[l] = FrequencyTable.Normalize(counts[l].Select(c => c + 1).ToArray());
+        }
+
+        return new TokenPriors(freq);
+    }
+
+    /// <summary>Serialized form: "VQPR", u8 version 1, u8 levels, then per level u32 K and K × u16 LE.</summary>
+    public byte[] Serialize()
+    {
+        int size = 6 + _frequencies.Sum(f => 4 + (2 * f.Length));
+        var buffer = new byte[size];
+        Magic.CopyTo(buffer);
+        buffer[4] = 1;
+        buffer[5] = (byte)_frequencies.Length;
+        int p = 6;
+        foreach (ushort[] f in _frequencies)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(p), f.Length);
+            p += 4;
+            foreach (ushort v in f)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(p), v);
+                p += 2;
+            }
+        }
+
+        return buffer;
+    }
+
+    /// <summary>Parses <see cref="Serialize"/> output.</summary>
+    /// <exception cref="VqcFormatException">The bytes are not a valid priors table.</exception>
+    public static TokenPriors Deserialize(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 6 || !data[..4].SequenceEqual(Magic) || data[4] != 1 || data[5] is 0 or > VqcLimits.MaxLevels)
+        {
+            throw new VqcFormatException("not a version-1 token priors table", 0);
+        }
+
+        int levels = data[5];
+        var freq = new ushort[levels][];
+        int p = 6;
+        for (int l = 0; l < levels; l++)
+        {
+            if (data.Length - p < 4)
+            {
+                throw new VqcFormatException("token priors truncated", p);
+            }
+
+            int k = BinaryPrimitives.ReadInt32LittleEndian(data[p..]);
+            p += 4;
+            if (k is < 2 or > VqcLimits.MaxEntropyCodedCodebook || data.Length - p < 2 * k)
+            {
+                throw new VqcFormatException("token priors level size invalid or truncated", p);
+            }
+
+            freq[l] = new ushort[k];
+            long sum = 0;
+            for (int i = 0; i < k; i++)
+            {
+                freq[l][i] = BinaryPrimitives.ReadUInt16LittleEndian(data[p..]);
+                if (freq[l][i] == 0)
+                {
+                    throw new VqcFormatException("token priors hold a zero frequency", p);
+                }
+
+                sum += freq[l][i];
+                p += 2;
+            }
+
+            if (sum != FrequencyTable.Total)
+            {
+                throw new VqcFormatException("token priors frequencies do not sum to 65536", p);
+            }
+        }
+
+        if (p != data.Length)
+        {
+            throw new VqcFormatException("trailing bytes after token priors", p);
+        }
+
+        return new TokenPriors(freq);
+    }
+
+    internal FrequencyTable Table(int level)
+    {
+        _tables ??= _frequencies.Select(f => new FrequencyTable(f)).ToArray();
+        return _tables[level];
+    }
+
+    internal ushort[] Lookup(int level)
+    {
+        _lookups ??= new ushort[]?[_frequencies.Length];
+        return _lookups[level] ??= Table(level).BuildLookup();
+    }
+}

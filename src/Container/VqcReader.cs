@@ -1,0 +1,383 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using K4os.Compression.LZ4;
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container;
+
+/// <summary>
+/// Reads a .vqc stream chunk by chunk. The constructor does no I/O; <see cref="ReadHeader"/> reads the
+/// preamble and header; <see cref="GetNextPlane"/> returns token planes in file order and null after a
+/// valid end chunk. Every size is checked against the caps before allocation, every chunk CRC is
+/// verified, and any problem throws <see cref="VqcFormatException"/> with the byte offset.
+/// </summary>
+public sealed class VqcReader : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly Func<VqcHeader, TokenPriors?>? _priorsResolver;
+    private ChunkStreamReader? _reader;
+    private VqcHeader? _header;
+    private TokenPriors? _priors;
+    private bool _priorsResolved;
+    private bool _ended;
+    private bool _disposed;
+    private int _nextSegment;
+    private int _nextLevel;
+    private int _tokenChunks;
+    private long _sidxOffset;
+    private Dictionary<string, string>? _metadata;
+
+    /// <summary>Creates a reader.</summary>
+    /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
+    /// <param name="priorsResolver">Supplies the token priors a header names (needed only for rANS-coded planes).</param>
+    /// <param name="leaveOpen">Leave the stream open on dispose.</param>
+    public VqcReader(Stream stream, Func<VqcHeader, TokenPriors?>? priorsResolver = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException("stream is not readable", nameof(stream));
+        }
+
+        _stream = stream;
+        _priorsResolver = priorsResolver;
+        _leaveOpen = leaveOpen;
+    }
+
+    /// <summary>Metadata from the ancillary meta chunk, once it has been read (empty when absent).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _metadata ?? new Dictionary<string, string>();
+
+    /// <summary>Token chunks read so far.</summary>
+    public int TokenChunksRead => _tokenChunks;
+
+    /// <summary>Reads (once) and returns the header.</summary>
+    /// <exception cref="VqcFormatException">The preamble or header is invalid.</exception>
+    public VqcHeader ReadHeader()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_header is not null)
+        {
+            return _header;
+        }
+
+        _reader = new ChunkStreamReader(_stream, 0, _stream.CanSeek ? _stream.Position : 0);
+        Span<byte> pre = stackalloc byte[ChunkIO.PreambleSize];
+        try
+        {
+            _reader.ReadExactly(pre);
+        }
+        catch (VqcFormatException)
+        {
+            throw new VqcFormatException("file too short for a .vqc preamble", 0);
+        }
+
+        ChunkIO.CheckPreamble(pre);
+        (uint type, int length, long offset) = _reader.ReadChunkHeader(out var crc);
+        if (type != ChunkTypes.Header)
+        {
+            throw new VqcFormatException($"first chunk is '{ChunkTypes.Name(type)}', expected 'VQHD'", offset);
+        }
+
+        byte[] payload = _reader.ReadPayload(type, length, offset, VqcLimits.MaxHeaderPayload, crc);
+        _header = VqcHeader.Parse(payload, offset + 8);
+        return _header;
+    }
+
+    /// <summary>Returns the next token plane, or null after the end chunk.</summary>
+    /// <exception cref="VqcFormatException">Bad bytes anywhere up to and including the end chunk.</exception>
+    /// <exception cref="InvalidOperationException">A rANS plane needs token priors that were not supplied.</exception>
+    public VqcTokenPlane? GetNextPlane()
+    {
+        VqcHeader header = ReadHeader();
+        ChunkStreamReader r = _reader!;
+        while (!_ended)
+        {
+            (uint type, int length, long offset) = r.ReadChunkHeader(out var crc);
+            if (type == ChunkTypes.Tokens)
+            {
+                return ReadPlane(header, r, length, offset, crc);
+            }
+
+            if (type == ChunkTypes.End)
+            {
+                ReadEnd(header, r, length, offset, crc);
+                return null;
+            }
+
+            if (type == ChunkTypes.Metadata)
+            {
+                ReadMetadata(r.ReadPayload(type, length, offset, 4 + LZ4Codec.MaximumOutputSize(VqcLimits.MaxMetadataBytes), crc), offset);
+            }
+            else if (type == ChunkTypes.SeekIndex)
+            {
+                ReadSeekIndex(header, r.ReadPayload(type, length, offset, 4 + (12 * header.SegmentCount), crc), offset);
+            }
+            else if (ChunkTypes.IsAncillary(type))
+            {
+                r.SkipPayload(type, length, offset, crc);
+            }
+            else
+            {
+                throw new VqcFormatException($"unknown critical chunk '{ChunkTypes.Name(type)}'", offset);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Positions the reader at the first plane of <paramref name="segment"/> using the seek table found
+    /// through the end chunk. Needs a seekable stream that starts at offset 0 of the file.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The stream cannot seek.</exception>
+    public void SeekToSegment(int segment)
+    {
+        VqcHeader header = ReadHeader();
+        if (!_stream.CanSeek)
+        {
+            throw new NotSupportedException("seeking needs a seekable stream");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, header.SegmentCount);
+        var r = _reader!;
+        long length = _stream.Length - r.Base;
+        const int endChunk = 12 + ChunkIO.ChunkOverhead;
+        if (length < ChunkIO.PreambleSize + endChunk)
+        {
+            throw new VqcFormatException("file too short to hold an end chunk", length);
+        }
+
+        r.Reposition(length - endChunk);
+        (uint type, int len, long off) = r.ReadChunkHeader(out var crc);
+        if (type != ChunkTypes.End || len != 12)
+        {
+            throw new VqcFormatException("no end chunk at the end of the file", off);
+        }
+
+        byte[] end = r.ReadPayload(type, len, off, 12, crc);
+        long sidx = BinaryPrimitives.ReadInt64LittleEndian(end.AsSpan(4));
+        if (sidx < ChunkIO.PreambleSize || sidx >= off)
+        {
+            throw new VqcFormatException("file has no valid seek table", off);
+        }
+
+        r.Reposition(sidx);
+        (type, len, off) = r.ReadChunkHeader(out crc);
+        if (type != ChunkTypes.SeekIndex)
+        {
+            throw new VqcFormatException("seek table offset does not point at a seek table", off);
+        }
+
+        long[] offsets = ReadSeekIndex(header, r.ReadPayload(type, len, off, 4 + (12 * header.SegmentCount), crc), off);
+        r.Reposition(offsets[segment]);
+        _nextSegment = segment;
+        _nextLevel = 0;
+        _tokenChunks = segment * header.Levels.Length;
+        _ended = false;
+    }
+
+    private VqcTokenPlane ReadPlane(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
+    {
+        if (_nextSegment >= header.SegmentCount)
+        {
+            throw new VqcFormatException("more token chunks than the header declares", offset);
+        }
+
+        int count = header.TokensInSegment(_nextLevel, _nextSegment);
+        int cap = 12 + Math.Max(LZ4Codec.MaximumOutputSize(2 * count), (2 * count) + 8);
+        byte[] p = r.ReadPayload(ChunkTypes.Tokens, length, offset, cap, crc);
+        long at = offset + 8;
+        if (p.Length < 12)
+        {
+            throw new VqcFormatException("token chunk too short", at);
+        }
+
+        int level = p[0];
+        var mode = (TokenCodingMode)p[1];
+        int segment = BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(4));
+        int n = BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(8));
+        if (level != _nextLevel || segment != _nextSegment)
+        {
+            throw new VqcFormatException($"token chunk for segment {segment} level {level} where segment {_nextSegment} level {_nextLevel} was expected", at);
+        }
+
+        if (p[2] != 0 || p[3] != 0)
+        {
+            throw new VqcFormatException("reserved token chunk bytes are not zero", at + 2);
+        }
+
+        if (n != count)
+        {
+            throw new VqcFormatException($"token chunk holds {n} tokens; the header implies {count}", at + 8);
+        }
+
+        int k = header.Levels[level].CodebookSize;
+        TokenPriors? priors = null;
+        if (mode is TokenCodingMode.RansStatic or TokenCodingMode.RansAdaptive)
+        {
+            if (k > VqcLimits.MaxEntropyCodedCodebook)
+            {
+                throw new VqcFormatException($"rANS mode used with a codebook of {k}", at + 1);
+            }
+
+            priors = ResolvePriors(header);
+            if (mode == TokenCodingMode.RansStatic && priors is null)
+            {
+                throw new VqcFormatException("static rANS chunk in a file that names no token priors", at + 1);
+            }
+        }
+        else if (mode is not (TokenCodingMode.Packed or TokenCodingMode.Lz4))
+        {
+            throw new VqcFormatException($"unknown token coding mode {(int)mode}", at + 1);
+        }
+
+        if (!TokenPlaneCodec.Applicable(mode, k, priors, level))
+        {
+            throw new VqcFormatException($"token coding mode {mode} does not fit level {level}", at + 1);
+        }
+
+        var tokens = new int[count];
+        if (!TokenPlaneCodec.Decode(mode, p.AsSpan(12), k, priors, level, tokens))
+        {
+            throw new VqcFormatException($"token data of segment {segment} level {level} is corrupt", at + 12);
+        }
+
+        _tokenChunks++;
+        if (++_nextLevel == header.Levels.Length)
+        {
+            _nextLevel = 0;
+            _nextSegment++;
+        }
+
+        return new VqcTokenPlane(level, segment, mode, tokens, length + ChunkIO.ChunkOverhead);
+    }
+
+    private TokenPriors? ResolvePriors(VqcHeader header)
+    {
+        if (!header.HasPriors)
+        {
+            return null;
+        }
+
+        if (!_priorsResolved)
+        {
+            _priors = _priorsResolver?.Invoke(header);
+            _priorsResolved = true;
+            if (_priors is not null && !_priors.Hash.AsSpan().SequenceEqual(header.PriorsHash))
+            {
+                throw new InvalidOperationException("the supplied token priors do not match the hash in the file header");
+            }
+        }
+
+        return _priors ?? throw new InvalidOperationException($"this file's tokens are coded with the token priors of model '{header.ModelId}', which were not supplied");
+    }
+
+    private void ReadEnd(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
+    {
+        byte[] p = r.ReadPayload(ChunkTypes.End, length, offset, 12, crc);
+        if (p.Length != 12)
+        {
+            throw new VqcFormatException("end chunk must hold 12 bytes", offset + 8);
+        }
+
+        int chunks = BinaryPrimitives.ReadInt32LittleEndian(p);
+        long sidx = BinaryPrimitives.ReadInt64LittleEndian(p.AsSpan(4));
+        if (_nextSegment != header.SegmentCount || chunks != header.SegmentCount * header.Levels.Length)
+        {
+            throw new VqcFormatException($"end chunk reached after {_tokenChunks} of {header.SegmentCount * header.Levels.Length} token chunks", offset);
+        }
+
+        // Segmented media must carry a seek table and the end chunk must point at it; unsegmented media has none.
+        if (sidx != _sidxOffset || (header.SegmentLength > 0) != (sidx != 0))
+        {
+            throw new VqcFormatException("end chunk's seek-table offset does not match the file", offset + 12);
+        }
+
+        if (!r.AtEnd())
+        {
+            throw new VqcFormatException("trailing bytes after the end chunk", r.Position);
+        }
+
+        _ended = true;
+    }
+
+    private void ReadMetadata(byte[] p, long offset)
+    {
+        if (p.Length < 4)
+        {
+            throw new VqcFormatException("metadata chunk too short", offset + 8);
+        }
+
+        int size = BinaryPrimitives.ReadInt32LittleEndian(p);
+        if (size < 0 || size > VqcLimits.MaxMetadataBytes)
+        {
+            throw new VqcFormatException($"metadata claims {size} bytes, above the cap", offset + 8);
+        }
+
+        var json = new byte[size];
+        int n;
+        try
+        {
+            n = LZ4Codec.Decode(p.AsSpan(4), json);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            n = -1;
+        }
+
+        if (n != size)
+        {
+            throw new VqcFormatException("metadata does not decompress", offset + 12);
+        }
+
+        try
+        {
+            _metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(Encoding.UTF8.GetString(json)) ?? [];
+        }
+        catch (JsonException)
+        {
+            throw new VqcFormatException("metadata is not a JSON object of strings", offset + 12);
+        }
+    }
+
+    private long[] ReadSeekIndex(VqcHeader header, byte[] p, long offset)
+    {
+        int count = p.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(p) : -1;
+        if (count != header.SegmentCount || p.Length != 4 + (12 * count))
+        {
+            throw new VqcFormatException("seek table does not match the header's segment count", offset + 8);
+        }
+
+        var offsets = new long[count];
+        for (int s = 0; s < count; s++)
+        {
+            int first = BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(4 + (12 * s)));
+            offsets[s] = BinaryPrimitives.ReadInt64LittleEndian(p.AsSpan(8 + (12 * s)));
+            if (first != s * header.SegmentLength || offsets[s] < ChunkIO.PreambleSize || offsets[s] >= offset || (s > 0 && offsets[s] <= offsets[s - 1]))
+            {
+                throw new VqcFormatException($"seek table entry {s} is inconsistent", offset + 4 + (12 * s));
+            }
+        }
+
+        _sidxOffset = offset;
+        return offsets;
+    }
+
+    /// <summary>Disposes the stream unless leaveOpen.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (!_leaveOpen)
+        {
+            _stream.Dispose();
+        }
+    }
+}

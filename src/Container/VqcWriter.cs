@@ -1,0 +1,249 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using K4os.Compression.LZ4;
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container;
+
+/// <summary>
+/// Writes a .vqc stream: preamble and header on the first write, then token planes in file order
+/// (segment by segment, levels 0..L-1 within a segment), then on <see cref="Dispose"/> the seek table
+/// (speech) and the end chunk. The constructor validates arguments and does no I/O.
+/// </summary>
+public sealed class VqcWriter : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly VqcHeader _header;
+    private readonly VqcWriterOptions _options;
+    private readonly bool _leaveOpen;
+    private readonly long[] _segmentOffsets;
+    private bool _started;
+    private bool _disposed;
+    private int _nextSegment;
+    private int _nextLevel;
+    private int _tokenChunks;
+    private long _position;
+
+    /// <summary>Creates a writer.</summary>
+    /// <exception cref="ArgumentException">The header is invalid, the stream is not writable, or the options do not fit the header.</exception>
+    public VqcWriter(Stream stream, VqcHeader header, VqcWriterOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(header);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("stream is not writable", nameof(stream));
+        }
+
+        header.Validate();
+        options ??= new VqcWriterOptions();
+        if (options.Priors is not null && !options.Priors.Hash.AsSpan().SequenceEqual(header.PriorsHash))
+        {
+            throw new ArgumentException("the header's priors hash does not match the priors given to the writer", nameof(options));
+        }
+
+        if (options.Priors is null && header.HasPriors)
+        {
+            throw new ArgumentException("the header names token priors but none were given to the writer", nameof(options));
+        }
+
+        if (options.Policy == TokenCodingPolicy.RansStatic && options.Priors is null)
+        {
+            throw new ArgumentException("static rANS coding needs token priors", nameof(options));
+        }
+
+        _stream = stream;
+        _header = header;
+        _options = options;
+        _leaveOpen = leaveOpen;
+        _segmentOffsets = new long[header.SegmentCount];
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long BytesWritten => _position;
+
+    /// <summary>True when every token plane of the header has been written.</summary>
+    public bool IsComplete => _nextSegment == _header.SegmentCount;
+
+    /// <summary>Writes string metadata (an ancillary chunk: LZ4-compressed UTF-8 JSON). Only before the first token plane.</summary>
+    /// <exception cref="InvalidOperationException">Token planes were already written.</exception>
+    public void WriteMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_tokenChunks > 0)
+        {
+            throw new InvalidOperationException("metadata must be written before the token planes");
+        }
+
+        EnsureStarted();
+        byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata));
+        if (json.Length > VqcLimits.MaxMetadataBytes)
+        {
+            throw new ArgumentException($"metadata exceeds {VqcLimits.MaxMetadataBytes} bytes", nameof(metadata));
+        }
+
+        var payload = new byte[4 + LZ4Codec.MaximumOutputSize(json.Length)];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, json.Length);
+        int n = LZ4Codec.Encode(json, payload.AsSpan(4), LZ4Level.L09_HC);
+        WriteChunk(ChunkTypes.Metadata, payload.AsSpan(0, 4 + n));
+    }
+
+    /// <summary>Writes the next token plane; planes must come in file order.</summary>
+    /// <returns>The mode chosen and the chunk size in bytes.</returns>
+    /// <exception cref="InvalidOperationException">Out of order, or all planes already written.</exception>
+    /// <exception cref="ArgumentException">Wrong token count or a token outside the codebook.</exception>
+    public (TokenCodingMode Mode, int Bytes) WritePlane(int segment, int level, ReadOnlySpan<int> tokens)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsComplete)
+        {
+            throw new InvalidOperationException("all token planes have been written");
+        }
+
+        if (segment != _nextSegment || level != _nextLevel)
+        {
+            throw new InvalidOperationException($"expected segment {_nextSegment} level {_nextLevel}, got segment {segment} level {level}");
+        }
+
+        int expected = _header.TokensInSegment(level, segment);
+        if (tokens.Length != expected)
+        {
+            throw new ArgumentException($"segment {segment} level {level} needs {expected} tokens, got {tokens.Length}", nameof(tokens));
+        }
+
+        int k = _header.Levels[level].CodebookSize;
+        foreach (int t in tokens)
+        {
+            if ((uint)t >= (uint)k)
+            {
+                throw new ArgumentException($"token {t} is outside the level's codebook of {k}", nameof(tokens));
+            }
+        }
+
+        EnsureStarted();
+        (TokenCodingMode mode, byte[] data) = Choose(tokens, k, level);
+        var payload = new byte[12 + data.Length];
+        payload[0] = (byte)level;
+        payload[1] = (byte)mode;
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), segment);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), tokens.Length);
+        data.CopyTo(payload.AsSpan(12));
+        if (level == 0)
+        {
+            _segmentOffsets[segment] = _position;
+        }
+
+        WriteChunk(ChunkTypes.Tokens, payload);
+        _tokenChunks++;
+        if (++_nextLevel == _header.Levels.Length)
+        {
+            _nextLevel = 0;
+            _nextSegment++;
+        }
+
+        return (mode, payload.Length + ChunkIO.ChunkOverhead);
+    }
+
+    private (TokenCodingMode, byte[]) Choose(ReadOnlySpan<int> tokens, int k, int level)
+    {
+        TokenPriors? priors = _options.Priors;
+        TokenCodingMode[] candidates = _options.Policy switch
+        {
+            TokenCodingPolicy.Packed => [TokenCodingMode.Packed],
+            TokenCodingPolicy.Lz4 => [TokenCodingMode.Lz4],
+            TokenCodingPolicy.RansStatic => [TokenCodingMode.RansStatic],
+            TokenCodingPolicy.RansAdaptive => [TokenCodingMode.RansAdaptive],
+            _ => [TokenCodingMode.Packed, TokenCodingMode.RansStatic, TokenCodingMode.RansAdaptive],
+        };
+        (TokenCodingMode Mode, byte[] Data)? best = null;
+        foreach (TokenCodingMode mode in candidates)
+        {
+            if (!TokenPlaneCodec.Applicable(mode, k, priors, level))
+            {
+                if (candidates.Length == 1)
+                {
+                    throw new InvalidOperationException($"token coding mode {mode} does not apply to level {level} (codebook {k})");
+                }
+
+                continue;
+            }
+
+            byte[] data = TokenPlaneCodec.Encode(mode, tokens, k, priors, level);
+            if (best is null || data.Length < best.Value.Data.Length)
+            {
+                best = (mode, data);
+            }
+        }
+
+        return best!.Value;
+    }
+
+    private void EnsureStarted()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        ChunkIO.WritePreamble(_stream);
+        _position = ChunkIO.PreambleSize;
+        _started = true;
+        WriteChunk(ChunkTypes.Header, _header.Serialize());
+    }
+
+    private void WriteChunk(uint type, ReadOnlySpan<byte> payload)
+    {
+        ChunkIO.WriteChunk(_stream, type, payload);
+        _position += payload.Length + ChunkIO.ChunkOverhead;
+    }
+
+    /// <summary>
+    /// Writes the seek table (for segmented media) and the end chunk when every plane was written, then
+    /// closes the stream unless leaveOpen. An incomplete file gets no end chunk, so readers reject it.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (IsComplete)
+            {
+                EnsureStarted();
+                long sidxOffset = 0;
+                if (_header.SegmentLength > 0)
+                {
+                    sidxOffset = _position;
+                    var sidx = new byte[4 + (12 * _segmentOffsets.Length)];
+                    BinaryPrimitives.WriteInt32LittleEndian(sidx, _segmentOffsets.Length);
+                    for (int s = 0; s < _segmentOffsets.Length; s++)
+                    {
+                        BinaryPrimitives.WriteInt32LittleEndian(sidx.AsSpan(4 + (12 * s)), s * _header.SegmentLength);
+                        BinaryPrimitives.WriteInt64LittleEndian(sidx.AsSpan(8 + (12 * s)), _segmentOffsets[s]);
+                    }
+
+                    WriteChunk(ChunkTypes.SeekIndex, sidx);
+                }
+
+                var end = new byte[12];
+                BinaryPrimitives.WriteInt32LittleEndian(end, _tokenChunks);
+                BinaryPrimitives.WriteInt64LittleEndian(end.AsSpan(4), sidxOffset);
+                WriteChunk(ChunkTypes.End, end);
+                _stream.Flush();
+            }
+        }
+        finally
+        {
+            if (!_leaveOpen)
+            {
+                _stream.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using ImageMagick;
+using VqCodec.Codec.Image;
+
+namespace VqCodec.Tools.IO;
+
+/// <summary>Reads and writes image files through Magick.NET. The codec library itself only sees pixel buffers.</summary>
+internal static class ImageFiles
+{
+    /// <summary>Largest accepted image, in pixels per side and in total (decompression-bomb guard).</summary>
+    public const int MaxSide = 32768;
+    public const long MaxPixels = 1L << 28;
+
+    /// <summary>Extensions treated as images when a folder is given.</summary>
+    public static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".avif", ".jxl"];
+
+    /// <summary>Reads dimensions without decoding pixels; refuses absurd sizes before allocating.</summary>
+    public static (int Width, int Height) Probe(string path)
+    {
+        MagickImageInfo info;
+        try
+        {
+            info = new MagickImageInfo(path);
+        }
+        catch (MagickException ex)
+        {
+            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+        }
+
+        CheckSize(path, (long)info.Width, (long)info.Height);
+        return ((int)info.Width, (int)info.Height);
+    }
+
+    /// <summary>Loads an image as 8-bit RGB. Grey is expanded to RGB; alpha is composited over white.</summary>
+    public static RgbImage Load(string path)
+    {
+        Probe(path);
+        try
+        {
+            var settings = new MagickReadSettings();
+            using var image = new MagickImage(path, settings);
+            CheckSize(path, image.Width, image.Height);
+            if (image.HasAlpha)
+            {
+                image.BackgroundColor = MagickColors.White;
+                image.Alpha(AlphaAction.Remove);
+            }
+
+            image.ColorSpace = ColorSpace.sRGB;
+            byte[] pixels = image.GetPixels().ToByteArray(PixelMapping.RGB) ?? throw new CliException($"{path}: no pixel data", ExitCodes.InvalidData);
+            return new RgbImage((int)image.Width, (int)image.Height, pixels);
+        }
+        catch (MagickException ex)
+        {
+            throw new CliException($"{path}: cannot decode image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+        }
+    }
+
+    /// <summary>Encodes an RGB image to a format chosen by the extension (PNG by default) and returns the bytes.</summary>
+    public static byte[] Encode(RgbImage image, MagickFormat format, int quality = 0)
+    {
+        var settings = new PixelReadSettings((uint)image.Width, (uint)image.Height, StorageType.Char, PixelMapping.RGB);
+        using var img = new MagickImage(image.Pixels, settings);
+        img.Format = format;
+        if (quality > 0)
+        {
+            img.Quality = (uint)quality;
+        }
+
+        return img.ToByteArray();
+    }
+
+    public static MagickFormat FormatFromPath(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => MagickFormat.Jpeg,
+        ".webp" => MagickFormat.WebP,
+        ".bmp" => MagickFormat.Bmp,
+        ".tif" or ".tiff" => MagickFormat.Tiff,
+        ".ppm" => MagickFormat.Ppm,
+        _ => MagickFormat.Png,
+    };
+
+    private static void CheckSize(string path, long width, long height)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new CliException($"{path}: image has zero size", ExitCodes.InvalidData);
+        }
+
+        if (width > MaxSide || height > MaxSide || width * height > MaxPixels)
+        {
+            throw new CliException($"{path}: image is {width}x{height}, above the limit of {MaxSide} per side and {MaxPixels} pixels", ExitCodes.InvalidData);
+        }
+    }
+
+    private static string FirstLine(string s)
+    {
+        int i = s.IndexOfAny(['\r', '\n']);
+        return i < 0 ? s : s[..i];
+    }
+}

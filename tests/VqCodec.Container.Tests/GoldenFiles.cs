@@ -1,0 +1,57 @@
+using VqCodec.Container;
+
+namespace VqCodec.Container.Tests;
+
+/// <summary>
+/// The golden .vqc files in spec/examples are the compatibility contract. They are regenerated only when
+/// VQC_REGENERATE_GOLDEN=1 is set (an explicit act), never to make a test pass.
+/// </summary>
+internal static class GoldenFiles
+{
+    /// <summary>Priors of image-static.vqc (also stored as spec/examples/image-static.vqpr).</summary>
+    public static TokenPriors StaticPriors { get; } = TestData.Priors(2, 256, 1.0, 99);
+
+    public static readonly (string Name, Func<(VqcDocument Doc, VqcWriterOptions Options)> Make)[] All =
+    [
+        ("image-adaptive.vqc", () =>
+        {
+            VqcHeader h = TestData.Image(120, 72, 3, 1024, 5, 8);
+            var meta = new Dictionary<string, string> { ["source"] = "synthetic", ["encoder"] = "golden" };
+            return (new VqcDocument(h, TestData.Grids(h, 1.1, 11), meta), new VqcWriterOptions());
+        }),
+        ("image-static.vqc", () =>
+        {
+            TokenPriors priors = StaticPriors;
+            VqcHeader h = TestData.Image(64, 64, 2, 256, 4, 4, priors.Hash);
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 21)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansStatic });
+        }),
+        ("image-lz4.vqc", () =>
+        {
+            VqcHeader h = TestData.Image(32, 48, 2, 1000, 2, 3);
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 31)), new VqcWriterOptions { Policy = TokenCodingPolicy.Lz4 });
+        }),
+        ("speech-segments.vqc", () =>
+        {
+            VqcHeader h = TestData.Speech(37 * 320, 37, 16, 2, 1024);
+            return (new VqcDocument(h, TestData.Grids(h, 1.2, 41)), new VqcWriterOptions { Policy = TokenCodingPolicy.Packed });
+        }),
+    ];
+
+    public static string Folder
+    {
+        get
+        {
+            string? dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "VqCodec.sln")))
+            {
+                dir = Path.GetDirectoryName(dir);
+            }
+
+            return Path.Combine(dir ?? throw new InvalidOperationException("repository root not found"), "spec", "examples");
+        }
+    }
+
+    public static bool Regenerate => Environment.GetEnvironmentVariable("VQC_REGENERATE_GOLDEN") == "1";
+
+    public static byte[] Load(string name) => File.ReadAllBytes(Path.Combine(Folder, name));
+}

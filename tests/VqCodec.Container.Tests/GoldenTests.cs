@@ -1,0 +1,91 @@
+using VqCodec.Container;
+
+namespace VqCodec.Container.Tests;
+
+public class GoldenTests
+{
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var g in GoldenFiles.All)
+        {
+            data.Add(g.Name);
+        }
+
+        return data;
+    }
+
+    private static (VqcDocument Doc, VqcWriterOptions Options) Make(string name) => GoldenFiles.All.Single(g => g.Name == name).Make();
+
+    private static TokenPriors? Resolve(VqcHeader h) => h.HasPriors ? GoldenFiles.StaticPriors : null;
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void GoldenFileMatchesTheEncoderByteForByte(string name)
+    {
+        (VqcDocument doc, VqcWriterOptions options) = Make(name);
+        byte[] produced = TestData.Write(doc, options);
+        string path = Path.Combine(GoldenFiles.Folder, name);
+        if (GoldenFiles.Regenerate)
+        {
+            Directory.CreateDirectory(GoldenFiles.Folder);
+            File.WriteAllBytes(path, produced);
+            File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "image-static.vqpr"), GoldenFiles.StaticPriors.Serialize());
+        }
+
+        Assert.True(File.Exists(path), $"golden file {path} is missing (set VQC_REGENERATE_GOLDEN=1 once to create it)");
+        Assert.Equal(File.ReadAllBytes(path), produced);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void GoldenFileDecodesToItsTokens(string name)
+    {
+        (VqcDocument expected, _) = Make(name);
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(GoldenFiles.Load(name)), Resolve);
+        Assert.Equal(expected.Header, doc.Header);
+        Assert.Equal(expected.Tokens, doc.Tokens);
+        Assert.Equal(expected.Metadata, doc.Metadata);
+    }
+
+    [Fact]
+    public void ShippedPriorsFileMatches()
+    {
+        byte[] bytes = GoldenFiles.Load("image-static.vqpr");
+        Assert.Equal(GoldenFiles.StaticPriors.Hash, TokenPriors.Deserialize(bytes).Hash);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void TruncationAtEveryByteIsRejected(string name)
+    {
+        byte[] file = GoldenFiles.Load(name);
+        for (int cut = 0; cut < file.Length; cut++)
+        {
+            var ex = Record.Exception(() => VqcDocument.Read(new MemoryStream(file, 0, cut), Resolve));
+            Assert.True(ex is VqcFormatException, $"truncation at {cut} of {file.Length}: {ex?.GetType().Name ?? "no exception"}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void EverySingleBitFlipIsDetected(string name)
+    {
+        byte[] file = GoldenFiles.Load(name);
+        for (int bit = 0; bit < file.Length * 8; bit++)
+        {
+            byte[] copy = (byte[])file.Clone();
+            copy[bit >> 3] ^= (byte)(1 << (bit & 7));
+            var ex = Record.Exception(() => VqcDocument.Read(new MemoryStream(copy), Resolve));
+            Assert.True(ex is VqcFormatException, $"flip of bit {bit} (byte {bit >> 3}): {ex?.GetType().Name ?? "not detected"}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void ExtraTrailingByteIsRejected(string name)
+    {
+        byte[] file = [.. GoldenFiles.Load(name), 0];
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(file), Resolve));
+    }
+}

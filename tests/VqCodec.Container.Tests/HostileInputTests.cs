@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using VqCodec.Container;
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container.Tests;
+
+public class HostileInputTests
+{
+    private static byte[] Build(params (string Type, byte[] Payload)[] chunks)
+    {
+        var ms = new MemoryStream();
+        ChunkIO.WritePreamble(ms);
+        foreach ((string type, byte[] payload) in chunks)
+        {
+            ChunkIO.WriteChunk(ms, ChunkTypes.Code(type), payload);
+        }
+
+        return ms.ToArray();
+    }
+
+    private static byte[] HeaderPayload(int gridH, int gridW, int levels = 1, int k = 1024, int width = 65536, int height = 65536)
+    {
+        // Serialize a valid header, then patch fields to hostile values (CRC is computed over the patched bytes).
+        byte[] p = TestData.Image(64, 64, levels, k, 4, 4).Serialize();
+        BinaryPrimitives.WriteInt32LittleEndian(p.AsSpan(4), width);
+        BinaryPrimitives.WriteInt32LittleEndian(p.AsSpan(8), height);
+        int levelsAt = p.Length - (12 * levels);
+        for (int l = 0; l < levels; l++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(p.AsSpan(levelsAt + (12 * l) + 4), gridH);
+            BinaryPrimitives.WriteInt32LittleEndian(p.AsSpan(levelsAt + (12 * l) + 8), gridW);
+        }
+
+        return p;
+    }
+
+    private static void Rejected(byte[] file)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(file)));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 << 20, $"rejecting took {allocated} bytes of allocation");
+    }
+
+    [Fact]
+    public void HeaderClaimingTwoToThe31TokensIsRejectedBeforeAllocation()
+    {
+        Rejected(Build(("VQHD", HeaderPayload(65536, 32768))));
+    }
+
+    [Fact]
+    public void HeaderWithNegativeOrZeroGridIsRejected()
+    {
+        Rejected(Build(("VQHD", HeaderPayload(-1, 4))));
+        Rejected(Build(("VQHD", HeaderPayload(0, 4))));
+    }
+
+    [Fact]
+    public void ChunkClaimingHugeLengthIsRejected()
+    {
+        byte[] file = Build(("VQHD", TestData.Image(64, 64, 1, 1024, 4, 4).Serialize()));
+        var ms = new MemoryStream();
+        ms.Write(file);
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, ChunkTypes.Tokens);
+        BinaryPrimitives.WriteInt32LittleEndian(head[4..], int.MaxValue);
+        ms.Write(head);
+        Rejected(ms.ToArray());
+        BinaryPrimitives.WriteInt32LittleEndian(head[4..], VqcLimits.MaxChunkPayload);
+        ms.SetLength(file.Length);
+        ms.Write(head);
+        Rejected(ms.ToArray());
+    }
+
+    [Fact]
+    public void TokenChunkClaimingMoreTokensThanTheHeaderIsRejected()
+    {
+        byte[] header = TestData.Image(64, 64, 1, 1024, 4, 4).Serialize();
+        var tokn = new byte[12 + 20];
+        BinaryPrimitives.WriteInt32LittleEndian(tokn.AsSpan(8), 1 << 30);
+        Rejected(Build(("VQHD", header), ("TOKN", tokn)));
+    }
+
+    [Fact]
+    public void UnknownCriticalChunkIsRejectedAndUnknownAncillaryIsSkipped()
+    {
+        VqcHeader h = TestData.Image(16, 16, 1, 4, 1, 1);
+        byte[] header = h.Serialize();
+        byte[] tokn = new byte[12 + 1];
+        tokn[1] = (byte)TokenCodingMode.Packed;
+        BinaryPrimitives.WriteInt32LittleEndian(tokn.AsSpan(8), 1);
+        byte[] end = new byte[12];
+        BinaryPrimitives.WriteInt32LittleEndian(end, 1);
+        Rejected(Build(("VQHD", header), ("ZZZZ", [1, 2, 3]), ("TOKN", tokn), ("VEND", end)));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(Build(("VQHD", header), ("zzzz", [1, 2, 3]), ("TOKN", tokn), ("VEND", end))));
+        Assert.Equal([0], doc.Tokens[0]);
+    }
+
+    [Fact]
+    public void EmptyFileAndShortFilesAreRejected()
+    {
+        Rejected([]);
+        Rejected([0x89]);
+        Rejected(ChunkIO.Magic.ToArray());
+    }
+
+    [Fact]
+    public void RandomGarbageIsRejected()
+    {
+        var rng = new TestData.Rng(12345);
+        for (int i = 0; i < 2000; i++)
+        {
+            var data = new byte[(int)(rng.Next() % 600)];
+            for (int j = 0; j < data.Length; j++)
+            {
+                data[j] = (byte)rng.Next();
+            }
+
+            // Half of the samples get a valid preamble so the chunk parser is exercised too.
+            if (i % 2 == 0 && data.Length >= 16)
+            {
+                var ms = new MemoryStream();
+                ChunkIO.WritePreamble(ms);
+                ms.ToArray().CopyTo(data, 0);
+            }
+
+            Rejected(data);
+        }
+    }
+
+    [Fact]
+    public void RandomGarbageInsideAValidTokenChunkIsRejected()
+    {
+        VqcHeader h = TestData.Image(64, 64, 1, 1024, 4, 4);
+        byte[] header = h.Serialize();
+        var rng = new TestData.Rng(777);
+        foreach (TokenCodingMode mode in Enum.GetValues<TokenCodingMode>().Append((TokenCodingMode)9))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                var tokn = new byte[12 + (int)(rng.Next() % 40)];
+                tokn[1] = (byte)mode;
+                BinaryPrimitives.WriteInt32LittleEndian(tokn.AsSpan(8), 16);
+                for (int j = 12; j < tokn.Length; j++)
+                {
+                    tokn[j] = (byte)rng.Next();
+                }
+
+                byte[] end = new byte[12];
+                BinaryPrimitives.WriteInt32LittleEndian(end, 1);
+                byte[] file = Build(("VQHD", header), ("TOKN", tokn), ("VEND", end));
+                var ex = Record.Exception(() => VqcDocument.Read(new MemoryStream(file)));
+                // Packed data of exactly the right length is a valid plane; everything else must be a content error.
+                Assert.True(ex is null or VqcFormatException, $"{mode}: {ex?.GetType().Name}");
+            }
+        }
+    }
+
+    [Fact]
+    public void FrequencyNormalisationSumsToScaleWithNoZeros()
+    {
+        var rng = new TestData.Rng(5);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int k = 2 + (int)(rng.Next() % 4095);
+            long[] counts = Enumerable.Range(0, k).Select(_ => (long)(rng.Next() % 1000) * (rng.Next() % 3 == 0 ? 0 : 1)).ToArray();
+            ushort[] f = FrequencyTable.Normalize(counts);
+            Assert.Equal(FrequencyTable.Total, f.Sum(x => (int)x));
+            Assert.DoesNotContain((ushort)0, f);
+        }
+    }
+}

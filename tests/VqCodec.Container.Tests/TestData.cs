@@ -1,0 +1,112 @@
+using VqCodec.Container;
+
+namespace VqCodec.Container.Tests;
+
+/// <summary>Deterministic synthetic tokens and headers (own generator, so golden files never depend on System.Random).</summary>
+internal static class TestData
+{
+    public static readonly byte[] ModelHash = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray();
+
+    /// <summary>xorshift64* stream.</summary>
+    public sealed class Rng(ulong seed)
+    {
+        private ulong _s = seed == 0 ? 0x9E3779B97F4A7C15UL : seed;
+
+        public ulong Next()
+        {
+            _s ^= _s >> 12;
+            _s ^= _s << 25;
+            _s ^= _s >> 27;
+            return _s * 2685821657736338717UL;
+        }
+
+        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>Zipf-distributed tokens with exponent s over k symbols, randomly permuted ranks.</summary>
+    public static int[] Zipf(int count, int k, double s, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var cdf = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++)
+        {
+            sum += 1.0 / Math.Pow(i + 1, s);
+            cdf[i] = sum;
+        }
+
+        var perm = Enumerable.Range(0, k).ToArray();
+        for (int i = k - 1; i > 0; i--)
+        {
+            int j = (int)(rng.Next() % (ulong)(i + 1));
+            (perm[i], perm[j]) = (perm[j], perm[i]);
+        }
+
+        var tokens = new int[count];
+        for (int n = 0; n < count; n++)
+        {
+            double u = rng.NextDouble() * sum;
+            int lo = Array.BinarySearch(cdf, u);
+            if (lo < 0)
+            {
+                lo = ~lo;
+            }
+
+            tokens[n] = perm[Math.Min(lo, k - 1)];
+        }
+
+        return tokens;
+    }
+
+    public static VqcHeader Image(int w, int h, int levels, int k, int gh, int gw, byte[]? priorsHash = null) => new()
+    {
+        Kind = MediaKind.Image,
+        Width = w,
+        Height = h,
+        ModelId = "test-image",
+        ModelHash = ModelHash,
+        PriorsHash = priorsHash ?? new byte[32],
+        Levels = Enumerable.Repeat(new TokenLevelLayout(k, gh, gw), levels).ToArray(),
+    };
+
+    public static VqcHeader Speech(long samples, int frames, int segment, int levels, int k, byte[]? priorsHash = null) => new()
+    {
+        Kind = MediaKind.Speech,
+        SampleRate = 16000,
+        SampleCount = samples,
+        Channels = 1,
+        BitsPerSample = 16,
+        ModelId = "test-speech",
+        ModelHash = ModelHash,
+        PriorsHash = priorsHash ?? new byte[32],
+        SegmentLength = segment,
+        Levels = Enumerable.Repeat(new TokenLevelLayout(k, 1, frames), levels).ToArray(),
+    };
+
+    public static int[][] Grids(VqcHeader h, double zipf, ulong seed) =>
+        h.Levels.Select((l, i) => Zipf((int)l.Cells, l.CodebookSize, zipf, seed + (ulong)i)).ToArray();
+
+    public static TokenPriors Priors(int levels, int k, double zipf, ulong seed)
+    {
+        var counts = new List<long[]>();
+        for (int l = 0; l < levels; l++)
+        {
+            var c = new long[k];
+            foreach (int t in Zipf(20000, k, zipf, seed + (ulong)l))
+            {
+                c[t]++;
+            }
+
+            counts.Add(c);
+        }
+
+        return TokenPriors.FromCounts(counts);
+    }
+
+    public static byte[] Write(VqcDocument doc, VqcWriterOptions? options = null)
+    {
+        using var ms = new MemoryStream();
+        doc.Write(ms, options, leaveOpen: true);
+        return ms.ToArray();
+    }
+}
