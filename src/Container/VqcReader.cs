@@ -17,6 +17,7 @@ public sealed class VqcReader : IDisposable
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly Func<VqcHeader, TokenPriors?>? _priorsResolver;
+    private readonly bool _structureOnly;
     private ChunkStreamReader? _reader;
     private VqcHeader? _header;
     private TokenPriors? _priors;
@@ -34,7 +35,21 @@ public sealed class VqcReader : IDisposable
     /// <param name="priorsResolver">Supplies the token priors a header names (needed only for rANS-coded planes).</param>
     /// <param name="leaveOpen">Leave the stream open on dispose.</param>
     public VqcReader(Stream stream, Func<VqcHeader, TokenPriors?>? priorsResolver = null, bool leaveOpen = false)
+        : this(stream, priorsResolver, leaveOpen, structureOnlyWithoutPriors: false)
     {
+    }
+
+    /// <summary>Creates a reader that can walk files whose token priors are unavailable.</summary>
+    /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
+    /// <param name="priorsResolver">Supplies the token priors a header names.</param>
+    /// <param name="leaveOpen">Leave the stream open on dispose.</param>
+    /// <param name="structureOnlyWithoutPriors">
+    /// When the priors a rANS plane needs are not available, check the chunk's framing and checksum and
+    /// return the plane with an empty token array instead of throwing.
+    /// </param>
+    public VqcReader(Stream stream, Func<VqcHeader, TokenPriors?>? priorsResolver, bool leaveOpen, bool structureOnlyWithoutPriors)
+    {
+        _structureOnly = structureOnlyWithoutPriors;
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
         {
@@ -223,11 +238,18 @@ public sealed class VqcReader : IDisposable
                 throw new VqcFormatException($"rANS mode used with a codebook of {k}", at + 1);
             }
 
-            priors = ResolvePriors(header);
-            if (mode == TokenCodingMode.RansStatic && priors is null)
+            if (mode == TokenCodingMode.RansStatic && !header.HasPriors)
             {
                 throw new VqcFormatException("static rANS chunk in a file that names no token priors", at + 1);
             }
+
+            if (_structureOnly && header.HasPriors && !PriorsAvailable(header))
+            {
+                Advance(header);
+                return new VqcTokenPlane(level, segment, mode, [], length + ChunkIO.ChunkOverhead);
+            }
+
+            priors = ResolvePriors(header);
         }
         else if (mode is not (TokenCodingMode.Packed or TokenCodingMode.Lz4))
         {
@@ -245,14 +267,30 @@ public sealed class VqcReader : IDisposable
             throw new VqcFormatException($"token data of segment {segment} level {level} is corrupt", at + 12);
         }
 
+        Advance(header);
+        return new VqcTokenPlane(level, segment, mode, tokens, length + ChunkIO.ChunkOverhead);
+    }
+
+    private void Advance(VqcHeader header)
+    {
         _tokenChunks++;
         if (++_nextLevel == header.Levels.Length)
         {
             _nextLevel = 0;
             _nextSegment++;
         }
+    }
 
-        return new VqcTokenPlane(level, segment, mode, tokens, length + ChunkIO.ChunkOverhead);
+    private bool PriorsAvailable(VqcHeader header)
+    {
+        try
+        {
+            return ResolvePriors(header) is not null;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private TokenPriors? ResolvePriors(VqcHeader header)
@@ -268,6 +306,7 @@ public sealed class VqcReader : IDisposable
             _priorsResolved = true;
             if (_priors is not null && !_priors.Hash.AsSpan().SequenceEqual(header.PriorsHash))
             {
+                _priors = null;
                 throw new InvalidOperationException("the supplied token priors do not match the hash in the file header");
             }
         }

@@ -4,6 +4,14 @@ using VqCodec.Tools.Commands;
 
 var root = new RootCommand("vqc: neural vector-quantized image and speech codec with a .vqc token container.")
 {
+    DemoCommand.Create(),
+    EncodeCommand.Create(),
+    DecodeCommand.Create(),
+    InfoCommand.Create(),
+    VerifyCommand.Create(),
+    TokensCommand.Create(),
+    TruncateCommand.Create(),
     TrainCommand.Create(),
+    ModelCommand.Create(),
 };
 return await Cli.RunAsync(root, args);

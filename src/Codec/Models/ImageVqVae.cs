@@ -5,7 +5,8 @@ namespace VqCodec.Codec.Models;
 
 /// <summary>
 /// Convolutional VQ-VAE for RGB images with a 16× down-sampling residual-VQ bottleneck.
-/// Encoder: pixel-unshuffle 4 → conv → res → stride-2 conv → res → stride-2 conv → res×B → 1×1 to latent.
+/// Encoder: pixel-unshuffle 4 → conv → res → stride-2 conv → res → stride-2 conv → res×B → 1×1 to latent
+/// → per-channel normalisation.
 /// Decoder mirrors it with sub-pixel (pixel-shuffle) up-sampling. Inputs are [B, 3, H, W] in [0, 1]
 /// with H and W multiples of 16.
 /// </summary>
@@ -18,6 +19,7 @@ internal sealed class ImageVqVae : nn.Module
     private readonly nn.Module<Tensor, Tensor> enc_down3;
     private readonly nn.Module<Tensor, Tensor> enc_res3;
     private readonly nn.Module<Tensor, Tensor> enc_out;
+    private readonly nn.Module<Tensor, Tensor> enc_norm;
     private readonly nn.Module<Tensor, Tensor> dec_in;
     private readonly nn.Module<Tensor, Tensor> dec_res3;
     private readonly nn.Module<Tensor, Tensor> dec_up3;
@@ -40,6 +42,11 @@ internal sealed class ImageVqVae : nn.Module
         enc_down3 = nn.Conv2d(c2, c3, 3, stride: 2, padding: 1);
         enc_res3 = Stack("r3", c3, config.BottleneckBlocks);
         enc_out = nn.Conv2d(c3, config.LatentDim, 1);
+
+        // Per-channel latent normalisation (running statistics at inference). Without it the commitment
+        // loss shrank the latent until residual levels refined values the decoder ignored (measured:
+        // per-dimension variance 6e-4 and about 8 effective dimensions of 32 after 1,500 steps).
+        enc_norm = nn.BatchNorm2d(config.LatentDim, affine: false);
 
         dec_in = nn.Conv2d(config.LatentDim, c3, 3, padding: 1);
         dec_res3 = Stack("d3", c3, config.BottleneckBlocks);
@@ -79,6 +86,7 @@ internal sealed class ImageVqVae : nn.Module
         h = enc_down3.forward(nn.functional.leaky_relu(h, 0.1));
         h = enc_res3.forward(h);
         h = enc_out.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_norm.forward(h);
         return h.MoveToOuterDisposeScope();
     }
 

@@ -27,7 +27,7 @@ public sealed class ImageTrainingOptions
     public int WarmupSteps { get; init; } = 400;
 
     /// <summary>Commitment loss weight β.</summary>
-    public double CommitmentWeight { get; init; } = 0.25;
+    public double CommitmentWeight { get; init; } = 0.02;
 
     /// <summary>Gradient estimator through the quantizer.</summary>
     public GradientEstimator Estimator { get; init; } = GradientEstimator.StraightThrough;

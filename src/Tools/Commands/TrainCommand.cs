@@ -29,6 +29,7 @@ internal static class TrainCommand
         var levels = new Option<int>("--levels") { Description = "RVQ levels.", DefaultValueFactory = _ => 16 };
         var codebook = new Option<int>("--codebook") { Description = "Codewords per level.", DefaultValueFactory = _ => 1024 };
         var latent = new Option<int>("--latent-dim") { Description = "Latent/code dimension.", DefaultValueFactory = _ => 32 };
+        var beta = new Option<double>("--beta") { Description = "Commitment loss weight.", DefaultValueFactory = _ => 0.02 };
         var nsvq = new Option<bool>("--nsvq") { Description = "Use the noise-substitution gradient estimator instead of straight-through." };
         var gan = new Option<double>("--gan-weight") { Description = "VQ-GAN adversarial loss weight (0 = off, the PSNR-tuned default).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
@@ -36,7 +37,7 @@ internal static class TrainCommand
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 500 };
         var command = new Command("image", "Train the image VQ-VAE.")
         {
-            data, valid, output, steps, batch, crop, lr, warmup, levels, codebook, latent, nsvq, gan, seed, threads, validateEvery,
+            data, valid, output, steps, batch, crop, lr, warmup, levels, codebook, latent, beta, nsvq, gan, seed, threads, validateEvery,
         };
         command.SetAction((parse, token) =>
         {
@@ -57,6 +58,7 @@ internal static class TrainCommand
                 Model = new ImageModelConfig { Levels = parse.GetValue(levels), CodebookSize = parse.GetValue(codebook), LatentDim = parse.GetValue(latent) },
                 Estimator = parse.GetValue(nsvq) ? GradientEstimator.NoiseSubstitution : GradientEstimator.StraightThrough,
                 GanWeight = parse.GetValue(gan),
+                CommitmentWeight = parse.GetValue(beta),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),
                 ValidateEvery = parse.GetValue(validateEvery),

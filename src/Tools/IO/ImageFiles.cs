@@ -30,6 +30,28 @@ internal static class ImageFiles
         return ((int)info.Width, (int)info.Height);
     }
 
+    /// <summary>Channel count (1 grey, 3 RGB, 4 with alpha) and bit depth of the file, read without decoding pixels.</summary>
+    public static (int Channels, int Depth) SourceFormat(string path)
+    {
+        Probe(path);
+        try
+        {
+            using var image = new MagickImage();
+            image.Ping(path);
+            int channels = image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha ? 1 : 3;
+            if (image.HasAlpha)
+            {
+                channels = 4;
+            }
+
+            return (channels, image.Depth > 8 ? 16 : 8);
+        }
+        catch (MagickException ex)
+        {
+            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+        }
+    }
+
     /// <summary>Loads an image as 8-bit RGB. Grey is expanded to RGB; alpha is composited over white.</summary>
     public static RgbImage Load(string path)
     {

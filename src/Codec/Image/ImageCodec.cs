@@ -1,0 +1,225 @@
+using TorchSharp;
+using VqCodec.Codec.Models;
+using VqCodec.Container;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Image;
+
+/// <summary>
+/// Image encoding and decoding with a loaded <see cref="ImageModel"/>. Images of any size are padded to a
+/// multiple of 16 by edge replication and cropped back on decode. Large images are processed in tiles
+/// with overlapping context wider than the receptive fields (112 px for the encoder, 8 latent cells =
+/// 128 px for the decoder), so memory
+/// is bounded by the tile size while results match whole-image processing up to the receptive field.
+/// </summary>
+public static class ImageCodec
+{
+    private const int Factor = 16;
+    private const int EncoderMargin = 112;
+    private const int DecoderMarginCells = 8;
+
+    /// <summary>Encodes <paramref name="image"/> to .vqc bytes on <paramref name="output"/> (not closed).</summary>
+    /// <exception cref="ArgumentException">Options do not fit the model.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static ImageEncodeResult Encode(ImageModel model, RgbImage image, Stream output, ImageEncodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(output);
+        options ??= new ImageEncodeOptions();
+        int maxLevels = model.Config.Levels;
+        if (options.Levels > maxLevels)
+        {
+            throw new ArgumentException($"the model has {maxLevels} levels; {options.Levels} were requested");
+        }
+
+        if (image.Width > VqcLimits.MaxImageSide || image.Height > VqcLimits.MaxImageSide)
+        {
+            throw new ArgumentException($"image sides are limited to {VqcLimits.MaxImageSide} pixels");
+        }
+
+        int[][] tokens = EncodeTokens(model, image, options.Levels ?? maxLevels, options.TileSize, cancellationToken);
+        VqcDocument doc = MakeDocument(model, image, tokens, options);
+        var writerOptions = new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors };
+        if (options.TargetBitsPerPixel is double target && options.Levels is null)
+        {
+            double pixels = (double)image.Width * image.Height;
+            for (int n = tokens.Length; n >= 1; n--)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                VqcDocument candidate = n == tokens.Length ? doc : doc.Truncate(n);
+                long size = candidate.Write(Stream.Null, writerOptions);
+                if (size * 8 / pixels <= target || n == 1)
+                {
+                    doc = candidate;
+                    break;
+                }
+            }
+        }
+
+        long bytes = doc.Write(output, writerOptions, leaveOpen: true);
+        return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height));
+    }
+
+    /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>
+    /// <exception cref="VqcFormatException">Bad bytes.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image.</exception>
+    public static RgbImage Decode(ImageModel model, Stream input, int tileSize = 512, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        VqcDocument doc = VqcDocument.Read(input, h => PriorsFor(model, h), leaveOpen: true);
+        return DecodeDocument(model, doc, tileSize, cancellationToken);
+    }
+
+    /// <summary>Decodes tokens already read from a file.</summary>
+    public static RgbImage DecodeDocument(ImageModel model, VqcDocument doc, int tileSize = 512, CancellationToken cancellationToken = default)
+    {
+        VqcHeader h = doc.Header;
+        if (h.Kind != MediaKind.Image)
+        {
+            throw new InvalidDataException($"the file holds {h.Kind}, not an image");
+        }
+
+        model.EnsureMatches(h);
+        int gh = (h.Height + Factor - 1) / Factor, gw = (h.Width + Factor - 1) / Factor;
+        if (h.Levels.Length > model.Config.Levels || h.Levels.Any(l => l.GridHeight != gh || l.GridWidth != gw || l.CodebookSize != model.Config.CodebookSize))
+        {
+            throw new InvalidDataException("the token layout does not fit the model and image size");
+        }
+
+        return DecodeTokens(model, h.Width, h.Height, doc.Tokens, tileSize, cancellationToken);
+    }
+
+    internal static TokenPriors? PriorsFor(ImageModel model, VqcHeader header) =>
+        model.Priors is not null && model.Priors.Hash.AsSpan().SequenceEqual(header.PriorsHash) ? model.Priors : null;
+
+    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options)
+    {
+        int gh = (image.Height + Factor - 1) / Factor, gw = (image.Width + Factor - 1) / Factor;
+        var header = new VqcHeader
+        {
+            Kind = MediaKind.Image,
+            Width = image.Width,
+            Height = image.Height,
+            Channels = options.SourceChannels,
+            BitsPerSample = options.SourceBitsPerSample,
+            ModelId = model.Id,
+            ModelHash = model.Hash,
+            PriorsHash = model.Priors?.Hash ?? new byte[32],
+            Levels = tokens.Select(_ => new TokenLevelLayout(model.Config.CodebookSize, gh, gw)).ToArray(),
+        };
+        return new VqcDocument(header, tokens, options.Metadata);
+    }
+
+    /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
+    internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int hp = (image.Height + Factor - 1) / Factor * Factor, wp = (image.Width + Factor - 1) / Factor * Factor;
+        int gh = hp / Factor, gw = wp / Factor, d = model.Config.LatentDim;
+        var latent = new float[d * gh * gw];
+        for (int ty = 0; ty < hp; ty += tileSize)
+        {
+            for (int tx = 0; tx < wp; tx += tileSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var tileScope = NewDisposeScope();
+                int th = Math.Min(tileSize, hp - ty), tw = Math.Min(tileSize, wp - tx);
+                int y0 = Math.Max(0, ty - EncoderMargin), x0 = Math.Max(0, tx - EncoderMargin);
+                int y1 = Math.Min(hp, ty + th + EncoderMargin), x1 = Math.Min(wp, tx + tw + EncoderMargin);
+                Tensor x = Region(image, x0, y0, x1 - x0, y1 - y0);
+                Tensor z = model.Network.Encode(x);
+                Tensor centre = z[0, .., ((ty - y0) / Factor)..((ty - y0 + th) / Factor), ((tx - x0) / Factor)..((tx - x0 + tw) / Factor)].contiguous();
+                float[] values = centre.data<float>().ToArray();
+                int ch = th / Factor, cw = tw / Factor;
+                for (int c = 0; c < d; c++)
+                {
+                    for (int y = 0; y < ch; y++)
+                    {
+                        Array.Copy(values, (c * ch + y) * cw, latent, (c * gh + (ty / Factor) + y) * gw + (tx / Factor), cw);
+                    }
+                }
+            }
+        }
+
+        Tensor rows = torch.tensor(latent, [d, gh * gw]).t().contiguous();
+        Tensor codes = model.Network.Quantizer.Encode(rows, levels).t().contiguous().to_type(ScalarType.Int32);
+        int[] flat = codes.data<int>().ToArray();
+        var result = new int[levels][];
+        for (int l = 0; l < levels; l++)
+        {
+            result[l] = flat.AsSpan(l * gh * gw, gh * gw).ToArray();
+        }
+
+        return result;
+    }
+
+    internal static RgbImage DecodeTokens(ImageModel model, int width, int height, int[][] tokens, int tileSize, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
+        int levels = tokens.Length;
+        var flat = new long[levels * gh * gw];
+        for (int l = 0; l < levels; l++)
+        {
+            for (int i = 0; i < gh * gw; i++)
+            {
+                flat[i * levels + l] = tokens[l][i];
+            }
+        }
+
+        Tensor rows = model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels]));
+        Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
+        var pixels = new byte[width * height * 3];
+        int tileCells = tileSize / Factor;
+        for (int ty = 0; ty < gh; ty += tileCells)
+        {
+            for (int tx = 0; tx < gw; tx += tileCells)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var tileScope = NewDisposeScope();
+                int th = Math.Min(tileCells, gh - ty), tw = Math.Min(tileCells, gw - tx);
+                int y0 = Math.Max(0, ty - DecoderMarginCells), x0 = Math.Max(0, tx - DecoderMarginCells);
+                int y1 = Math.Min(gh, ty + th + DecoderMarginCells), x1 = Math.Min(gw, tx + tw + DecoderMarginCells);
+                Tensor img = model.Network.Decode(latent[.., .., y0..y1, x0..x1]);
+                int oy = (ty - y0) * Factor, ox = (tx - x0) * Factor;
+                int ph = Math.Min(th * Factor, height - (ty * Factor)), pw = Math.Min(tw * Factor, width - (tx * Factor));
+                Tensor part = img[0, .., oy..(oy + ph), ox..(ox + pw)];
+                Tensor bytes = (part.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+                byte[] data = bytes.data<byte>().ToArray();
+                for (int y = 0; y < ph; y++)
+                {
+                    Array.Copy(data, y * pw * 3, pixels, (((ty * Factor) + y) * width + (tx * Factor)) * 3, pw * 3);
+                }
+            }
+        }
+
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>A region of the edge-padded image as [1, 3, h, w] floats in [0, 1].</summary>
+    private static Tensor Region(RgbImage image, int x0, int y0, int w, int h)
+    {
+        var data = new float[3 * h * w];
+        int plane = h * w;
+        for (int y = 0; y < h; y++)
+        {
+            int sy = Math.Min(y0 + y, image.Height - 1);
+            for (int x = 0; x < w; x++)
+            {
+                int sx = Math.Min(x0 + x, image.Width - 1);
+                int s = ((sy * image.Width) + sx) * 3;
+                int o = (y * w) + x;
+                data[o] = image.Pixels[s] / 255f;
+                data[o + plane] = image.Pixels[s + 1] / 255f;
+                data[o + (2 * plane)] = image.Pixels[s + 2] / 255f;
+            }
+        }
+
+        return torch.tensor(data, [1, 3, h, w]);
+    }
+}

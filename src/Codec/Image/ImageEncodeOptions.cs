@@ -1,0 +1,74 @@
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Image;
+
+/// <summary>Options of <see cref="ImageCodec.Encode"/>; null means defaults.</summary>
+public sealed class ImageEncodeOptions
+{
+    private readonly int? _levels;
+    private readonly double? _targetBpp;
+    private readonly int _tileSize = 512;
+
+    /// <summary>RVQ levels to keep (1..model levels). Default: all, unless <see cref="TargetBitsPerPixel"/> is set.</summary>
+    public int? Levels
+    {
+        get => _levels;
+        init
+        {
+            if (value is < 1 or > VqcLimits.MaxLevels)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Levels), "levels must be 1..32");
+            }
+
+            _levels = value;
+        }
+    }
+
+    /// <summary>Pick the most levels whose whole file stays at or under this many bits per pixel.</summary>
+    public double? TargetBitsPerPixel
+    {
+        get => _targetBpp;
+        init
+        {
+            if (value is not null && (!double.IsFinite(value.Value) || value <= 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(TargetBitsPerPixel), "target bits per pixel must be positive");
+            }
+
+            _targetBpp = value;
+        }
+    }
+
+    /// <summary>Token coding policy (default: smallest per plane).</summary>
+    public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
+
+    /// <summary>Tile side in pixels for bounded memory on large images (multiple of 16, 128..4096). Default 512.</summary>
+    public int TileSize
+    {
+        get => _tileSize;
+        init
+        {
+            if (value is < 128 or > 4096 || value % 16 != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(TileSize), "tile size must be a multiple of 16 in 128..4096");
+            }
+
+            _tileSize = value;
+        }
+    }
+
+    /// <summary>Channels of the source file before conversion to RGB (recorded in the header; 1, 3 or 4).</summary>
+    public int SourceChannels { get; init; } = 3;
+
+    /// <summary>Bits per sample of the source file (recorded in the header; 8 or 16).</summary>
+    public int SourceBitsPerSample { get; init; } = 8;
+
+    /// <summary>Metadata to store in the file.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>What <see cref="ImageCodec.Encode"/> produced.</summary>
+/// <param name="Bytes">Size of the .vqc data.</param>
+/// <param name="Levels">RVQ levels stored.</param>
+/// <param name="BitsPerPixel">Bytes × 8 / (width × height).</param>
+public sealed record ImageEncodeResult(long Bytes, int Levels, double BitsPerPixel);

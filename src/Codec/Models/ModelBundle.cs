@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text.Json;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Models;
+
+/// <summary>
+/// The on-disk form of a shipped model (.vqm): "VQM1", u32 length + UTF-8 JSON description (kind, id,
+/// architecture, training facts), u32 length + token priors (<see cref="TokenPriors.Serialize"/>, may
+/// be empty), then the TorchSharp state dictionary with float16 tensors. The SHA-256 of the whole file
+/// is the model hash written into every .vqc header.
+/// </summary>
+internal sealed class ModelBundle
+{
+    private static ReadOnlySpan<byte> Magic => "VQM1"u8;
+
+    private const int MaxDescription = 1 << 20;
+    private const int MaxPriors = 1 << 22;
+
+    public required ModelDescription Description { get; init; }
+
+    public TokenPriors? Priors { get; init; }
+
+    public required byte[] State { get; init; }
+
+    public static byte[] Serialize(ModelDescription description, TokenPriors? priors, byte[] state)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(description);
+        byte[] pr = priors?.Serialize() ?? [];
+        var ms = new MemoryStream();
+        ms.Write(Magic);
+        Span<byte> len = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(len, json.Length);
+        ms.Write(len);
+        ms.Write(json);
+        BinaryPrimitives.WriteInt32LittleEndian(len, pr.Length);
+        ms.Write(len);
+        ms.Write(pr);
+        ms.Write(state);
+        return ms.ToArray();
+    }
+
+    /// <exception cref="InvalidDataException">Not a model bundle.</exception>
+    public static (ModelBundle Bundle, byte[] Hash) Parse(byte[] data)
+    {
+        byte[] hash = SHA256.HashData(data);
+        ReadOnlySpan<byte> s = data;
+        if (s.Length < 12 || !s[..4].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("not a VqCodec model file (bad magic)");
+        }
+
+        int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(s[4..]);
+        if (jsonLength < 2 || jsonLength > MaxDescription || s.Length < 8 + jsonLength + 4)
+        {
+            throw new InvalidDataException("model file description is truncated or too large");
+        }
+
+        ModelDescription description = JsonSerializer.Deserialize<ModelDescription>(s.Slice(8, jsonLength))
+            ?? throw new InvalidDataException("model file description is empty");
+        int p = 8 + jsonLength;
+        int priorsLength = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
+        p += 4;
+        if (priorsLength < 0 || priorsLength > MaxPriors || s.Length < p + priorsLength)
+        {
+            throw new InvalidDataException("model file priors are truncated or too large");
+        }
+
+        TokenPriors? priors = null;
+        if (priorsLength > 0)
+        {
+            try
+            {
+                priors = TokenPriors.Deserialize(s.Slice(p, priorsLength));
+            }
+            catch (VqcFormatException ex)
+            {
+                throw new InvalidDataException($"model file priors are invalid: {ex.Message}");
+            }
+        }
+
+        p += priorsLength;
+        return (new ModelBundle { Description = description, Priors = priors, State = s[p..].ToArray() }, hash);
+    }
+}
+
+/// <summary>JSON description of a model bundle.</summary>
+public sealed record ModelDescription
+{
+    /// <summary>"image" or "speech".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Stable model id written into .vqc headers.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Image architecture (when Kind is "image").</summary>
+    public ImageModelConfig? Image { get; init; }
+
+    /// <summary>Speech architecture (when Kind is "speech").</summary>
+    public SpeechModelConfig? Speech { get; init; }
+
+    /// <summary>Free-form training facts (steps, command, data).</summary>
+    public Dictionary<string, string> Training { get; init; } = [];
+}

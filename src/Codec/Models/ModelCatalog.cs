@@ -1,0 +1,50 @@
+using System.Reflection;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Models;
+
+/// <summary>
+/// The models embedded in this library, readable without loading a network: used to find the token
+/// priors a .vqc header names (for token export and verification without TorchSharp inference).
+/// </summary>
+public static class ModelCatalog
+{
+    private static readonly Lazy<IReadOnlyList<(string Id, byte[] Hash, TokenPriors? Priors)>> Entries = new(Scan);
+
+    /// <summary>Ids and hashes of the embedded models.</summary>
+    public static IReadOnlyList<(string Id, byte[] Hash, TokenPriors? Priors)> Embedded => Entries.Value;
+
+    /// <summary>The embedded priors whose hash the header names, or null.</summary>
+    public static TokenPriors? FindPriors(VqcHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return Entries.Value.Select(e => e.Priors).FirstOrDefault(p => p is not null && p.Hash.AsSpan().SequenceEqual(header.PriorsHash));
+    }
+
+    /// <summary>Token priors and id of a model file, read without loading its network.</summary>
+    /// <exception cref="InvalidDataException">Not a model file.</exception>
+    public static (string Id, byte[] Hash, TokenPriors? Priors) ReadFile(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
+        return (bundle.Description.Id, hash, bundle.Priors);
+    }
+
+    private static IReadOnlyList<(string, byte[], TokenPriors?)> Scan()
+    {
+        Assembly asm = typeof(ModelCatalog).Assembly;
+        var list = new List<(string, byte[], TokenPriors?)>();
+        foreach (string name in asm.GetManifestResourceNames().Where(n => n.StartsWith("VqCodec.Models.", StringComparison.Ordinal) && n.EndsWith(".vqm", StringComparison.Ordinal)))
+        {
+            using Stream s = asm.GetManifestResourceStream(name)!;
+            var ms = new MemoryStream();
+            s.CopyTo(ms);
+            (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
+            list.Add((bundle.Description.Id, hash, bundle.Priors));
+        }
+
+        return list;
+    }
+}

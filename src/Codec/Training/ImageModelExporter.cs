@@ -1,0 +1,50 @@
+using System.Text.Json;
+using VqCodec.Codec.Image;
+using VqCodec.Codec.Models;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Training;
+
+/// <summary>
+/// Turns a training checkpoint into a shipped model file: loads the weights, estimates per-level token
+/// priors by encoding the training images (never the validation set), and writes the .vqm bundle.
+/// </summary>
+public static class ImageModelExporter
+{
+    /// <summary>Returns the .vqm bytes.</summary>
+    public static byte[] Export(string checkpointDirectory, IReadOnlyList<RgbImage> priorImages, string id, IReadOnlyDictionary<string, string> training, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        string statePath = Path.Combine(checkpointDirectory, "state.json");
+        string weights = Path.Combine(checkpointDirectory, "model.bin");
+        if (!File.Exists(statePath) || !File.Exists(weights))
+        {
+            throw new FileNotFoundException($"no checkpoint in {checkpointDirectory} (state.json and model.bin expected)");
+        }
+
+        using JsonDocument state = JsonDocument.Parse(File.ReadAllText(statePath));
+        ImageModelConfig config = state.RootElement.GetProperty("Config").Deserialize<ImageModelConfig>() ?? throw new InvalidDataException("checkpoint has no model configuration");
+        var facts = new Dictionary<string, string>(training) { ["steps"] = state.RootElement.GetProperty("Step").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+        // First pass without priors: a temporary bundle gives a loaded model to count tokens with.
+        byte[] plain = ImageModel.BundleFromCheckpoint(weights, config, id, null, facts);
+        using ImageModel model = ImageModel.Load(new MemoryStream(plain));
+        var counts = Enumerable.Range(0, config.Levels).Select(_ => new long[config.CodebookSize]).ToList();
+        for (int i = 0; i < priorImages.Count; i++)
+        {
+            int[][] tokens = ImageCodec.EncodeTokens(model, priorImages[i], config.Levels, 512, cancellationToken);
+            for (int l = 0; l < tokens.Length; l++)
+            {
+                foreach (int t in tokens[l])
+                {
+                    counts[l][t]++;
+                }
+            }
+
+            progress?.Report(new TrainingProgress(i + 1, priorImages.Count, null));
+        }
+
+        TokenPriors priors = TokenPriors.FromCounts(counts);
+        facts["priors"] = $"token counts of {priorImages.Count} training images";
+        return ImageModel.BundleFromCheckpoint(weights, config, id, priors, facts);
+    }
+}

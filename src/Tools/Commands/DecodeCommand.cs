@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Diagnostics;
+using VqCodec.Codec.Image;
+using VqCodec.Container;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc decode IN.vqc... -o OUT`: .vqc to PNG (images) or WAV (speech).</summary>
+internal static class DecodeCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = ".vqc files or folders.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output file (.png, .jpg, .webp, .bmp for images; .wav for speech), or a folder.", Required = true };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
+        var originalRate = new Option<bool>("--original-rate") { Description = "Speech: write the source sample rate instead of 16 kHz." };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, model };
+        command.SetAction((parse, token) =>
+        {
+            List<string> files = InputFiles.Expand(parse.GetValue(inputs)!, [".vqc"]);
+            if (files.Count == 0)
+            {
+                throw new CliException("no input files found", ExitCodes.IoError);
+            }
+
+            string target = parse.GetValue(output)!;
+            bool many = files.Count > 1 || Directory.Exists(target);
+            if (many && !Directory.Exists(target))
+            {
+                throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
+            }
+
+            foreach (string file in files)
+            {
+                token.ThrowIfCancellationRequested();
+                var clock = Stopwatch.StartNew();
+                byte[] data;
+                using (Stream input = InputStream.Open(file))
+                {
+                    var ms = new MemoryStream();
+                    input.CopyTo(ms);
+                    data = ms.ToArray();
+                }
+
+                VqcHeader header = VqcProbe.ReadHeader(data).Header;
+                if (header.Kind == MediaKind.Speech)
+                {
+                    string wav = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".wav") : target;
+                    SpeechVerbs.Decode(file, data, wav, parse.GetValue(originalRate), parse.GetValue(force), token);
+                    continue;
+                }
+
+                string dest = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".png") : target;
+                OutputFile.Check(dest, parse.GetValue(force));
+                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
+                RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), cancellationToken: token);
+                byte[] encoded = ImageFiles.Encode(image, ImageFiles.FormatFromPath(dest), quality: 95);
+                OutputFile.WriteBytes(dest, parse.GetValue(force), encoded);
+                Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {header.Levels.Length} levels, {clock.Elapsed.TotalSeconds:F2} s");
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+}

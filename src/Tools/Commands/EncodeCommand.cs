@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Diagnostics;
+using VqCodec.Codec.Image;
+using VqCodec.Container;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc encode IN... -o OUT`: images (and WAV speech) to .vqc.</summary>
+internal static class EncodeCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Input files or folders (images: PNG, JPEG, WebP, ...; speech: WAV).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output file, or folder when several inputs are given.", Required = true };
+        var levels = new Option<int?>("--levels") { Description = "RVQ levels to keep (1..16)." };
+        var bpp = new Option<double?>("--bpp") { Description = "Images: keep the most levels whose file stays under this many bits per pixel." };
+        var kbps = new Option<double?>("--kbps") { Description = "Speech: keep the most levels whose file stays under this bitrate." };
+        var fast = new Option<bool>("--fast") { Description = "Store tokens with LZ4 instead of rANS (faster, larger)." };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, bpp, kbps, fast, force, model };
+        command.SetAction((parse, token) =>
+        {
+            List<string> files = InputFiles.Expand(parse.GetValue(inputs)!, [.. ImageFiles.Extensions, ".wav"]);
+            if (files.Count == 0)
+            {
+                throw new CliException("no input files found", ExitCodes.IoError);
+            }
+
+            string target = parse.GetValue(output)!;
+            bool many = files.Count > 1 || Directory.Exists(target);
+            if (many && !Directory.Exists(target))
+            {
+                throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
+            }
+
+            int? lv = parse.GetValue(levels);
+            double? rate = parse.GetValue(bpp);
+            if (lv is not null && (rate is not null || parse.GetValue(kbps) is not null))
+            {
+                throw new CliException("--levels and --bpp/--kbps are exclusive", ExitCodes.Usage);
+            }
+
+            TokenCodingPolicy policy = parse.GetValue(fast) ? TokenCodingPolicy.Lz4 : TokenCodingPolicy.Smallest;
+            foreach (string file in files)
+            {
+                token.ThrowIfCancellationRequested();
+                string dest = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".vqc") : target;
+                if (Path.GetExtension(file).Equals(".wav", StringComparison.OrdinalIgnoreCase))
+                {
+                    SpeechVerbs.Encode(file, dest, lv, parse.GetValue(kbps), policy, parse.GetValue(force), token);
+                    continue;
+                }
+
+                OutputFile.Check(dest, parse.GetValue(force));
+                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
+                var clock = Stopwatch.StartNew();
+                (int channels, int depth) = ImageFiles.SourceFormat(file);
+                RgbImage image = ImageFiles.Load(file);
+                var options = new ImageEncodeOptions
+                {
+                    Levels = lv,
+                    TargetBitsPerPixel = rate,
+                    Policy = policy,
+                    SourceChannels = channels,
+                    SourceBitsPerSample = depth,
+                    Metadata = new Dictionary<string, string> { ["source"] = Path.GetFileName(file), ["encoder"] = "vqc " + typeof(EncodeCommand).Assembly.GetName().Version },
+                };
+                ImageEncodeResult result = default!;
+                OutputFile.Write(dest, parse.GetValue(force), s => result = ImageCodec.Encode(m, image, s, options, token));
+                Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {result.Levels} levels, {result.Bytes} bytes, {result.BitsPerPixel:F4} bpp, {clock.Elapsed.TotalSeconds:F2} s");
+            }
+
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+}

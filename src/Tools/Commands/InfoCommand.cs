@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using VqCodec.Container;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc info FILE [--json]`: header, layout and bitrate from the total file size; no model needed.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "A .vqc file." };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("info", "Show a .vqc file's header, token layout and bitrate.") { file, json, model };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            byte[] data = ReadAll(path);
+            VqcHeader h = VqcProbe.ReadHeader(data).Header;
+            var chunks = new List<object>();
+            var modes = new Dictionary<string, int>();
+            using (var reader = new VqcReader(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)), leaveOpen: false, structureOnlyWithoutPriors: true))
+            {
+                reader.ReadHeader();
+                while (reader.GetNextPlane() is { } plane)
+                {
+                    modes[plane.Mode.ToString()] = modes.GetValueOrDefault(plane.Mode.ToString()) + 1;
+                    chunks.Add(new { level = plane.Level, segment = plane.Segment, mode = plane.Mode.ToString(), bytes = plane.StoredBytes });
+                }
+            }
+
+            double seconds = h.Kind == MediaKind.Speech ? h.SampleCount / (double)h.SampleRate : 0;
+            double bpp = h.Kind == MediaKind.Image ? data.Length * 8.0 / ((double)h.Width * h.Height) : 0;
+            double kbps = seconds > 0 ? data.Length * 8.0 / seconds / 1000 : 0;
+            if (parse.GetValue(json))
+            {
+                var o = new
+                {
+                    kind = h.Kind.ToString().ToLowerInvariant(),
+                    bytes = data.Length,
+                    width = h.Width,
+                    height = h.Height,
+                    sampleRate = h.SampleRate,
+                    sampleCount = h.SampleCount,
+                    durationSeconds = seconds,
+                    channels = h.Channels,
+                    bitsPerSample = h.BitsPerSample,
+                    model = h.ModelId,
+                    modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
+                    priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
+                    levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
+                    segmentLength = h.SegmentLength,
+                    segments = h.SegmentCount,
+                    bitsPerPixel = h.Kind == MediaKind.Image ? bpp : (double?)null,
+                    kbps = h.Kind == MediaKind.Speech ? kbps : (double?)null,
+                    tokenChunks = chunks,
+                };
+                Console.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                var ci = CultureInfo.InvariantCulture;
+                Console.WriteLine($"file:      {path} ({data.Length} bytes)");
+                Console.WriteLine(h.Kind == MediaKind.Image
+                    ? $"media:     image {h.Width}x{h.Height}, {h.Channels} channel(s), {h.BitsPerSample}-bit source"
+                    : $"media:     speech {h.SampleRate} Hz, {h.SampleCount} samples ({seconds.ToString("F2", ci)} s)");
+                Console.WriteLine($"model:     {h.ModelId} sha256 {Convert.ToHexString(h.ModelHash).ToLowerInvariant()}");
+                Console.WriteLine($"priors:    {(h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : "none")}");
+                Console.WriteLine($"tokens:    {h.Levels.Length} levels, codebook {h.Levels[0].CodebookSize}, grid {h.Levels[0].GridHeight}x{h.Levels[0].GridWidth}, {h.SegmentCount} segment(s)");
+                Console.WriteLine($"coding:    {string.Join(", ", modes.Select(kv => $"{kv.Key} x{kv.Value}"))}");
+                Console.WriteLine(h.Kind == MediaKind.Image
+                    ? $"rate:      {bpp.ToString("F4", ci)} bits per pixel"
+                    : $"rate:      {kbps.ToString("F3", ci)} kbps");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static byte[] ReadAll(string path)
+    {
+        using Stream s = InputStream.Open(path);
+        var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using VqCodec.Codec.Image;
+using VqCodec.Codec.Training;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc model export`: turns a training checkpoint into a shipped .vqm (with token priors from the training data).</summary>
+internal static class ModelCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("model", "Model files.");
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint folder (runs/NAME/checkpoint).", Required = true };
+        var data = new Option<string>("--data") { Description = "Training images used to estimate the token priors.", DefaultValueFactory = _ => "../shared/data/images/train" };
+        var id = new Option<string>("--id") { Description = "Model id.", DefaultValueFactory = _ => ImageModel.PretrainedId };
+        var output = new Option<string>("--output", "-o") { Description = "Output .vqm file.", Required = true };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
+        var kind = new Argument<string>("kind") { Description = "image or speech." };
+        kind.AcceptOnlyFromAmong("image", "speech");
+        var export = new Command("export", "Export a checkpoint as a model file.") { kind, checkpoint, data, id, output, force };
+        export.SetAction((parse, token) =>
+        {
+            string outPath = parse.GetValue(output)!;
+            OutputFile.Check(outPath, parse.GetValue(force));
+            string dir = InputFiles.RequireFolder(parse.GetValue(data)!, "training data");
+            var log = new ConsoleProgress("priors");
+            byte[] bundle;
+            if (parse.GetValue(kind) == "speech")
+            {
+                bundle = SpeechVerbs.Export(parse.GetValue(checkpoint)!, dir, parse.GetValue(id)!, log, token);
+            }
+            else
+            {
+                var images = InputFiles.Expand([dir], ImageFiles.Extensions).Select(ImageFiles.Load).ToList();
+                var facts = new Dictionary<string, string> { ["data"] = dir, ["checkpoint"] = parse.GetValue(checkpoint)! };
+                bundle = ImageModelExporter.Export(parse.GetValue(checkpoint)!, images, parse.GetValue(id)!, facts, new SyncProgress<TrainingProgress>(p => log.Update(p.Step, p.TotalSteps)), token);
+            }
+
+            OutputFile.WriteBytes(outPath, parse.GetValue(force), bundle);
+            Console.Error.WriteLine($"wrote {outPath} ({bundle.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bundle)).ToLowerInvariant()})");
+            return Task.FromResult(ExitCodes.Success);
+        });
+        command.Add(export);
+        return command;
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using VqCodec.Container;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc truncate IN.vqc --levels N -o OUT.vqc`: a lower-rate file without re-encoding the media.</summary>
+internal static class TruncateCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "A .vqc file." };
+        var levels = new Option<int>("--levels") { Description = "Levels to keep.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Output .vqc file.", Required = true };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("truncate", "Drop trailing RVQ levels (a valid lower-rate file; no model needed).") { file, levels, output, force, model };
+        command.SetAction(parse =>
+        {
+            byte[] data = InfoCommand.ReadAll(parse.GetValue(file)!);
+            VqcDocument doc = VqcDocument.Read(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)));
+            int n = parse.GetValue(levels);
+            if (n < 1 || n > doc.Header.Levels.Length)
+            {
+                throw new CliException($"--levels must be 1..{doc.Header.Levels.Length}", ExitCodes.Usage);
+            }
+
+            TokenPriors? priors = doc.Header.HasPriors ? ModelOptions.PriorsFor(doc.Header) : null;
+            VqcDocument low = doc.Truncate(n);
+            long size = 0;
+            OutputFile.Write(parse.GetValue(output)!, parse.GetValue(force), s => size = low.Write(s, new VqcWriterOptions { Priors = priors }, leaveOpen: true));
+            Console.Error.WriteLine($"{data.Length} -> {size} bytes ({n} of {doc.Header.Levels.Length} levels)");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

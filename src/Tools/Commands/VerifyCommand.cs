@@ -1,0 +1,50 @@
+using System.CommandLine;
+using VqCodec.Container;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc verify FILE...`: walks every chunk, checks every checksum and decodes the tokens where the priors are known.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("files") { Description = ".vqc files.", Arity = ArgumentArity.OneOrMore };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("verify", "Check the structure and every checksum of .vqc files; exits non-zero on any problem.") { files, model };
+        command.SetAction(parse =>
+        {
+            int failures = 0;
+            foreach (string path in parse.GetValue(files)!)
+            {
+                try
+                {
+                    byte[] data = InfoCommand.ReadAll(path);
+                    bool priorsKnown = true;
+                    int planes = 0;
+                    Func<VqcHeader, TokenPriors?> resolve = ModelOptions.PriorsResolver(parse.GetValue(model));
+                    using var reader = new VqcReader(new MemoryStream(data), h =>
+                    {
+                        TokenPriors? p = resolve(h);
+                        priorsKnown = p is not null;
+                        return p;
+                    }, leaveOpen: false, structureOnlyWithoutPriors: true);
+                    VqcHeader header = reader.ReadHeader();
+                    while (reader.GetNextPlane() is not null)
+                    {
+                        planes++;
+                    }
+
+                    Console.WriteLine($"{path}: OK ({data.Length} bytes, {planes} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
+                }
+                catch (Exception ex) when (ex is VqcFormatException or InvalidOperationException or CliException)
+                {
+                    failures++;
+                    Console.Error.WriteLine($"vqc: {path}: {ex.Message}");
+                }
+            }
+
+            return failures == 0 ? ExitCodes.Success : ExitCodes.InvalidData;
+        });
+        return command;
+    }
+}

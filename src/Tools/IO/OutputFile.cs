@@ -1,0 +1,82 @@
+namespace VqCodec.Tools.IO;
+
+/// <summary>
+/// Writes outputs safely: refuses to overwrite without --force, writes to a temporary file in the target
+/// folder and renames it over the target only after the content is complete, so a failure never leaves
+/// a partial file or destroys an existing one. "-" writes to stdout.
+/// </summary>
+internal static class OutputFile
+{
+    public static void Check(string path, bool force)
+    {
+        if (path == "-")
+        {
+            return;
+        }
+
+        string full = Path.GetFullPath(path);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+        {
+            throw new CliException($"{path}: output folder '{dir}' does not exist", ExitCodes.IoError);
+        }
+
+        if (Directory.Exists(full))
+        {
+            throw new CliException($"{path}: is a folder", ExitCodes.IoError);
+        }
+
+        if (File.Exists(full) && !force)
+        {
+            throw new CliException($"{path}: already exists (use --force to overwrite)", ExitCodes.OutputExists);
+        }
+    }
+
+    public static void Write(string path, bool force, Action<Stream> write)
+    {
+        Check(path, force);
+        if (path == "-")
+        {
+            using Stream stdout = Console.OpenStandardOutput();
+            var buffer = new MemoryStream();
+            write(buffer);
+            buffer.Position = 0;
+            buffer.CopyTo(stdout);
+            return;
+        }
+
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(true);
+            }
+
+            File.Move(temp, full, force);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public static void WriteBytes(string path, bool force, byte[] data) => Write(path, force, s => s.Write(data));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
