@@ -11,6 +11,7 @@ var root = new RootCommand("vqc: neural vector-quantized image and speech codec 
     VerifyCommand.Create(),
     TokensCommand.Create(),
     TruncateCommand.Create(),
+    BenchCommand.Create(),
     TrainCommand.Create(),
     ModelCommand.Create(),
 };

@@ -54,10 +54,10 @@ internal static class EncodeCommand
                 }
 
                 OutputFile.Check(dest, parse.GetValue(force));
-                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
                 var clock = Stopwatch.StartNew();
                 (int channels, int depth) = ImageFiles.SourceFormat(file);
                 RgbImage image = ImageFiles.Load(file);
+                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
                 var options = new ImageEncodeOptions
                 {
                     Levels = lv,

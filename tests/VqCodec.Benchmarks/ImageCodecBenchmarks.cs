@@ -1,0 +1,66 @@
+using BenchmarkDotNet.Attributes;
+using VqCodec.Codec.Image;
+
+namespace VqCodec.Benchmarks;
+
+/// <summary>
+/// Latency of the image codec on a 768×512 image with the embedded model (target: encode + decode under
+/// one second on the 2-core CPU). The encode-only case is the baseline.
+/// </summary>
+[MemoryDiagnoser]
+public class ImageCodecBenchmarks
+{
+    private ImageModel _model = null!;
+    private RgbImage _image = null!;
+    private byte[] _encoded = [];
+
+    [Params(4, 16)]
+    public int Levels { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        if (!ImageModel.HasPretrained)
+        {
+            throw new InvalidOperationException("the library has no embedded image model");
+        }
+
+        _model = ImageModel.LoadPretrained();
+        var px = new byte[768 * 512 * 3];
+        var rng = new Random(1);
+        for (int y = 0; y < 512; y++)
+        {
+            for (int x = 0; x < 768; x++)
+            {
+                int i = ((y * 768) + x) * 3;
+                px[i] = (byte)((x + (rng.Next(16) - 8)) & 255);
+                px[i + 1] = (byte)((y + (rng.Next(16) - 8)) & 255);
+                px[i + 2] = (byte)(((x * y) >> 8) & 255);
+            }
+        }
+
+        _image = new RgbImage(768, 512, px);
+        var ms = new MemoryStream();
+        ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels });
+        _encoded = ms.ToArray();
+    }
+
+    [Benchmark(Baseline = true)]
+    public long Encode()
+    {
+        var ms = new MemoryStream();
+        return ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels }).Bytes;
+    }
+
+    [Benchmark]
+    public int Decode() => ImageCodec.Decode(_model, new MemoryStream(_encoded)).Width;
+
+    [Benchmark]
+    public int EncodeAndDecode()
+    {
+        var ms = new MemoryStream();
+        ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels });
+        ms.Position = 0;
+        return ImageCodec.Decode(_model, ms).Width;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace VqCodec.Tools.Tests;
+
+/// <summary>Runs the built vqc.dll as a separate process (the real CLI, exit codes and stderr included).</summary>
+internal static class CliRunner
+{
+    public static string VqcDll => Path.Combine(AppContext.BaseDirectory, "vqc.dll");
+
+    public static (int Code, string StdOut, string StdErr) Run(string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        psi.ArgumentList.Add(VqcDll);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"vqc {string.Join(' ', args)} did not finish");
+        }
+
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static string TempDir()
+    {
+        string d = Path.Combine(Path.GetTempPath(), "vqc-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            string? dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "VqCodec.sln")))
+            {
+                dir = Path.GetDirectoryName(dir);
+            }
+
+            return dir ?? throw new InvalidOperationException("repository root not found");
+        }
+    }
+}
