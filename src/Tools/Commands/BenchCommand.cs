@@ -9,5 +9,6 @@ internal static class BenchCommand
     {
         BenchImageCommand.Create(),
         BenchQuantizersCommand.Create(),
+        BenchSpeechCommand.Create(),
     };
 }

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using VqCodec.Codec.Audio;
+using VqCodec.Codec.Metrics;
+using VqCodec.Tools.IO;
+using VqCodec.Tools.Reference;
+using VqCodec.Tools.Reporting;
+
+namespace VqCodec.Tools.Commands;
+
+/// <summary>`vqc bench speech DIR`: kbps (from file size), STOI, mel distance, SNR, SI-SNR and real-time factors.</summary>
+internal static class BenchSpeechCommand
+{
+    private sealed record Row(string Codec, string Setting, string File, long Bytes, double Kbps, double Stoi, double Mel, double Snr, double SiSnr, double EncodeRtf, double DecodeRtf);
+
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Folder of WAV files (for example ../shared/data/speech/valid)." };
+        var codecs = new Option<string>("--codecs") { Description = "Comma-separated: vqc,opus,codec2.", DefaultValueFactory = _ => "vqc,opus,codec2" };
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "spec/results/speech" };
+        var command = new Command("speech", "Speech rate-quality of vqc against Opus and Codec2 (their Debian command-line tools).") { dir, codecs, output };
+        command.SetAction((parse, token) =>
+        {
+            string folder = InputFiles.RequireFolder(parse.GetValue(dir)!, "speech");
+            string outDir = parse.GetValue(output)!;
+            Directory.CreateDirectory(outDir);
+            var wanted = parse.GetValue(codecs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var refs = new List<ReferenceSpeechCodec>();
+            var notes = new List<string>();
+            foreach (ReferenceSpeechCodec c in ReferenceSpeechCodec.All.Where(c => wanted.Contains(c.Name)))
+            {
+                string decoder = c.Name == "opus" ? "opusdec" : "c2dec";
+                if (ReferenceSpeechCodec.Installed(c.Tool) && ReferenceSpeechCodec.Installed(decoder))
+                {
+                    refs.Add(c);
+                }
+                else if (!notes.Any(n => n.StartsWith(c.Name, StringComparison.Ordinal)))
+                {
+                    notes.Add($"{c.Name}: {c.Tool}/{decoder} not installed (apt-get install {(c.Name == "opus" ? "opus-tools" : "codec2")}); skipped");
+                }
+            }
+
+            if (wanted.Contains("vqc"))
+            {
+                notes.Add("vqc: this build has no speech model yet; skipped");
+            }
+
+            foreach (string n in notes)
+            {
+                Console.Error.WriteLine($"vqc: {n}");
+            }
+
+            List<string> files = InputFiles.Expand([folder], [".wav"]);
+            string work = Path.Combine(Path.GetTempPath(), "vqc-bench-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(work);
+            var progress = new ConsoleProgress("bench speech");
+            var rows = new List<Row>();
+            long done = 0, total = (long)files.Count * refs.Count;
+            try
+            {
+                foreach (string file in files)
+                {
+                    (float[] samples, int rate, _, _) = WavReader.ReadFile(file);
+                    float[] x = rate == 16000 ? samples : Resampler.Resample(samples, rate, 16000);
+                    double seconds = x.Length / 16000.0;
+                    foreach (ReferenceSpeechCodec codec in refs)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        (long bytes, float[] y, double enc, double dec) = codec.Run(x, work);
+                        y = Align(x, y, 1600);
+                        rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
+                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        progress.Update(++done, total);
+                    }
+                }
+            }
+            finally
+            {
+                Directory.Delete(work, true);
+            }
+
+            File.WriteAllText(Path.Combine(outDir, "measurements.csv"), Csv.Format(
+                ["codec", "setting", "file", "bytes", "kbps", "stoi", "mel_distance", "snr_db", "si_snr_db", "encode_rtf", "decode_rtf"],
+                rows.Select(r => new object[] { r.Codec, r.Setting, r.File, r.Bytes, r.Kbps, r.Stoi, r.Mel, r.Snr, r.SiSnr, r.EncodeRtf, r.DecodeRtf })));
+            var ci = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder($"# Speech rate-quality ({files.Count} files)\n\nkbps from the total encoded file size over the duration; metrics against the 16 kHz original after lag alignment. Real-time factors are audio seconds per processing second (process start-up included for the command-line codecs). Generated by `vqc bench speech`.\n\n");
+            foreach (string n in notes)
+            {
+                sb.AppendLine(ci, $"- {n}");
+            }
+
+            sb.AppendLine("\n| codec | setting | kbps | STOI | mel distance | SNR (dB) | SI-SNR (dB) | encode RTF | decode RTF |\n|---|---|---|---|---|---|---|---|---|");
+            var curves = rows.GroupBy(r => (r.Codec, r.Setting)).Select(g => (g.Key.Codec, g.Key.Setting, Kbps: g.Average(r => r.Kbps), Stoi: g.Average(r => r.Stoi), Mel: g.Average(r => r.Mel), Snr: g.Average(r => r.Snr), SiSnr: g.Average(r => r.SiSnr), Enc: g.Average(r => r.EncodeRtf), Dec: g.Average(r => r.DecodeRtf))).OrderBy(c => c.Codec).ThenBy(c => c.Kbps).ToList();
+            foreach (var c in curves)
+            {
+                sb.AppendLine(ci, $"| {c.Codec} | {c.Setting} | {c.Kbps:F2} | {c.Stoi:F3} | {c.Mel:F3} | {c.Snr:F2} | {c.SiSnr:F2} | {c.Enc:F0} | {c.Dec:F0} |");
+            }
+
+            Plots.Curves(Path.Combine(outDir, "stoi.png"), "STOI vs kbps", "kbps", "STOI", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Stoi).ToArray())));
+            Plots.Curves(Path.Combine(outDir, "mel.png"), "Mel distance vs kbps (lower is better)", "kbps", "mel distance", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Mel).ToArray())));
+            sb.AppendLine("\n![STOI](stoi.png)\n\n![Mel distance](mel.png)");
+            File.WriteAllText(Path.Combine(outDir, "README.md"), sb.ToString());
+            Console.WriteLine(sb.ToString());
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    /// <summary>Shifts <paramref name="y"/> by the lag (within ±maxLag) that maximises its cross-correlation with <paramref name="x"/>.</summary>
+    internal static float[] Align(float[] x, float[] y, int maxLag)
+    {
+        int best = 0;
+        double bestC = double.NegativeInfinity;
+        int n = Math.Min(x.Length, y.Length);
+        for (int lag = -maxLag; lag <= maxLag; lag += 1)
+        {
+            double c = 0;
+            for (int i = Math.Max(0, -lag); i < n && i + lag < y.Length; i += 4)
+            {
+                c += x[i] * (double)y[i + lag];
+            }
+
+            if (c > bestC)
+            {
+                bestC = c;
+                best = lag;
+            }
+        }
+
+        var r = new float[x.Length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            int j = i + best;
+            r[i] = j >= 0 && j < y.Length ? y[j] : 0;
+        }
+
+        return r;
+    }
+}
