@@ -262,22 +262,5 @@ public class WorkedExampleTests
         Assert.Equal(lg, PatchDiscriminator.GeneratorLoss(fake).item<float>(), 5);
     }
 
-    internal static Matrix Gaussian(int n, int d, double rho, int seed)
-    {
-        // AR(1)-correlated Gaussian vectors: x_j = ρ x_{j−1} + sqrt(1−ρ²) ε_j.
-        var rng = new Random(seed);
-        var m = new Matrix(n, d);
-        for (int i = 0; i < n; i++)
-        {
-            double prev = 0;
-            for (int j = 0; j < d; j++)
-            {
-                double g = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-                prev = j == 0 ? g : (rho * prev) + (Math.Sqrt(1 - (rho * rho)) * g);
-                m.Data[(i * d) + j] = (float)prev;
-            }
-        }
-
-        return m;
-    }
+    internal static Matrix Gaussian(int n, int d, double rho, int seed) => VqCodec.Codec.Evaluation.QuantizerComparison.Gaussian(n, d, rho, seed);
 }

@@ -38,8 +38,8 @@ public static class ImageCodec
             throw new ArgumentException($"image sides are limited to {VqcLimits.MaxImageSide} pixels");
         }
 
-        int[][] tokens = EncodeTokens(model, image, options.Levels ?? maxLevels, options.TileSize, cancellationToken);
-        VqcDocument doc = MakeDocument(model, image, tokens, options);
+        VqcDocument doc = EncodeDocument(model, image, options, cancellationToken);
+        int[][] tokens = doc.Tokens;
         var writerOptions = new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors };
         if (options.TargetBitsPerPixel is double target && options.Levels is null)
         {
@@ -59,6 +59,20 @@ public static class ImageCodec
 
         long bytes = doc.Write(output, writerOptions, leaveOpen: true);
         return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height));
+    }
+
+    /// <summary>
+    /// Runs the encoder and quantizer and returns the tokens as a document (header, token grids, metadata)
+    /// without writing it; <see cref="ImageEncodeOptions.TargetBitsPerPixel"/> is not applied here.
+    /// Write it with <see cref="VqcDocument.Write"/> and the model's priors.
+    /// </summary>
+    public static VqcDocument EncodeDocument(ImageModel model, RgbImage image, ImageEncodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(image);
+        options ??= new ImageEncodeOptions();
+        int[][] tokens = EncodeTokens(model, image, Math.Min(options.Levels ?? model.Config.Levels, model.Config.Levels), options.TileSize, cancellationToken);
+        return MakeDocument(model, image, tokens, options);
     }
 
     /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>

@@ -42,6 +42,7 @@ internal static class BenchImageCommand
             long total = files.Count * ((m is null ? 0 : lv.Length) + refs.Sum(r => r.Qualities.Length));
             var progress = new ConsoleProgress("bench image");
             var rows = new List<Row>();
+            var tokenStats = m is null ? null : new TokenStats(m.Config.Levels, m.Config.CodebookSize);
             long done = 0;
             foreach (string file in files)
             {
@@ -49,6 +50,8 @@ internal static class BenchImageCommand
                 string name = Path.GetFileName(file);
                 if (m is not null)
                 {
+                    VqCodec.Container.VqcDocument full = ImageCodec.EncodeDocument(m, source, cancellationToken: token);
+                    tokenStats!.Add(full, m.Priors);
                     foreach (int n in lv)
                     {
                         token.ThrowIfCancellationRequested();
@@ -84,7 +87,7 @@ internal static class BenchImageCommand
             File.WriteAllText(Path.Combine(outDir, "measurements.csv"), Csv.Format(
                 ["codec", "image", "setting", "bytes", "bpp", "psnr_db", "ms_ssim", "encode_ms", "decode_ms"],
                 rows.Select(r => new object[] { r.Codec, r.Image, r.Setting, r.Bytes, r.Bpp, r.Psnr, r.MsSsim, r.EncodeMs, r.DecodeMs })));
-            string summary = Summarise(rows, files.Count, outDir);
+            string summary = Summarise(rows, files.Count, outDir) + (tokenStats?.Markdown() ?? string.Empty);
             File.WriteAllText(Path.Combine(outDir, "README.md"), summary);
             Console.WriteLine(summary);
             return Task.FromResult(ExitCodes.Success);
@@ -130,6 +133,53 @@ internal static class BenchImageCommand
         Plots.Curves(Path.Combine(outDir, "ms-ssim.png"), "MS-SSIM vs bits per pixel", "bits per pixel", "MS-SSIM", curves.Select(c => (c.Key, c.Value.Select(p => p.Bpp).ToArray(), c.Value.Select(p => p.MsSsim).ToArray())), 1.5);
         sb.AppendLine("\n![PSNR](psnr.png)\n\n![MS-SSIM](ms-ssim.png)");
         return sb.ToString();
+    }
+
+    /// <summary>Per-level codebook use and coded size of the full-depth tokens of every image.</summary>
+    private sealed class TokenStats(int levels, int k)
+    {
+        private readonly List<int>[] _tokens = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
+        private readonly Dictionary<string, long> _bytes = [];
+        private long _tokenCount;
+
+        public void Add(VqCodec.Container.VqcDocument doc, VqCodec.Container.TokenPriors? priors)
+        {
+            for (int l = 0; l < doc.Tokens.Length; l++)
+            {
+                _tokens[l].AddRange(doc.Tokens[l]);
+            }
+
+            _tokenCount += doc.Tokens.Sum(t => (long)t.Length);
+            foreach (var policy in new[] { VqCodec.Container.TokenCodingPolicy.Packed, VqCodec.Container.TokenCodingPolicy.Lz4, VqCodec.Container.TokenCodingPolicy.RansStatic, VqCodec.Container.TokenCodingPolicy.RansAdaptive, VqCodec.Container.TokenCodingPolicy.Smallest })
+            {
+                if (priors is null && policy == VqCodec.Container.TokenCodingPolicy.RansStatic)
+                {
+                    continue;
+                }
+
+                long size = doc.Write(Stream.Null, new VqCodec.Container.VqcWriterOptions { Policy = policy, Priors = priors });
+                _bytes[policy.ToString()] = _bytes.GetValueOrDefault(policy.ToString()) + size;
+            }
+        }
+
+        public string Markdown()
+        {
+            var ci = CultureInfo.InvariantCulture;
+            var sb = new StringBuilder("\n## Tokens (all levels, every image)\n\n| coding | bits per token (whole files) |\n|---|---|\n");
+            foreach ((string policy, long bytes) in _bytes)
+            {
+                sb.AppendLine(ci, $"| {policy} | {bytes * 8.0 / _tokenCount:F3} |");
+            }
+
+            sb.AppendLine("\n| level | codebook utilisation | perplexity | empirical entropy (bits) |\n|---|---|---|---|");
+            for (int l = 0; l < _tokens.Length; l++)
+            {
+                int[] t = [.. _tokens[l]];
+                sb.AppendLine(ci, $"| {l + 1} | {VqCodec.Codec.Quantization.CodebookHealth.Utilisation(t, k) * 100:F1} % | {VqCodec.Codec.Quantization.CodebookHealth.Perplexity(t, k):F0} | {VqCodec.Codec.Quantization.CodebookHealth.EntropyBits(t, k):F3} |");
+            }
+
+            return sb.ToString();
+        }
     }
 
     private static string Pct(double v) => double.IsNaN(v) ? "n/a" : (v * 100).ToString("+0.0;-0.0", CultureInfo.InvariantCulture) + " %";

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates every committed benchmark result under spec/results/ from the shared data.
+# Usage (from the repository root): bash spec/results/regenerate.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=../shared/data
+[ -d "$data" ] || { echo "regenerate: $data is missing (the shared data lives beside the repository)" >&2; exit 1; }
+dotnet build -c Release src/Tools >/dev/null
+vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
+vqc bench image "$data/images/valid" --out spec/results/image
+vqc bench speech "$data/speech/valid" --out spec/results/speech
+vqc bench quantizers --images "$data/images/valid" --out spec/results/quantizers
+dotnet run -c Release --project tests/VqCodec.Benchmarks -- --filter '*EntropyCodingBenchmarks*' --job short \
+  --artifacts spec/results/benchmarkdotnet

@@ -1,0 +1,49 @@
+namespace VqCodec.Tools.Tests;
+
+/// <summary>The CLI with the model embedded in the library (trait Category=Pretrained).</summary>
+[Trait("Category", "Pretrained")]
+public class PretrainedCliTests
+{
+    [Fact]
+    public void EncodeInfoVerifyDecodeRoundTripOnTheBundledSample()
+    {
+        string dir = CliRunner.TempDir();
+        string sample = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        var r = CliRunner.Run(dir, "encode", sample, "-o", "s.vqc", "--levels", "8");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.Contains("8 levels", r.StdErr);
+        r = CliRunner.Run(dir, "info", "s.vqc", "--json");
+        Assert.Equal(0, r.Code);
+        Assert.Contains("\"model\": \"vqc-image-v1\"", r.StdOut);
+        r = CliRunner.Run(dir, "verify", "s.vqc");
+        Assert.Equal(0, r.Code);
+        Assert.DoesNotContain("priors unknown", r.StdOut);
+        r = CliRunner.Run(dir, "decode", "s.vqc", "-o", "s.png");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.True(new FileInfo(Path.Combine(dir, "s.png")).Length > 1000);
+        r = CliRunner.Run(dir, "encode", sample, "-o", "low.vqc", "--bpp", "0.1");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.True(new FileInfo(Path.Combine(dir, "low.vqc")).Length * 8.0 / (768 * 512) <= 0.1 || r.StdErr.Contains(" 1 levels", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DecodingWithAnotherModelFileIsAModelMismatch()
+    {
+        string dir = CliRunner.TempDir();
+        var r = CliRunner.Run(dir, "encode", Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png"), "-o", "s.vqc", "--levels", "2");
+        Assert.True(r.Code == 0, r.StdErr);
+        byte[] bytes = File.ReadAllBytes(Path.Combine(dir, "s.vqc"));
+        // Re-label the file with a foreign model hash (and a fresh header CRC) through the library.
+        var doc = VqCodec.Container.VqcDocument.Read(new MemoryStream(bytes), VqCodec.Codec.Models.ModelCatalog.FindPriors);
+        var forged = new VqCodec.Container.VqcDocument(doc.Header with { ModelHash = new byte[32] }, doc.Tokens);
+        using (var f = File.Create(Path.Combine(dir, "forged.vqc")))
+        {
+            forged.Write(f, new VqCodec.Container.VqcWriterOptions { Priors = VqCodec.Codec.Models.ModelCatalog.FindPriors(doc.Header) });
+        }
+
+        r = CliRunner.Run(dir, "decode", "forged.vqc", "-o", "f.png");
+        Assert.Equal(4, r.Code);
+        Assert.Contains("model", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(dir, "f.png")));
+    }
+}
