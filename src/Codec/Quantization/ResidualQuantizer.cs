@@ -127,41 +127,66 @@ public class ResidualQuantizer : VectorQuantizer
             return;
         }
 
-        var residuals = new List<float[]> { x.ToArray() };
-        var paths = new List<int[]> { new int[stages] };
+        // Top-B selection by insertion: candidates are visited in (parent, code) order and a new one is
+        // placed after every kept candidate with an equal error, which orders by (error, parent, code).
+        var residuals = new float[beam][];
+        var paths = new int[beam][];
+        residuals[0] = x.ToArray();
+        paths[0] = new int[stages];
+        int alive = 1;
+        var errs = new float[beam];
+        var parents = new int[beam];
+        var chosen = new int[beam];
         for (int m = 0; m < stages; m++)
         {
             Matrix cb = books[m];
-            var candidates = new List<(float Err, int Parent, int Code)>(residuals.Count * cb.Rows);
-            for (int p = 0; p < residuals.Count; p++)
+            int kept = 0;
+            for (int p = 0; p < alive; p++)
             {
                 for (int k = 0; k < cb.Rows; k++)
                 {
-                    candidates.Add((VectorMath.SquaredDistance(residuals[p], cb.Row(k)), p, k));
+                    float e = VectorMath.SquaredDistance(residuals[p], cb.Row(k));
+                    if (kept == beam && e >= errs[beam - 1])
+                    {
+                        continue;
+                    }
+
+                    int pos = kept < beam ? kept : beam - 1;
+                    while (pos > 0 && errs[pos - 1] > e)
+                    {
+                        errs[pos] = errs[pos - 1];
+                        parents[pos] = parents[pos - 1];
+                        chosen[pos] = chosen[pos - 1];
+                        pos--;
+                    }
+
+                    errs[pos] = e;
+                    parents[pos] = p;
+                    chosen[pos] = k;
+                    kept = Math.Min(beam, kept + 1);
                 }
             }
 
-            // Stable ordering: error, then parent rank, then code index (lowest index wins ties).
-            var keep = candidates.OrderBy(c => c.Err).ThenBy(c => c.Parent).ThenBy(c => c.Code).Take(beam).ToList();
-            var nextResiduals = new List<float[]>(keep.Count);
-            var nextPaths = new List<int[]>(keep.Count);
-            foreach ((_, int parent, int code) in keep)
+            var nextResiduals = new float[beam][];
+            var nextPaths = new int[beam][];
+            for (int i = 0; i < kept; i++)
             {
-                var r = (float[])residuals[parent].Clone();
-                Span<float> c = cb.Row(code);
+                var r = (float[])residuals[parents[i]].Clone();
+                Span<float> c = cb.Row(chosen[i]);
                 for (int j = 0; j < d; j++)
                 {
                     r[j] -= c[j];
                 }
 
-                int[] path = (int[])paths[parent].Clone();
-                path[m] = code;
-                nextResiduals.Add(r);
-                nextPaths.Add(path);
+                int[] path = (int[])paths[parents[i]].Clone();
+                path[m] = chosen[i];
+                nextResiduals[i] = r;
+                nextPaths[i] = path;
             }
 
             residuals = nextResiduals;
             paths = nextPaths;
+            alive = kept;
         }
 
         paths[0].CopyTo(codes);
