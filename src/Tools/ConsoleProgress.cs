@@ -13,6 +13,7 @@ internal sealed class ConsoleProgress
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly Lock _gate = new();
     private int _lastPercent = -1;
+    private long _first = -1;
     private bool _lineOpen;
 
     public ConsoleProgress(string label)
@@ -44,8 +45,16 @@ internal sealed class ConsoleProgress
                 return;
             }
 
+            // The rate is measured from the first report, so a resumed run (starting at step N) estimates correctly.
+            if (_first < 0)
+            {
+                _first = done;
+                _clock.Restart();
+            }
+
             double elapsed = _clock.Elapsed.TotalSeconds;
-            string eta = done > 0 && done < total ? $" eta {TimeSpan.FromSeconds(elapsed / done * (total - done)):hh\\:mm\\:ss}" : string.Empty;
+            long progressed = done - _first;
+            string eta = progressed > 0 && done < total ? $" eta {TimeSpan.FromSeconds(elapsed / progressed * (total - done)):hh\\:mm\\:ss}" : string.Empty;
             if (_interactive)
             {
                 int width = 30;
