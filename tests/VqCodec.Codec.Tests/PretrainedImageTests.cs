@@ -1,0 +1,58 @@
+using VqCodec.Codec.Image;
+using VqCodec.Codec.Metrics;
+
+namespace VqCodec.Codec.Tests;
+
+/// <summary>
+/// Regression bounds for the embedded model on the bundled sample (trait Category=Pretrained). Measured
+/// when vqc-image-v1 was exported: 8 levels gave 30.00 dB PSNR at 0.270 bpp; 2 levels 27.49 dB at
+/// 0.068 bpp. The ranges allow for floating-point differences between machines, not for a worse model.
+/// </summary>
+[Trait("Category", "Pretrained")]
+public class PretrainedImageTests
+{
+    private static RgbImage LoadSample()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "VqCodec.sln")))
+        {
+            root = Path.GetDirectoryName(root)!;
+        }
+
+        // Tests may use Magick.NET to read the PNG; the library itself only sees pixel buffers.
+        using var img = new ImageMagick.MagickImage(Path.Combine(root, "samples", "sample.png"));
+        return new RgbImage((int)img.Width, (int)img.Height, img.GetPixels().ToByteArray(ImageMagick.PixelMapping.RGB)!);
+    }
+
+    [Theory]
+    [InlineData(8, 29.5, 30.6, 0.22, 0.32)]
+    [InlineData(2, 27.0, 28.0, 0.05, 0.09)]
+    public void SampleQualityAndRateStayInRange(int levels, double minPsnr, double maxPsnr, double minBpp, double maxBpp)
+    {
+        Assert.True(ImageModel.HasPretrained, "the library was built without its embedded model");
+        ImageModel model = ImageModel.LoadPretrained();
+        RgbImage image = LoadSample();
+        var ms = new MemoryStream();
+        ImageEncodeResult r = ImageCodec.Encode(model, image, ms, new ImageEncodeOptions { Levels = levels });
+        RgbImage back = ImageCodec.Decode(model, new MemoryStream(ms.ToArray()));
+        double psnr = ImageMetrics.Psnr(image, back);
+        Assert.InRange(psnr, minPsnr, maxPsnr);
+        Assert.InRange(r.BitsPerPixel, minBpp, maxBpp);
+    }
+
+    [Fact]
+    public void EveryPrefixOfLevelsImprovesOrKeepsQuality()
+    {
+        ImageModel model = ImageModel.LoadPretrained();
+        RgbImage image = LoadSample();
+        VqCodec.Container.VqcDocument doc = ImageCodec.EncodeDocument(model, image);
+        double previous = 0;
+        foreach (int n in new[] { 1, 2, 4, 8, 16 })
+        {
+            RgbImage back = ImageCodec.DecodeDocument(model, doc.Truncate(n));
+            double psnr = ImageMetrics.Psnr(image, back);
+            Assert.True(psnr >= previous - 0.05, $"{n} levels: {psnr:F2} dB after {previous:F2} dB");
+            previous = psnr;
+        }
+    }
+}
