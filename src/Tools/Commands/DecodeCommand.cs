@@ -19,40 +19,22 @@ internal static class DecodeCommand
         var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, model };
         command.SetAction((parse, token) =>
         {
-            List<string> files = InputFiles.Expand(parse.GetValue(inputs)!, [".vqc"]);
-            if (files.Count == 0)
-            {
-                throw new CliException("no input files found", ExitCodes.IoError);
-            }
-
             string target = parse.GetValue(output)!;
-            bool many = files.Count > 1 || Directory.Exists(target);
-            if (many && !Directory.Exists(target))
-            {
-                throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
-            }
-
-            foreach (string file in files)
+            bool folder = Directory.Exists(target);
+            foreach ((string file, string planned) in InputFiles.Plan(parse.GetValue(inputs)!, target, [".vqc"], ".png"))
             {
                 token.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                byte[] data;
-                using (Stream input = InputStream.Open(file))
-                {
-                    var ms = new MemoryStream();
-                    input.CopyTo(ms);
-                    data = ms.ToArray();
-                }
-
+                byte[] data = InfoCommand.ReadAll(file);
                 VqcHeader header = VqcProbe.ReadHeader(data).Header;
                 if (header.Kind == MediaKind.Speech)
                 {
-                    string wav = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".wav") : target;
+                    string wav = folder ? Path.ChangeExtension(planned, ".wav") : planned;
                     SpeechVerbs.Decode(file, data, wav, parse.GetValue(originalRate), parse.GetValue(force), token);
                     continue;
                 }
 
-                string dest = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".png") : target;
+                string dest = planned;
                 OutputFile.Check(dest, parse.GetValue(force));
                 ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
                 RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), cancellationToken: token);

@@ -22,19 +22,7 @@ internal static class EncodeCommand
         var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, bpp, kbps, fast, force, model };
         command.SetAction((parse, token) =>
         {
-            List<string> files = InputFiles.Expand(parse.GetValue(inputs)!, [.. ImageFiles.Extensions, ".wav"]);
-            if (files.Count == 0)
-            {
-                throw new CliException("no input files found", ExitCodes.IoError);
-            }
-
             string target = parse.GetValue(output)!;
-            bool many = files.Count > 1 || Directory.Exists(target);
-            if (many && !Directory.Exists(target))
-            {
-                throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
-            }
-
             int? lv = parse.GetValue(levels);
             double? rate = parse.GetValue(bpp);
             if (lv is not null && (rate is not null || parse.GetValue(kbps) is not null))
@@ -43,10 +31,9 @@ internal static class EncodeCommand
             }
 
             TokenCodingPolicy policy = parse.GetValue(fast) ? TokenCodingPolicy.Lz4 : TokenCodingPolicy.Smallest;
-            foreach (string file in files)
+            foreach ((string file, string dest) in InputFiles.Plan(parse.GetValue(inputs)!, target, [.. ImageFiles.Extensions, ".wav"], ".vqc"))
             {
                 token.ThrowIfCancellationRequested();
-                string dest = many ? Path.Combine(target, Path.GetFileNameWithoutExtension(file) + ".vqc") : target;
                 if (Path.GetExtension(file).Equals(".wav", StringComparison.OrdinalIgnoreCase))
                 {
                     SpeechVerbs.Encode(file, dest, lv, parse.GetValue(kbps), policy, parse.GetValue(force), token);

@@ -27,6 +27,28 @@ internal static class InputFiles
         return files;
     }
 
+    /// <summary>
+    /// Expands inputs and decides where outputs go: with one input and a non-folder target the target is
+    /// the output file; otherwise the target must be an existing folder and each output is named after its
+    /// input with <paramref name="outputExtension"/>.
+    /// </summary>
+    public static List<(string Input, string Output)> Plan(IEnumerable<string> inputs, string target, IReadOnlyCollection<string> extensions, string outputExtension)
+    {
+        List<string> files = Expand(inputs, extensions);
+        if (files.Count == 0)
+        {
+            throw new CliException("no input files found", ExitCodes.IoError);
+        }
+
+        bool many = files.Count > 1 || Directory.Exists(target);
+        if (many && !Directory.Exists(target))
+        {
+            throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
+        }
+
+        return files.Select(f => (f, many ? Path.Combine(target, Path.GetFileNameWithoutExtension(f) + outputExtension) : target)).ToList();
+    }
+
     /// <summary>The shared data folder, or a clear error when it is absent.</summary>
     public static string RequireFolder(string path, string what)
     {
