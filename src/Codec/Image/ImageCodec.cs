@@ -141,9 +141,8 @@ public static class ImageCodec
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var tileScope = NewDisposeScope();
-                int th = Math.Min(tileSize, hp - ty), tw = Math.Min(tileSize, wp - tx);
-                int y0 = Math.Max(0, ty - EncoderMargin), x0 = Math.Max(0, tx - EncoderMargin);
-                int y1 = Math.Min(hp, ty + th + EncoderMargin), x1 = Math.Min(wp, tx + tw + EncoderMargin);
+                (int th, int y0, int y1) = Window(ty, tileSize, hp, EncoderMargin);
+                (int tw, int x0, int x1) = Window(tx, tileSize, wp, EncoderMargin);
                 Tensor x = Region(image, x0, y0, x1 - x0, y1 - y0);
                 Tensor z = model.Network.Encode(x);
                 Tensor centre = z[0, .., ((ty - y0) / Factor)..((ty - y0 + th) / Factor), ((tx - x0) / Factor)..((tx - x0 + tw) / Factor)].contiguous();
@@ -196,9 +195,8 @@ public static class ImageCodec
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var tileScope = NewDisposeScope();
-                int th = Math.Min(tileCells, gh - ty), tw = Math.Min(tileCells, gw - tx);
-                int y0 = Math.Max(0, ty - DecoderMarginCells), x0 = Math.Max(0, tx - DecoderMarginCells);
-                int y1 = Math.Min(gh, ty + th + DecoderMarginCells), x1 = Math.Min(gw, tx + tw + DecoderMarginCells);
+                (int th, int y0, int y1) = Window(ty, tileCells, gh, DecoderMarginCells);
+                (int tw, int x0, int x1) = Window(tx, tileCells, gw, DecoderMarginCells);
                 Tensor img = model.Network.Decode(latent[.., .., y0..y1, x0..x1]);
                 int oy = (ty - y0) * Factor, ox = (tx - x0) * Factor;
                 int ph = Math.Min(th * Factor, height - (ty * Factor)), pw = Math.Min(tw * Factor, width - (tx * Factor));
@@ -213,6 +211,17 @@ public static class ImageCodec
         }
 
         return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>
+    /// One axis of a tile starting at <paramref name="start"/>: its size (at most <paramref name="tile"/>,
+    /// clipped to <paramref name="limit"/>) and the context window [lo, hi) widened by
+    /// <paramref name="margin"/> on each side and clamped to [0, limit).
+    /// </summary>
+    private static (int Size, int Lo, int Hi) Window(int start, int tile, int limit, int margin)
+    {
+        int size = Math.Min(tile, limit - start);
+        return (size, Math.Max(0, start - margin), Math.Min(limit, start + size + margin));
     }
 
     /// <summary>A region of the edge-padded image as [1, 3, h, w] floats in [0, 1].</summary>

@@ -39,10 +39,7 @@ public static class ModelCatalog
         foreach (string name in asm.GetManifestResourceNames().Where(n => n.StartsWith("VqCodec.Models.", StringComparison.Ordinal) && n.EndsWith(".vqm", StringComparison.Ordinal)))
         {
             using Stream s = asm.GetManifestResourceStream(name)!;
-            var ms = new MemoryStream();
-            s.CopyTo(ms);
-            (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
-            list.Add((bundle.Description.Id, hash, bundle.Priors));
+            list.Add(ReadFile(s));
         }
 
         return list;

@@ -20,12 +20,15 @@ internal static class DecodeCommand
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
+
+            // Loaded on first use (after the first input was validated) and shared by every file.
+            var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
             bool folder = Directory.Exists(target);
             foreach ((string file, string planned) in InputFiles.Plan(parse.GetValue(inputs)!, target, [".vqc"], ".png"))
             {
                 token.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                byte[] data = InfoCommand.ReadAll(file);
+                byte[] data = InputStream.ReadAll(file);
                 VqcHeader header = VqcProbe.ReadHeader(data).Header;
                 if (header.Kind == MediaKind.Speech)
                 {
@@ -36,7 +39,7 @@ internal static class DecodeCommand
 
                 string dest = planned;
                 OutputFile.Check(dest, parse.GetValue(force));
-                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
+                ImageModel m = loaded.Value;
                 RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), cancellationToken: token);
                 byte[] encoded = ImageFiles.Encode(image, ImageFiles.FormatFromPath(dest), quality: 95);
                 OutputFile.WriteBytes(dest, parse.GetValue(force), encoded);

@@ -23,6 +23,9 @@ internal static class EncodeCommand
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
+
+            // Loaded on first use (after the first input was validated) and shared by every file.
+            var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
             int? lv = parse.GetValue(levels);
             double? rate = parse.GetValue(bpp);
             if (lv is not null && (rate is not null || parse.GetValue(kbps) is not null))
@@ -44,7 +47,7 @@ internal static class EncodeCommand
                 var clock = Stopwatch.StartNew();
                 (int channels, int depth) = ImageFiles.SourceFormat(file);
                 RgbImage image = ImageFiles.Load(file);
-                ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
+                ImageModel m = loaded.Value;
                 var options = new ImageEncodeOptions
                 {
                     Levels = lv,

@@ -18,7 +18,7 @@ internal static class InfoCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
-            byte[] data = ReadAll(path);
+            byte[] data = InputStream.ReadAll(path);
             VqcHeader h = VqcProbe.ReadHeader(data).Header;
             var chunks = new List<object>();
             var modes = new Dictionary<string, int>();
@@ -79,13 +79,5 @@ internal static class InfoCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    internal static byte[] ReadAll(string path)
-    {
-        using Stream s = InputStream.Open(path);
-        var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
     }
 }

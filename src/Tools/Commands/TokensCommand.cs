@@ -20,7 +20,7 @@ internal static class TokensCommand
         var command = new Command("tokens", "Export the token grids of a .vqc file.") { file, format, output, force, model };
         command.SetAction(parse =>
         {
-            byte[] data = InfoCommand.ReadAll(parse.GetValue(file)!);
+            byte[] data = InputStream.ReadAll(parse.GetValue(file)!);
             VqcDocument doc = VqcDocument.Read(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)));
             byte[] bytes = parse.GetValue(format) == "npy" ? Npy(doc) : Json(doc);
             OutputFile.WriteBytes(parse.GetValue(output)!, parse.GetValue(force), bytes);

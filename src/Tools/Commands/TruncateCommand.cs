@@ -17,7 +17,7 @@ internal static class TruncateCommand
         var command = new Command("truncate", "Drop trailing RVQ levels (a valid lower-rate file; no model needed).") { file, levels, output, force, model };
         command.SetAction(parse =>
         {
-            byte[] data = InfoCommand.ReadAll(parse.GetValue(file)!);
+            byte[] data = InputStream.ReadAll(parse.GetValue(file)!);
             VqcDocument doc = VqcDocument.Read(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)));
             int n = parse.GetValue(levels);
             if (n < 1 || n > doc.Header.Levels.Length)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VqCodec.Container;
+using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
 
@@ -18,7 +19,7 @@ internal static class VerifyCommand
             {
                 try
                 {
-                    byte[] data = InfoCommand.ReadAll(path);
+                    byte[] data = InputStream.ReadAll(path);
                     bool priorsKnown = true;
                     int planes = 0;
                     Func<VqcHeader, TokenPriors?> resolve = ModelOptions.PriorsResolver(parse.GetValue(model));

@@ -20,4 +20,18 @@ internal static class InputStream
 
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
     }
+
+    /// <summary>The whole content of a file, or of stdin for "-".</summary>
+    public static byte[] ReadAll(string path)
+    {
+        using Stream s = Open(path);
+        if (s is MemoryStream ms)
+        {
+            return ms.ToArray();
+        }
+
+        var buffer = new MemoryStream();
+        s.CopyTo(buffer);
+        return buffer.ToArray();
+    }
 }
