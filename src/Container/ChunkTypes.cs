@@ -14,6 +14,9 @@ public static class ChunkTypes
     /// <summary>Token plane of one level in one segment (critical).</summary>
     public static readonly uint Tokens = Code("TOKN");
 
+    /// <summary>Every level's token plane of one segment of segmented (speech) media (critical).</summary>
+    public static readonly uint Segment = Code("TSEG");
+
     /// <summary>End of file (critical, last).</summary>
     public static readonly uint End = Code("VEND");
 

@@ -29,6 +29,7 @@ public sealed class VqcReader : IDisposable
     private int _tokenChunks;
     private long _sidxOffset;
     private Dictionary<string, string>? _metadata;
+    private readonly Queue<VqcTokenPlane> _queued = new();
 
     /// <summary>Creates a reader.</summary>
     /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
@@ -107,12 +108,29 @@ public sealed class VqcReader : IDisposable
     {
         VqcHeader header = ReadHeader();
         ChunkStreamReader r = _reader!;
+        if (_queued.Count > 0)
+        {
+            return _queued.Dequeue();
+        }
+
+        bool segmented = header.SegmentLength > 0;
         while (!_ended)
         {
             (uint type, int length, long offset) = r.ReadChunkHeader(out var crc);
-            if (type == ChunkTypes.Tokens)
+            if (type == ChunkTypes.Tokens && !segmented)
             {
                 return ReadPlane(header, r, length, offset, crc);
+            }
+
+            if (type == ChunkTypes.Segment && segmented)
+            {
+                ReadSegment(header, r, length, offset, crc);
+                return _queued.Dequeue();
+            }
+
+            if (type == ChunkTypes.Tokens || type == ChunkTypes.Segment)
+            {
+                throw new VqcFormatException($"'{ChunkTypes.Name(type)}' chunk in {(segmented ? "segmented" : "unsegmented")} media", offset);
             }
 
             if (type == ChunkTypes.End)
@@ -190,7 +208,8 @@ public sealed class VqcReader : IDisposable
         r.Reposition(offsets[segment]);
         _nextSegment = segment;
         _nextLevel = 0;
-        _tokenChunks = segment * header.Levels.Length;
+        _tokenChunks = segment;
+        _queued.Clear();
         _ended = false;
     }
 
@@ -229,51 +248,109 @@ public sealed class VqcReader : IDisposable
             throw new VqcFormatException($"token chunk holds {n} tokens; the header implies {count}", at + 8);
         }
 
+        VqcTokenPlane plane = DecodePlane(header, level, segment, mode, p.AsSpan(12), at + 1, at + 12, length + ChunkIO.ChunkOverhead);
+        _tokenChunks++;
+        Advance(header);
+        return plane;
+    }
+
+    private void ReadSegment(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
+    {
+        if (_nextSegment >= header.SegmentCount)
+        {
+            throw new VqcFormatException("more token segments than the header declares", offset);
+        }
+
+        int levels = header.Levels.Length;
+        long cap = 4;
+        for (int l = 0; l < levels; l++)
+        {
+            int count = header.TokensInSegment(l, _nextSegment);
+            cap += 1 + 4 + Math.Max(LZ4Codec.MaximumOutputSize(2 * count), (2 * count) + 8);
+        }
+
+        byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
+        long at = offset + 8;
+        if (p.Length < 4 + (2 * levels))
+        {
+            throw new VqcFormatException("token segment chunk too short", at);
+        }
+
+        int segment = BinaryPrimitives.ReadInt32LittleEndian(p);
+        if (segment != _nextSegment)
+        {
+            throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
+        }
+
+        int pos = 4;
+        for (int level = 0; level < levels; level++)
+        {
+            if (pos >= p.Length || !VarInt.TryRead(p.AsSpan(pos + 1), out int n, out int nBytes) || n > p.Length - pos - 1 - nBytes)
+            {
+                throw new VqcFormatException($"token segment {segment} level {level}: bad or truncated plane length", at + pos);
+            }
+
+            var mode = (TokenCodingMode)p[pos];
+            int start = pos + 1 + nBytes;
+            long stored = 1 + nBytes + n + (level == levels - 1 ? 4 + ChunkIO.ChunkOverhead : 0);
+            _queued.Enqueue(DecodePlane(header, level, segment, mode, p.AsSpan(start, n), at + pos, at + start, stored));
+            Advance(header);
+            pos = start + n;
+        }
+
+        if (pos != p.Length)
+        {
+            throw new VqcFormatException($"token segment {segment} has {p.Length - pos} bytes after its last plane", at + pos);
+        }
+
+        _tokenChunks++;
+    }
+
+    private VqcTokenPlane DecodePlane(VqcHeader header, int level, int segment, TokenCodingMode mode, ReadOnlySpan<byte> data, long modeAt, long dataAt, long storedBytes)
+    {
+        int count = header.TokensInSegment(level, segment);
         int k = header.Levels[level].CodebookSize;
         TokenPriors? priors = null;
         if (mode is TokenCodingMode.RansStatic or TokenCodingMode.RansAdaptive)
         {
             if (k > VqcLimits.MaxEntropyCodedCodebook)
             {
-                throw new VqcFormatException($"rANS mode used with a codebook of {k}", at + 1);
+                throw new VqcFormatException($"rANS mode used with a codebook of {k}", modeAt);
             }
 
             if (mode == TokenCodingMode.RansStatic && !header.HasPriors)
             {
-                throw new VqcFormatException("static rANS chunk in a file that names no token priors", at + 1);
+                throw new VqcFormatException("static rANS chunk in a file that names no token priors", modeAt);
             }
 
             if (_structureOnly && header.HasPriors && !PriorsAvailable(header))
             {
-                Advance(header);
-                return new VqcTokenPlane(level, segment, mode, [], length + ChunkIO.ChunkOverhead);
+                return new VqcTokenPlane(level, segment, mode, [], storedBytes);
             }
 
             priors = ResolvePriors(header);
         }
         else if (mode is not (TokenCodingMode.Packed or TokenCodingMode.Lz4))
         {
-            throw new VqcFormatException($"unknown token coding mode {(int)mode}", at + 1);
+            throw new VqcFormatException($"unknown token coding mode {(int)mode}", modeAt);
         }
 
         if (!TokenPlaneCodec.Applicable(mode, k, priors, level))
         {
-            throw new VqcFormatException($"token coding mode {mode} does not fit level {level}", at + 1);
+            throw new VqcFormatException($"token coding mode {mode} does not fit level {level}", modeAt);
         }
 
         var tokens = new int[count];
-        if (!TokenPlaneCodec.Decode(mode, p.AsSpan(12), k, priors, level, tokens))
+        if (!TokenPlaneCodec.Decode(mode, data, k, priors, level, tokens))
         {
-            throw new VqcFormatException($"token data of segment {segment} level {level} is corrupt", at + 12);
+            throw new VqcFormatException($"token data of segment {segment} level {level} is corrupt", dataAt);
         }
 
-        Advance(header);
-        return new VqcTokenPlane(level, segment, mode, tokens, length + ChunkIO.ChunkOverhead);
+        return new VqcTokenPlane(level, segment, mode, tokens, storedBytes);
     }
 
     private void Advance(VqcHeader header)
     {
-        _tokenChunks++;
         if (++_nextLevel == header.Levels.Length)
         {
             _nextLevel = 0;
@@ -324,9 +401,10 @@ public sealed class VqcReader : IDisposable
 
         int chunks = BinaryPrimitives.ReadInt32LittleEndian(p);
         long sidx = BinaryPrimitives.ReadInt64LittleEndian(p.AsSpan(4));
-        if (_nextSegment != header.SegmentCount || chunks != header.SegmentCount * header.Levels.Length)
+        int expected = header.SegmentLength > 0 ? header.SegmentCount : header.Levels.Length;
+        if (_nextSegment != header.SegmentCount || chunks != expected || _tokenChunks != expected)
         {
-            throw new VqcFormatException($"end chunk reached after {_tokenChunks} of {header.SegmentCount * header.Levels.Length} token chunks", offset);
+            throw new VqcFormatException($"end chunk reached after {_tokenChunks} of {expected} token chunks", offset);
         }
 
         // Segmented media must carry a seek table and the end chunk must point at it; unsegmented media has none.

@@ -24,6 +24,7 @@ public sealed class VqcWriter : IDisposable
     private int _nextLevel;
     private int _tokenChunks;
     private long _position;
+    private readonly List<(TokenCodingMode Mode, byte[] Data)> _pendingSegment = [];
 
     /// <summary>Creates a writer.</summary>
     /// <exception cref="ArgumentException">The header is invalid, the stream is not writable, or the options do not fit the header.</exception>
@@ -72,7 +73,7 @@ public sealed class VqcWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_tokenChunks > 0)
+        if (_tokenChunks > 0 || _nextLevel > 0 || _nextSegment > 0)
         {
             throw new InvalidOperationException("metadata must be written before the token planes");
         }
@@ -91,7 +92,7 @@ public sealed class VqcWriter : IDisposable
     }
 
     /// <summary>Writes the next token plane; planes must come in file order.</summary>
-    /// <returns>The mode chosen and the chunk size in bytes.</returns>
+    /// <returns>The mode chosen and the bytes the plane takes in the file (for segmented media: its share of the segment chunk, the last level carrying the chunk framing).</returns>
     /// <exception cref="InvalidOperationException">Out of order, or all planes already written.</exception>
     /// <exception cref="ArgumentException">Wrong token count or a token outside the codebook.</exception>
     public (TokenCodingMode Mode, int Bytes) WritePlane(int segment, int level, ReadOnlySpan<int> tokens)
@@ -124,26 +125,53 @@ public sealed class VqcWriter : IDisposable
 
         EnsureStarted();
         (TokenCodingMode mode, byte[] data) = Choose(tokens, k, level);
-        var payload = new byte[12 + data.Length];
-        payload[0] = (byte)level;
-        payload[1] = (byte)mode;
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), segment);
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), tokens.Length);
-        data.CopyTo(payload.AsSpan(12));
-        if (level == 0)
+        int bytes;
+        if (_header.SegmentLength > 0)
         {
-            _segmentOffsets[segment] = _position;
+            // Segmented media: the planes of a segment are gathered into one TSEG chunk (spec §4).
+            _pendingSegment.Add((mode, data));
+            bytes = 1 + VarInt.Size(data.Length) + data.Length;
+            if (_pendingSegment.Count == _header.Levels.Length)
+            {
+                int size = 4 + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
+                var payload = new byte[size];
+                BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
+                int at = 4;
+                foreach ((TokenCodingMode m, byte[] d) in _pendingSegment)
+                {
+                    payload[at++] = (byte)m;
+                    at += VarInt.Write(payload.AsSpan(at), d.Length);
+                    d.CopyTo(payload.AsSpan(at));
+                    at += d.Length;
+                }
+
+                _segmentOffsets[segment] = _position;
+                WriteChunk(ChunkTypes.Segment, payload);
+                _tokenChunks++;
+                _pendingSegment.Clear();
+                bytes += 4 + ChunkIO.ChunkOverhead;
+            }
+        }
+        else
+        {
+            var payload = new byte[12 + data.Length];
+            payload[0] = (byte)level;
+            payload[1] = (byte)mode;
+            BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), segment);
+            BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), tokens.Length);
+            data.CopyTo(payload.AsSpan(12));
+            WriteChunk(ChunkTypes.Tokens, payload);
+            _tokenChunks++;
+            bytes = payload.Length + ChunkIO.ChunkOverhead;
         }
 
-        WriteChunk(ChunkTypes.Tokens, payload);
-        _tokenChunks++;
         if (++_nextLevel == _header.Levels.Length)
         {
             _nextLevel = 0;
             _nextSegment++;
         }
 
-        return (mode, payload.Length + ChunkIO.ChunkOverhead);
+        return (mode, bytes);
     }
 
     private (TokenCodingMode, byte[]) Choose(ReadOnlySpan<int> tokens, int k, int level)

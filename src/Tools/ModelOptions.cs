@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VqCodec.Codec.Image;
+using VqCodec.Codec.Speech;
 using VqCodec.Codec.Models;
 using VqCodec.Container;
 
@@ -29,6 +30,27 @@ internal static class ModelOptions
 
         using var s = File.OpenRead(path);
         return ImageModel.Load(s);
+    }
+
+    public static SpeechModel LoadSpeech(string? path)
+    {
+        if (path is null)
+        {
+            if (!SpeechModel.HasPretrained)
+            {
+                throw new CliException("this build has no embedded pretrained speech model; pass --model FILE.vqm");
+            }
+
+            return SpeechModel.LoadPretrained();
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new CliException($"{path}: no such model file", ExitCodes.IoError);
+        }
+
+        using var s = File.OpenRead(path);
+        return SpeechModel.Load(s);
     }
 
     /// <summary>Priors for a header from the embedded models (no network is loaded).</summary>

@@ -102,14 +102,7 @@ public sealed class ImageModel : IDisposable
     }
 
     /// <summary>Throws <see cref="ModelMismatchException"/> when a header names another model.</summary>
-    public void EnsureMatches(VqcHeader header)
-    {
-        ArgumentNullException.ThrowIfNull(header);
-        if (header.ModelId != Id || !header.ModelHash.AsSpan().SequenceEqual(Hash))
-        {
-            throw new ModelMismatchException(header.ModelId, Convert.ToHexString(header.ModelHash), Id, Convert.ToHexString(Hash));
-        }
-    }
+    public void EnsureMatches(VqcHeader header) => ModelBundle.EnsureMatches(header, Id, Hash);
 
     /// <summary>Releases the network's native memory.</summary>
     public void Dispose() => Network.Dispose();

@@ -100,7 +100,8 @@ public static class SpeechMetrics
         return result;
     }
 
-    private static double[,] MelBank(int mels, int nfft, int sampleRate)
+    /// <summary>HTK-style triangular mel filterbank, [mels, nfft/2 + 1], 0 Hz to Nyquist.</summary>
+    internal static double[,] MelBank(int mels, int nfft, int sampleRate)
     {
         static double ToMel(double f) => 2595 * Math.Log10(1 + (f / 700));
         static double ToHz(double m) => 700 * (Math.Pow(10, m / 2595) - 1);

@@ -41,6 +41,16 @@ internal sealed class ModelBundle
         return ms.ToArray();
     }
 
+    /// <summary>Throws <see cref="ModelMismatchException"/> when a header names a model other than (id, hash).</summary>
+    public static void EnsureMatches(VqcHeader header, string id, byte[] hash)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (header.ModelId != id || !header.ModelHash.AsSpan().SequenceEqual(hash))
+        {
+            throw new ModelMismatchException(header.ModelId, Convert.ToHexString(header.ModelHash), id, Convert.ToHexString(hash));
+        }
+    }
+
     /// <exception cref="InvalidDataException">Not a model bundle.</exception>
     public static (ModelBundle Bundle, byte[] Hash) Parse(byte[] data)
     {

@@ -8,11 +8,11 @@ internal sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> layers;
 
-    public PatchDiscriminator(int width = 64)
+    public PatchDiscriminator(int width = 64, int inChannels = 3)
         : base("PatchDiscriminator")
     {
         layers = nn.Sequential(
-            nn.Conv2d(3, width, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(inChannels, width, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
             nn.Conv2d(width, width * 2, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
             nn.Conv2d(width * 2, width * 4, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
             nn.Conv2d(width * 4, 1, 3, padding: 1));

@@ -15,7 +15,6 @@ namespace VqCodec.Codec.Training;
 /// </summary>
 public sealed class ImageTrainer
 {
-    private const string CheckpointName = "checkpoint";
     private readonly ImageTrainingOptions _options;
     private readonly IReadOnlyList<RgbImage> _train;
     private readonly IReadOnlyList<RgbImage> _valid;
@@ -43,7 +42,7 @@ public sealed class ImageTrainer
     }
 
     /// <summary>Path of the model weights in the last checkpoint.</summary>
-    public string CheckpointModelPath => Path.Combine(_options.OutputDirectory, CheckpointName, "model.bin");
+    public string CheckpointModelPath => Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName, "model.bin");
 
     /// <summary>Runs (or resumes) training to <see cref="ImageTrainingOptions.Steps"/>.</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
@@ -56,13 +55,13 @@ public sealed class ImageTrainer
 
         Directory.CreateDirectory(_options.OutputDirectory);
         torch.manual_seed(_options.Seed);
-        TrainerState state = LoadState() ?? new TrainerState { Config = _options.Model };
+        TrainerState state = TrainingSupport.LoadState<TrainerState>(_options.OutputDirectory) ?? new TrainerState { Config = _options.Model };
         using var model = new ImageVqVae(state.Config);
         var parameters = model.parameters().ToList();
         using var optimizer = torch.optim.Adam(parameters, _options.LearningRate, beta1: 0.9, beta2: 0.99);
         PatchDiscriminator? disc = _options.GanWeight > 0 ? new PatchDiscriminator() : null;
         using var discOptimizer = disc is null ? null : torch.optim.Adam(disc.parameters(), _options.LearningRate, beta1: 0.5, beta2: 0.9);
-        string ckpt = Path.Combine(_options.OutputDirectory, CheckpointName);
+        string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
         if (state.Step > 0)
         {
             model.load(Path.Combine(ckpt, "model.bin"));
@@ -88,7 +87,7 @@ public sealed class ImageTrainer
             cancellationToken.ThrowIfCancellationRequested();
             var rng = new Random(HashCode.Combine(_options.Seed, step));
             using var generator = new Generator((ulong)HashCode.Combine(_options.Seed, step, 17));
-            SetLearningRate(optimizer, step);
+            TrainingSupport.SetLearningRate(optimizer, CurrentLr(step));
             using var scope = NewDisposeScope();
             Tensor x = SampleBatch(rng);
             bool warm = step < _options.WarmupSteps;
@@ -106,7 +105,7 @@ public sealed class ImageTrainer
             else
             {
                 Tensor rows = ImageVqVae.ToRows(z);
-                Tensor mask = DropoutMask(model.Config.Levels, x.shape[0], rows.shape[0] / x.shape[0], generator);
+                Tensor mask = TrainingSupport.DropoutMask(model.Config.Levels, x.shape[0], rows.shape[0] / x.shape[0], generator);
                 RvqOutput q = model.Quantizer.Forward(rows, mask, _options.Estimator, update: true, generator);
                 commit = q.CommitLoss;
                 xHat = model.Decode(ImageVqVae.FromRows(q.Quantized, z.shape[0], z.shape[2], z.shape[3]));
@@ -164,7 +163,7 @@ public sealed class ImageTrainer
             if (!warm && (done % _options.ValidateEvery == 0 || done == _options.Steps))
             {
                 Validate(model, validBatch, done);
-                Report(done, Utilisation(model));
+                Report(done, TrainingSupport.Utilisation(model.Quantizer));
                 model.train();
             }
 
@@ -186,15 +185,6 @@ public sealed class ImageTrainer
         using var generator = new Generator((ulong)_options.Seed);
         model.Quantizer.InitializeKMeans(all, 12, (double)rowsPerBatch / all.shape[0], generator);
         Report(step, $"k-means initialised {model.Config.Levels} levels x {model.Config.CodebookSize} codes on {all.shape[0]} latents in {sw.Elapsed.TotalSeconds:F1} s");
-    }
-
-    private Tensor DropoutMask(int levels, long batch, long rowsPerItem, Generator generator)
-    {
-        // Per-crop number of active levels, uniform in [1, L]; rows of a crop share it.
-        Tensor n = torch.randint(1, levels + 1, [batch], generator: generator);
-        Tensor lv = torch.arange(levels).unsqueeze(0);
-        Tensor mask = (lv < n.unsqueeze(1)).to_type(ScalarType.Float32);
-        return mask.repeat_interleave(rowsPerItem, 0);
     }
 
     private Tensor SampleBatch(Random rng)
@@ -284,105 +274,20 @@ public sealed class ImageTrainer
         Report(step, $"valid psnr (dB, {validBatch.shape[0]} centre crops 256x256): {string.Join(' ', parts)}");
     }
 
-    private static string Utilisation(ImageVqVae model)
-    {
-        float[,] counts = model.Quantizer.UsageCounts();
-        int levels = counts.GetLength(0), k = counts.GetLength(1);
-        var parts = new List<string>();
-        for (int l = 0; l < levels; l++)
-        {
-            double total = 0;
-            for (int i = 0; i < k; i++)
-            {
-                total += counts[l, i];
-            }
-
-            int used = 0;
-            double entropy = 0;
-            for (int i = 0; i < k; i++)
-            {
-                double p = counts[l, i] / total;
-                if (counts[l, i] > 0.03 * total / k)
-                {
-                    used++;
-                }
-
-                if (p > 0)
-                {
-                    entropy -= p * Math.Log(p);
-                }
-            }
-
-            parts.Add($"L{l + 1}:{100.0 * used / k:F0}%/ppl{Math.Exp(entropy):F0}");
-        }
-
-        return "codebook utilisation/perplexity (EMA): " + string.Join(' ', parts);
-    }
-
     private static double Psnr(double mse) => 10 * Math.Log10(1.0 / Math.Max(mse, 1e-12));
-
-    private double CurrentLr(int step)
-    {
-        // Linear warm-up over 200 steps, then cosine decay to 10 % of the peak.
-        double peak = _options.LearningRate;
-        if (step < 200)
-        {
-            return peak * (step + 1) / 200.0;
-        }
-
-        double t = Math.Clamp((step - 200) / (double)Math.Max(1, _options.Steps - 200), 0, 1);
-        return peak * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * t)));
-    }
-
-    private void SetLearningRate(TorchSharp.Modules.OptimizerHelper optimizer, int step)
-    {
-        double lr = CurrentLr(step);
-        foreach (var group in optimizer.ParamGroups)
-        {
-            group.LearningRate = lr;
-        }
-    }
 
     private void Report(int step, string message) => _progress?.Report(new TrainingProgress(step, _options.Steps, message));
 
-    private TrainerState? LoadState()
-    {
-        string path = Path.Combine(_options.OutputDirectory, CheckpointName, "state.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path)) : null;
-    }
+    private double CurrentLr(int step) => TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
 
-    private void SaveCheckpoint(ImageVqVae model, TorchSharp.Modules.OptimizerHelper optimizer, PatchDiscriminator? disc, TrainerState state)
-    {
-        // Written to a temporary folder and swapped in, so an interrupted save never loses the last checkpoint.
-        string final = Path.Combine(_options.OutputDirectory, CheckpointName);
-        string tmp = final + ".tmp";
-        string old = final + ".old";
-        if (Directory.Exists(tmp))
+    private void SaveCheckpoint(ImageVqVae model, TorchSharp.Modules.OptimizerHelper optimizer, PatchDiscriminator? disc, TrainerState state) =>
+        TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state, dir =>
         {
-            Directory.Delete(tmp, true);
-        }
+            model.save(Path.Combine(dir, "model.bin"));
+            optimizer.save_state_dict(Path.Combine(dir, "optim.bin"));
+            disc?.save(Path.Combine(dir, "disc.bin"));
+        });
 
-        Directory.CreateDirectory(tmp);
-        model.save(Path.Combine(tmp, "model.bin"));
-        optimizer.save_state_dict(Path.Combine(tmp, "optim.bin"));
-        disc?.save(Path.Combine(tmp, "disc.bin"));
-        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
-        if (Directory.Exists(old))
-        {
-            Directory.Delete(old, true);
-        }
-
-        if (Directory.Exists(final))
-        {
-            Directory.Move(final, old);
-        }
-
-        Directory.Move(tmp, final);
-        if (Directory.Exists(old))
-        {
-            Directory.Delete(old, true);
-        }
-    }
 
     private sealed record TrainerState
     {

@@ -61,8 +61,7 @@ internal static class BenchSpeechCommand
             {
                 foreach (string file in files)
                 {
-                    (float[] samples, int rate, _, _) = WavReader.ReadFile(file);
-                    float[] x = rate == 16000 ? samples : Resampler.Resample(samples, rate, 16000);
+                    float[] x = WavReader.ReadMono(file, 16000);
                     double seconds = x.Length / 16000.0;
                     foreach (ReferenceSpeechCodec codec in refs)
                     {

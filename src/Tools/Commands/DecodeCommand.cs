@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using VqCodec.Codec.Image;
+using VqCodec.Codec.Speech;
 using VqCodec.Container;
 using VqCodec.Tools.IO;
 
@@ -23,6 +24,7 @@ internal static class DecodeCommand
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
+            var speech = new Lazy<SpeechModel>(() => ModelOptions.LoadSpeech(parse.GetValue(model)));
             bool folder = Directory.Exists(target);
             foreach ((string file, string planned) in InputFiles.Plan(parse.GetValue(inputs)!, target, [".vqc"], ".png"))
             {
@@ -33,7 +35,7 @@ internal static class DecodeCommand
                 if (header.Kind == MediaKind.Speech)
                 {
                     string wav = folder ? Path.ChangeExtension(planned, ".wav") : planned;
-                    SpeechVerbs.Decode(file, data, wav, parse.GetValue(originalRate), parse.GetValue(force), token);
+                    SpeechVerbs.Decode(file, data, wav, speech, parse.GetValue(originalRate), parse.GetValue(force), token);
                     continue;
                 }
 

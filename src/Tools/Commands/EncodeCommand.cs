@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using VqCodec.Codec.Image;
+using VqCodec.Codec.Speech;
 using VqCodec.Container;
 using VqCodec.Tools.IO;
 
@@ -26,6 +27,7 @@ internal static class EncodeCommand
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
+            var speech = new Lazy<SpeechModel>(() => ModelOptions.LoadSpeech(parse.GetValue(model)));
             int? lv = parse.GetValue(levels);
             double? rate = parse.GetValue(bpp);
             if (lv is not null && (rate is not null || parse.GetValue(kbps) is not null))
@@ -39,7 +41,7 @@ internal static class EncodeCommand
                 token.ThrowIfCancellationRequested();
                 if (Path.GetExtension(file).Equals(".wav", StringComparison.OrdinalIgnoreCase))
                 {
-                    SpeechVerbs.Encode(file, dest, lv, parse.GetValue(kbps), policy, parse.GetValue(force), token);
+                    SpeechVerbs.Encode(file, dest, speech, lv, parse.GetValue(kbps), policy, parse.GetValue(force), token);
                     continue;
                 }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VqCodec.Codec.Image;
+using VqCodec.Codec.Speech;
 using VqCodec.Codec.Training;
 using VqCodec.Tools.IO;
 
@@ -12,8 +13,8 @@ internal static class ModelCommand
     {
         var command = new Command("model", "Model files.");
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint folder (runs/NAME/checkpoint).", Required = true };
-        var data = new Option<string>("--data") { Description = "Training images used to estimate the token priors.", DefaultValueFactory = _ => "../shared/data/images/train" };
-        var id = new Option<string>("--id") { Description = "Model id.", DefaultValueFactory = _ => ImageModel.PretrainedId };
+        var data = new Option<string?>("--data") { Description = "Training data used to estimate the token priors (default ../shared/data/images/train or ../shared/data/speech/train)." };
+        var id = new Option<string?>("--id") { Description = $"Model id (default {ImageModel.PretrainedId} or {SpeechModel.PretrainedId})." };
         var output = new Option<string>("--output", "-o") { Description = "Output .vqm file.", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
         var kind = new Argument<string>("kind") { Description = "image or speech." };
@@ -23,18 +24,20 @@ internal static class ModelCommand
         {
             string outPath = parse.GetValue(output)!;
             OutputFile.Check(outPath, parse.GetValue(force));
-            string dir = InputFiles.RequireFolder(parse.GetValue(data)!, "training data");
+            bool speech = parse.GetValue(kind) == "speech";
+            string dir = InputFiles.RequireFolder(parse.GetValue(data) ?? (speech ? "../shared/data/speech/train" : "../shared/data/images/train"), "training data");
+            string modelId = parse.GetValue(id) ?? (speech ? SpeechModel.PretrainedId : ImageModel.PretrainedId);
             var log = new ConsoleProgress("priors");
             byte[] bundle;
-            if (parse.GetValue(kind) == "speech")
+            if (speech)
             {
-                bundle = SpeechVerbs.Export(parse.GetValue(checkpoint)!, dir, parse.GetValue(id)!, log, token);
+                bundle = SpeechVerbs.Export(parse.GetValue(checkpoint)!, dir, modelId, log, token);
             }
             else
             {
                 var images = InputFiles.Expand([dir], ImageFiles.Extensions).Select(ImageFiles.Load).ToList();
                 var facts = new Dictionary<string, string> { ["data"] = dir, ["checkpoint"] = parse.GetValue(checkpoint)! };
-                bundle = ImageModelExporter.Export(parse.GetValue(checkpoint)!, images, parse.GetValue(id)!, facts, new SyncProgress<TrainingProgress>(p => log.Update(p.Step, p.TotalSteps)), token);
+                bundle = ImageModelExporter.Export(parse.GetValue(checkpoint)!, images, modelId, facts, new SyncProgress<TrainingProgress>(p => log.Update(p.Step, p.TotalSteps)), token);
             }
 
             OutputFile.WriteBytes(outPath, parse.GetValue(force), bundle);

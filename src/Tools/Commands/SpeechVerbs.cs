@@ -1,18 +1,109 @@
+using System.Diagnostics;
+using VqCodec.Codec.Speech;
+using VqCodec.Codec.Training;
 using VqCodec.Container;
+using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
 
-/// <summary>Speech encode/decode/export for the verbs that accept both media.</summary>
+/// <summary>Speech encode/decode/export for the verbs that accept both media. Audio streams through in blocks.</summary>
 internal static class SpeechVerbs
 {
-    private const string Missing = "speech coding needs the speech model, which this build does not include yet";
+    private const int Block = 1 << 15;
 
-    public static void Encode(string input, string output, int? levels, double? kbps, TokenCodingPolicy policy, bool force, CancellationToken token) =>
-        throw new CliException($"{input}: {Missing}");
+    public static void Encode(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool force, CancellationToken token)
+    {
+        OutputFile.Check(output, force);
+        var clock = Stopwatch.StartNew();
+        if (!File.Exists(input))
+        {
+            throw new CliException($"{input}: no such file", ExitCodes.IoError);
+        }
 
-    public static void Decode(string input, byte[] data, string output, bool originalRate, bool force, CancellationToken token) =>
-        throw new CliException($"{input}: {Missing}");
+        using var reader = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
+        if (reader.FrameCount == 0)
+        {
+            throw new CliException($"{input}: the WAV file holds no samples", ExitCodes.InvalidData);
+        }
 
-    public static byte[] Export(string checkpoint, string data, string id, ConsoleProgress log, CancellationToken token) =>
-        throw new CliException(Missing);
+        SpeechModel m = model.Value;
+        var source = new SpeechSource(reader.SampleRate, reader.FrameCount, reader.BitsPerSample);
+        var options = new SpeechEncodeOptions
+        {
+            Levels = levels,
+            Policy = policy,
+            Metadata = new Dictionary<string, string> { ["source"] = Path.GetFileName(input) },
+        };
+        double seconds = (double)reader.FrameCount / reader.SampleRate;
+        int keptLevels;
+        long bytes;
+        if (kbps is double target)
+        {
+            // Every level once (tokens only: bounded by duration × 1 kB/s), then the most levels that fit.
+            var all = new MemoryStream();
+            EncodeStream(reader, m, all, source, options, token);
+            all.Position = 0;
+            var fitted = new MemoryStream();
+            SpeechEncodeResult r = SpeechCodec.FitRate(m, all, target, seconds, policy, fitted);
+            OutputFile.WriteBytes(output, force, fitted.ToArray());
+            (keptLevels, bytes) = (r.Levels, r.Bytes);
+        }
+        else
+        {
+            (keptLevels, bytes) = (0, 0);
+            OutputFile.Write(output, force, s =>
+            {
+                VqcHeader h = EncodeStream(reader, m, s, source, options, token);
+                keptLevels = h.Levels.Length;
+                bytes = s.CanSeek ? s.Length : 0;
+            });
+        }
+
+        double t = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"{input} -> {output}: {seconds:F2} s at {reader.SampleRate} Hz, {keptLevels} levels, {bytes} bytes, {bytes * 8 / seconds / 1000:F3} kbps, {t:F2} s ({seconds / t:F1}x real time)");
+    }
+
+    private static VqcHeader EncodeStream(WavReader reader, SpeechModel model, Stream output, SpeechSource source, SpeechEncodeOptions options, CancellationToken token)
+    {
+        using var encoder = new SpeechEncoder(model, output, source, options, leaveOpen: true);
+        var buffer = new float[Block];
+        int n;
+        while ((n = reader.Read(buffer)) > 0)
+        {
+            token.ThrowIfCancellationRequested();
+            encoder.Write(buffer.AsSpan(0, n));
+        }
+
+        encoder.Complete();
+        return encoder.Header;
+    }
+
+    public static void Decode(string input, byte[] data, string output, Lazy<SpeechModel> model, bool originalRate, bool force, CancellationToken token)
+    {
+        OutputFile.Check(output, force);
+        var clock = Stopwatch.StartNew();
+        using var decoder = new SpeechDecoder(model.Value, new MemoryStream(data), originalRate);
+        OutputFile.Write(output, force, s =>
+        {
+            var wav = new WavWriter(s, decoder.OutputSampleRate, decoder.OutputLength);
+            var buffer = new float[Block];
+            int n;
+            while ((n = decoder.Read(buffer)) > 0)
+            {
+                token.ThrowIfCancellationRequested();
+                wav.Write(buffer.AsSpan(0, n));
+            }
+
+            wav.Finish();
+        });
+        double seconds = (double)decoder.OutputLength / decoder.OutputSampleRate, t = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"{input} -> {output}: {seconds:F2} s at {decoder.OutputSampleRate} Hz, {decoder.Header!.Levels.Length} levels, {t:F2} s ({seconds / t:F1}x real time)");
+    }
+
+    public static byte[] Export(string checkpoint, string data, string id, ConsoleProgress log, CancellationToken token)
+    {
+        List<float[]> signals = InputFiles.Expand([data], [".wav"]).Select(f => WavReader.ReadMono(f, 16000)).ToList();
+        var facts = new Dictionary<string, string> { ["data"] = data, ["checkpoint"] = checkpoint };
+        return SpeechModelExporter.Export(checkpoint, signals, id, facts, new SyncProgress<TrainingProgress>(p => log.Update(p.Step, p.TotalSteps)), token);
+    }
 }

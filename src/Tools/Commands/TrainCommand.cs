@@ -13,8 +13,86 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a model (runs for hours on a CPU; resumable).");
         command.Add(CreateImage());
+        command.Add(CreateSpeech());
         return command;
     }
+
+    private static Command CreateSpeech()
+    {
+        var data = new Option<string>("--data") { Description = "Training WAV folder.", DefaultValueFactory = _ => "../shared/data/speech/train" };
+        var valid = new Option<string>("--valid") { Description = "Validation WAV folder.", DefaultValueFactory = _ => "../shared/data/speech/valid" };
+        var output = new Option<string>("--out", "-o") { Description = "Run folder for checkpoints and logs.", DefaultValueFactory = _ => "runs/speech" };
+        var steps = new Option<int>("--steps") { Description = "Total training steps.", DefaultValueFactory = _ => 8000 };
+        var batch = new Option<int>("--batch") { Description = "Clips per batch.", DefaultValueFactory = _ => 12 };
+        var clip = new Option<int>("--clip-frames") { Description = "Clip length in token frames (20 ms each).", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 6e-4 };
+        var warmup = new Option<int>("--warmup") { Description = "Autoencoder-only steps before k-means codebook init.", DefaultValueFactory = _ => 300 };
+        var levels = new Option<int>("--levels") { Description = "RVQ levels.", DefaultValueFactory = _ => 16 };
+        var codebook = new Option<int>("--codebook") { Description = "Codewords per level.", DefaultValueFactory = _ => 1024 };
+        var latent = new Option<int>("--latent-dim") { Description = "Latent/code dimension.", DefaultValueFactory = _ => 64 };
+        var fine = new Option<int>("--fine-width") { Description = "Channels at 100 frames/s.", DefaultValueFactory = _ => 192 };
+        var coarse = new Option<int>("--coarse-width") { Description = "Channels at 50 frames/s.", DefaultValueFactory = _ => 384 };
+        var beta = new Option<double>("--beta") { Description = "Commitment loss weight.", DefaultValueFactory = _ => 0.02 };
+        var compressed = new Option<double>("--compressed-weight") { Description = "Power-law compressed magnitude/phase spectral loss weight.", DefaultValueFactory = _ => 0 };
+        var wave = new Option<double>("--waveform-weight") { Description = "Waveform L1 loss weight.", DefaultValueFactory = _ => 1.0 };
+        var nsvq = new Option<bool>("--nsvq") { Description = "Use the noise-substitution gradient estimator instead of straight-through." };
+        var gan = new Option<double>("--gan-weight") { Description = "Adversarial loss weight (log-mel patch discriminator; 0 = off).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 500 };
+        var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
+        var command = new Command("speech", "Train the speech RVQ model (16 kHz mono).")
+        {
+            data, valid, output, steps, batch, clip, lr, warmup, levels, codebook, latent, fine, coarse, beta, compressed, wave, nsvq, gan, seed, threads, validateEvery, stopAt,
+        };
+        command.SetAction((parse, token) =>
+        {
+            string dataDir = InputFiles.RequireFolder(parse.GetValue(data)!, "training data");
+            string validDir = InputFiles.RequireFolder(parse.GetValue(valid)!, "validation data");
+            var log = new ConsoleProgress("train speech");
+            List<float[]> train = InputFiles.Expand([dataDir], [".wav"]).Select(f => WavReader.ReadMono(f, 16000)).ToList();
+            List<float[]> validSignals = InputFiles.Expand([validDir], [".wav"]).Select(f => WavReader.ReadMono(f, 16000)).ToList();
+            log.Message($"loaded {train.Count} training ({train.Sum(t => t.Length) / 16000.0 / 60:F1} min) and {validSignals.Count} validation files");
+            var options = new SpeechTrainingOptions
+            {
+                OutputDirectory = parse.GetValue(output)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                ClipFrames = parse.GetValue(clip),
+                LearningRate = parse.GetValue(lr),
+                WarmupSteps = parse.GetValue(warmup),
+                Model = new SpeechModelConfig
+                {
+                    Levels = parse.GetValue(levels), CodebookSize = parse.GetValue(codebook), LatentDim = parse.GetValue(latent),
+                    FineWidth = parse.GetValue(fine), CoarseWidth = parse.GetValue(coarse),
+                },
+                Estimator = parse.GetValue(nsvq) ? GradientEstimator.NoiseSubstitution : GradientEstimator.StraightThrough,
+                GanWeight = parse.GetValue(gan),
+                CommitmentWeight = parse.GetValue(beta),
+                WaveformWeight = parse.GetValue(wave),
+                CompressedWeight = parse.GetValue(compressed),
+                StopAt = parse.GetValue(stopAt),
+                Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads),
+                ValidateEvery = parse.GetValue(validateEvery),
+            };
+            new SpeechTrainer(options, train, validSignals, Progress(log)).Run(token);
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private static SyncProgress<TrainingProgress> Progress(ConsoleProgress log) => new(p =>
+    {
+        if (p.Message is not null)
+        {
+            log.Message(p.Message);
+        }
+        else
+        {
+            log.Update(p.Step, p.TotalSteps);
+        }
+    });
 
     private static Command CreateImage()
     {
@@ -63,18 +141,7 @@ internal static class TrainCommand
                 Threads = parse.GetValue(threads),
                 ValidateEvery = parse.GetValue(validateEvery),
             };
-            var progress = new SyncProgress<TrainingProgress>(p =>
-            {
-                if (p.Message is not null)
-                {
-                    log.Message(p.Message);
-                }
-                else
-                {
-                    log.Update(p.Step, p.TotalSteps);
-                }
-            });
-            new ImageTrainer(options, train, validImages, progress).Run(token);
+            new ImageTrainer(options, train, validImages, Progress(log)).Run(token);
             return Task.FromResult(ExitCodes.Success);
         });
         return command;

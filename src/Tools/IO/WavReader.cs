@@ -258,4 +258,11 @@ internal sealed class WavReader : IDisposable
         using var reader = new WavReader(new BufferedStream(File.OpenRead(path), 1 << 16), path);
         return (reader.ReadAll(), reader.SampleRate, reader.Channels, reader.BitsPerSample);
     }
+
+    /// <summary>Reads a WAV file down-mixed to mono and resampled (band-limited) to <paramref name="targetRate"/>.</summary>
+    public static float[] ReadMono(string path, int targetRate)
+    {
+        (float[] samples, int rate, _, _) = ReadFile(path);
+        return rate == targetRate ? samples : VqCodec.Codec.Audio.Resampler.Resample(samples, rate, targetRate);
+    }
 }

@@ -1,0 +1,134 @@
+using TorchSharp;
+using VqCodec.Codec.Models;
+using VqCodec.Container;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Speech;
+
+/// <summary>
+/// Whole-signal speech encoding and decoding with a loaded <see cref="SpeechModel"/>, built on the
+/// streaming <see cref="SpeechEncoder"/> and <see cref="SpeechDecoder"/>. The network runs on windows of
+/// frames with context on both sides wider than its receptive field, so memory is bounded and the
+/// result does not depend on where windows fall (up to float rounding).
+/// </summary>
+public static class SpeechCodec
+{
+    /// <summary>Encodes mono PCM at <paramref name="sampleRate"/> to .vqc bytes on <paramref name="output"/> (not closed).</summary>
+    /// <exception cref="ArgumentException">Empty or invalid audio, or options that do not fit the model.</exception>
+    public static SpeechEncodeResult Encode(SpeechModel model, ReadOnlySpan<float> pcm, int sampleRate, Stream output, SpeechEncodeOptions? options = null, int bitsPerSample = 16)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        options ??= new SpeechEncodeOptions();
+        var source = new SpeechSource(sampleRate, pcm.Length, bitsPerSample);
+        double seconds = (double)pcm.Length / sampleRate;
+        if (options.TargetKbps is not double target || options.Levels is not null)
+        {
+            using var encoder = new SpeechEncoder(model, output, source, options, leaveOpen: true);
+            encoder.Write(pcm);
+            encoder.Complete();
+            return new SpeechEncodeResult(encoder.BytesWritten, encoder.Header.Levels.Length, seconds);
+        }
+
+        // Rate target: encode every level once, then keep the most levels whose whole file fits.
+        var all = new MemoryStream();
+        using (var encoder = new SpeechEncoder(model, all, source, options, leaveOpen: true))
+        {
+            encoder.Write(pcm);
+            encoder.Complete();
+        }
+
+        all.Position = 0;
+        return FitRate(model, all, target, seconds, options.Policy, output);
+    }
+
+    /// <summary>
+    /// Reads a complete .vqc speech stream and writes the version with the most levels whose total size
+    /// stays at or under <paramref name="targetKbps"/> over <paramref name="seconds"/> (at least one level).
+    /// </summary>
+    public static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        VqcDocument doc = VqcDocument.Read(allLevels, _ => model.Priors, leaveOpen: true);
+        var writerOptions = new VqcWriterOptions { Policy = policy, Priors = model.Priors };
+        for (int n = doc.Header.Levels.Length; n >= 1; n--)
+        {
+            VqcDocument candidate = n == doc.Header.Levels.Length ? doc : doc.Truncate(n);
+            long size = candidate.Write(Stream.Null, writerOptions);
+            if (size * 8 / seconds / 1000 <= targetKbps || n == 1)
+            {
+                long bytes = candidate.Write(output, writerOptions, leaveOpen: true);
+                return new SpeechEncodeResult(bytes, n, seconds);
+            }
+        }
+
+        throw new InvalidOperationException("a document has at least one level");
+    }
+
+    /// <summary>Decodes a whole .vqc speech stream to mono PCM (model rate, or the source rate when <paramref name="originalRate"/>).</summary>
+    /// <exception cref="VqcFormatException">Bad bytes.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
+    public static (float[] Samples, int SampleRate) Decode(SpeechModel model, Stream input, bool originalRate = false)
+    {
+        using var decoder = new SpeechDecoder(model, input, originalRate, leaveOpen: true);
+        if (decoder.OutputLength > int.MaxValue / 2)
+        {
+            throw new VqcFormatException("the decoded signal would not fit in one array; use SpeechDecoder to stream it", 0);
+        }
+
+        var samples = new float[decoder.OutputLength];
+        int done = 0, n;
+        while ((n = decoder.Read(samples.AsSpan(done))) > 0)
+        {
+            done += n;
+        }
+
+        return (samples, decoder.OutputSampleRate);
+    }
+
+    /// <summary>
+    /// Runs the encoder network on model-rate samples covering frames [lo, hi) and returns the codes of
+    /// the <paramref name="count"/> frames starting <paramref name="skip"/> frames into the window, per level.
+    /// </summary>
+    internal static int[][] EncodeWindow(SpeechModel model, float[] samples, int levels, int skip, int count)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor x = torch.tensor(samples, [1, samples.Length]);
+        Tensor z = model.Network.Encode(x)[.., .., skip..(skip + count)];
+        Tensor codes = model.Network.Quantizer.Encode(SpeechVqVae.ToRows(z), levels).t().contiguous();
+        long[] flat = codes.data<long>().ToArray();
+        var result = new int[levels][];
+        for (int l = 0; l < levels; l++)
+        {
+            result[l] = new int[count];
+            for (int f = 0; f < count; f++)
+            {
+                result[l][f] = (int)flat[(l * count) + f];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Decodes codes [levels][frames] to model-rate samples and returns those of frames [skip, skip + count).</summary>
+    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int levels = codes.Length, frames = codes[0].Length;
+        var flat = new long[frames * levels];
+        for (int f = 0; f < frames; f++)
+        {
+            for (int l = 0; l < levels; l++)
+            {
+                flat[(f * levels) + l] = codes[l][f];
+            }
+        }
+
+        Tensor rows = model.Network.Quantizer.Decode(torch.tensor(flat, [frames, levels]));
+        Tensor y = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames));
+        int hop = model.Config.Hop;
+        return y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+    }
+}

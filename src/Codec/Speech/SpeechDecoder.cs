@@ -1,0 +1,393 @@
+using System.Buffers.Binary;
+using VqCodec.Codec.Audio;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Speech;
+
+/// <summary>
+/// Streaming speech decoder with bounded memory, in two forms. Pull: construct it over a stream and call
+/// <see cref="Read"/> until it returns 0; <see cref="SeekToSegment"/> jumps through the seek table. Push:
+/// construct it without a stream and hand it container bytes as they arrive with <see cref="Push"/>; it
+/// returns PCM as soon as the segments it needs are complete, and <see cref="Finish"/> checks the end.
+/// Output is mono at the model rate, or at the source rate when asked. Not thread-safe.
+/// </summary>
+public sealed class SpeechDecoder : IDisposable
+{
+    private readonly SpeechModel _model;
+    private readonly bool _originalRate;
+    private readonly FeedStream? _feed;
+    private readonly VqcReader _reader;
+    private readonly List<float> _out = [];
+    private readonly List<float> _scratch = [];
+    private VqcHeader? _header;
+    private List<int>[] _tokens = [];
+    private Resampler? _resampler;
+    private int _frames;
+    private long _modelSamples;
+    private int _tokenStart;      // frame of _tokens[*][0]
+    private int _nextFrame;       // next frame to synthesise
+    private int _outRead;
+    private long _produced;       // output samples handed out or queued
+    private bool _ended;
+    private long _scan;           // push mode: bytes of complete chunks seen
+    private int _pendingPlanes;
+
+    /// <summary>Pull decoder over <paramref name="input"/>; reads and checks the header now.</summary>
+    /// <exception cref="VqcFormatException">Bad bytes.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
+    public SpeechDecoder(SpeechModel model, Stream input, bool originalRate = false, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        _model = model;
+        _originalRate = originalRate;
+        _reader = new VqcReader(input, h => h.HasPriors ? model.Priors : null, leaveOpen);
+        Start(_reader.ReadHeader());
+    }
+
+    /// <summary>Push decoder: feed it container bytes with <see cref="Push"/>.</summary>
+    public SpeechDecoder(SpeechModel model, bool originalRate = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _originalRate = originalRate;
+        _feed = new FeedStream();
+        _reader = new VqcReader(_feed, h => h.HasPriors ? model.Priors : null, leaveOpen: true);
+    }
+
+    /// <summary>The file header (null in push mode until its bytes have arrived).</summary>
+    public VqcHeader? Header => _header;
+
+    /// <summary>Output sample rate (model rate, or the source rate when decoding at the original rate).</summary>
+    public int OutputSampleRate => _originalRate && _header is not null ? _header.SampleRate : _model.Config.SampleRate;
+
+    /// <summary>Total output samples of the whole file.</summary>
+    public long OutputLength => _header is null ? 0 : _originalRate ? _header.SampleCount : _modelSamples;
+
+    /// <summary>Pull mode: decodes into <paramref name="buffer"/>; returns the samples written, 0 at the end.</summary>
+    public int Read(Span<float> buffer)
+    {
+        if (_feed is not null)
+        {
+            throw new InvalidOperationException("a push decoder has no input stream; use Push");
+        }
+
+        while (_out.Count - _outRead < buffer.Length && !_ended)
+        {
+            VqcTokenPlane? plane = _reader.GetNextPlane();
+            if (plane is null)
+            {
+                End();
+            }
+            else
+            {
+                Add(plane);
+            }
+        }
+
+        int n = Math.Min(buffer.Length, _out.Count - _outRead);
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_out).Slice(_outRead, n).CopyTo(buffer);
+        _outRead += n;
+        if (_outRead > 1 << 16)
+        {
+            _out.RemoveRange(0, _outRead);
+            _outRead = 0;
+        }
+
+        return n;
+    }
+
+    /// <summary>Push mode: adds container bytes and appends the PCM that became final to <paramref name="output"/>.</summary>
+    /// <exception cref="VqcFormatException">Bad bytes.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
+    public void Push(ReadOnlySpan<byte> data, List<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        FeedStream feed = _feed ?? throw new InvalidOperationException("a pull decoder reads its own stream; use Read");
+        if (_ended)
+        {
+            throw new VqcFormatException("bytes after the end chunk", feed.Length);
+        }
+
+        feed.Append(data);
+        Span<byte> head = stackalloc byte[8];
+        while (true)
+        {
+            // Find the next complete chunk; act only when one has arrived whole.
+            long need = _scan == 0 ? 16 : 12;
+            if (feed.Length - _scan < need)
+            {
+                break;
+            }
+
+            if (_scan == 0)
+            {
+                _scan = 16;
+                continue;
+            }
+
+            feed.Peek(_scan, head);
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(head);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(head[4..]);
+            if (length < 0 || length > VqcLimits.MaxChunkPayload)
+            {
+                throw new VqcFormatException($"chunk length {length} is out of range", _scan + 4);
+            }
+
+            if (feed.Length - _scan < 12L + length)
+            {
+                break;
+            }
+
+            _scan += 12L + length;
+            if (type == ChunkTypes.Header)
+            {
+                Start(_reader.ReadHeader());
+            }
+            else if (type == ChunkTypes.Segment || type == ChunkTypes.Tokens)
+            {
+                _ = _header ?? throw new VqcFormatException("token chunk before the header", _scan);
+                Add(_reader.GetNextPlane() ?? throw new VqcFormatException("unexpected end", _scan));
+                while (_pendingPlanes > 0)
+                {
+                    Add(_reader.GetNextPlane() ?? throw new VqcFormatException("unexpected end", _scan));
+                }
+            }
+            else if (type == ChunkTypes.End)
+            {
+                if (_reader.GetNextPlane() is not null)
+                {
+                    throw new VqcFormatException("token data after the last segment", _scan);
+                }
+
+                End();
+                break;
+            }
+        }
+
+        Drain(output);
+    }
+
+    /// <summary>Push mode: checks that the whole file arrived and appends the last PCM.</summary>
+    /// <exception cref="VqcFormatException">The stream ended before its end chunk.</exception>
+    public void Finish(List<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_ended)
+        {
+            throw new VqcFormatException("the stream ended before its end chunk (truncated file)", _feed?.Length ?? 0);
+        }
+
+        Drain(output);
+    }
+
+    /// <summary>
+    /// Pull mode on a seekable stream: continues decoding at the first sample of <paramref name="segment"/>
+    /// (segment s starts at frame s·S; <see cref="PositionSamples"/> says where that is in the output).
+    /// The first frames after a seek are synthesised without the context before the segment.
+    /// </summary>
+    public void SeekToSegment(int segment)
+    {
+        if (_feed is not null || _header is null)
+        {
+            throw new NotSupportedException("seeking needs a pull decoder over a seekable stream");
+        }
+
+        _reader.SeekToSegment(segment);
+        _tokenStart = _nextFrame = segment * _header.SegmentLength;
+        foreach (List<int> t in _tokens)
+        {
+            t.Clear();
+        }
+
+        _out.Clear();
+        _outRead = 0;
+        _ended = false;
+        long modelPos = (long)_nextFrame * _model.Config.Hop;
+        _produced = _resampler is null ? modelPos : Resampler.OutputLength(modelPos, _model.Config.SampleRate, _header.SampleRate);
+        PositionSamples = _produced;
+        _resampler = _resampler is null ? null : new Resampler(_model.Config.SampleRate, _header.SampleRate);
+    }
+
+    /// <summary>Output sample index of the next sample <see cref="Read"/> returns after a seek (0 before any seek).</summary>
+    public long PositionSamples { get; private set; }
+
+    private void Start(VqcHeader header)
+    {
+        if (header.Kind != MediaKind.Speech)
+        {
+            throw new VqcFormatException("the file holds an image, not speech", 16);
+        }
+
+        _model.EnsureMatches(header);
+        if (header.Levels.Length > _model.Config.Levels || header.Levels.Any(l => l.CodebookSize != _model.Config.CodebookSize))
+        {
+            throw new VqcFormatException("the file's token layout does not fit the model", 16);
+        }
+
+        int hop = _model.Config.Hop;
+        _frames = header.Levels[0].GridWidth;
+        _modelSamples = Resampler.OutputLength(header.SampleCount, header.SampleRate, _model.Config.SampleRate);
+        if (_modelSamples > (long)_frames * hop || _modelSamples <= (long)(_frames - 1) * hop)
+        {
+            throw new VqcFormatException($"the header's {header.SampleCount} samples at {header.SampleRate} Hz do not match its {_frames} frames", 16);
+        }
+
+        _header = header;
+        _tokens = header.Levels.Select(_ => new List<int>()).ToArray();
+        _resampler = _originalRate && header.SampleRate != _model.Config.SampleRate ? new Resampler(_model.Config.SampleRate, header.SampleRate) : null;
+    }
+
+    private void Add(VqcTokenPlane plane)
+    {
+        _tokens[plane.Level].AddRange(plane.Tokens);
+        _pendingPlanes = _tokens.Length - 1 - plane.Level;
+        if (plane.Level == _tokens.Length - 1)
+        {
+            Synthesise(final: false);
+        }
+    }
+
+    private void End()
+    {
+        _ended = true;
+        Synthesise(final: true);
+        if (_resampler is not null)
+        {
+            _scratch.Clear();
+            _resampler.Flush(_scratch);
+            Emit(_scratch);
+        }
+    }
+
+    private void Synthesise(bool final)
+    {
+        int hop = _model.Config.Hop, margin = _model.Config.ContextFrames, window = 250;
+        int available = _tokenStart + _tokens[0].Count;
+        while (_nextFrame < _frames)
+        {
+            int coreEnd = Math.Min(_frames, _nextFrame + window);
+            int hi = Math.Min(_frames, coreEnd + margin);
+            if (!final && available < hi)
+            {
+                return;
+            }
+
+            hi = Math.Min(hi, available);
+            coreEnd = Math.Min(coreEnd, hi);
+            if (coreEnd <= _nextFrame)
+            {
+                return;
+            }
+
+            int lo = Math.Max(_tokenStart, _nextFrame - margin);
+            int[][] codes = _tokens.Select(t => t.GetRange(lo - _tokenStart, hi - lo).ToArray()).ToArray();
+            float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame);
+            long start = (long)_nextFrame * hop;
+            int keep = (int)Math.Clamp(_modelSamples - start, 0, y.Length);
+            _scratch.Clear();
+            if (_resampler is null)
+            {
+                _scratch.AddRange(y.AsSpan(0, keep));
+            }
+            else
+            {
+                _resampler.Push(y.AsSpan(0, keep), _scratch);
+            }
+
+            Emit(_scratch);
+            _nextFrame = coreEnd;
+            int drop = Math.Max(0, _nextFrame - margin - _tokenStart);
+            foreach (List<int> t in _tokens)
+            {
+                t.RemoveRange(0, drop);
+            }
+
+            _tokenStart += drop;
+        }
+    }
+
+    private void Emit(List<float> samples)
+    {
+        long room = OutputLength - _produced;
+        int n = (int)Math.Clamp(room, 0, samples.Count);
+        _out.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(samples)[..n]);
+        _produced += n;
+    }
+
+    private void Drain(List<float> output)
+    {
+        output.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_out)[_outRead..]);
+        _out.Clear();
+        _outRead = 0;
+    }
+
+    /// <summary>Releases the input stream (unless leaveOpen).</summary>
+    public void Dispose() => _reader.Dispose();
+
+    /// <summary>A read-only, forward-only stream over bytes appended by the push decoder.</summary>
+    private sealed class FeedStream : Stream
+    {
+        private byte[] _data = new byte[4096];
+        private int _count;
+        private int _read;
+        private long _dropped;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => _dropped + _count;
+
+        public override long Position { get => _dropped + _read; set => throw new NotSupportedException(); }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            if (_read > 0 && _read == _count)
+            {
+                _dropped += _read;
+                _count = _read = 0;
+            }
+            else if (_read > 1 << 16)
+            {
+                Array.Copy(_data, _read, _data, 0, _count - _read);
+                _dropped += _read;
+                _count -= _read;
+                _read = 0;
+            }
+
+            if (_count + bytes.Length > _data.Length)
+            {
+                Array.Resize(ref _data, Math.Max(_data.Length * 2, _count + bytes.Length));
+            }
+
+            bytes.CopyTo(_data.AsSpan(_count));
+            _count += bytes.Length;
+        }
+
+        public void Peek(long position, Span<byte> destination) =>
+            _data.AsSpan((int)(position - _dropped), destination.Length).CopyTo(destination);
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = Math.Min(buffer.Length, _count - _read);
+            _data.AsSpan(_read, n).CopyTo(buffer);
+            _read += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

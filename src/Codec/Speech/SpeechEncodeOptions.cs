@@ -1,0 +1,52 @@
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Speech;
+
+/// <summary>Options of speech encoding.</summary>
+public sealed class SpeechEncodeOptions
+{
+    private readonly int _segmentFrames = 100;
+    private readonly int _windowFrames = 250;
+
+    /// <summary>RVQ levels to keep (1..model levels); null keeps all, or as many as <see cref="TargetKbps"/> allows.</summary>
+    public int? Levels { get; init; }
+
+    /// <summary>
+    /// Largest bitrate in kbit/s, measured on the whole file (total bytes × 8 / duration); the encoder keeps
+    /// the most levels that fit (at least one). Whole-signal encoding only (<see cref="SpeechCodec.Encode"/>).
+    /// </summary>
+    public double? TargetKbps { get; init; }
+
+    /// <summary>How token planes are entropy coded (default: the smallest of the applicable modes).</summary>
+    public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
+
+    /// <summary>Token frames per independently decodable segment (default 100 = 2 s at 50 frames/s).</summary>
+    public int SegmentFrames
+    {
+        get => _segmentFrames;
+        init => _segmentFrames = value is >= 1 and <= 1 << 16 ? value : throw new ArgumentOutOfRangeException(nameof(SegmentFrames), "1 to 65536 frames");
+    }
+
+    /// <summary>Frames the network processes at once (plus context on each side); bounds memory, not the output.</summary>
+    public int WindowFrames
+    {
+        get => _windowFrames;
+        init => _windowFrames = value is >= 1 and <= 1 << 14 ? value : throw new ArgumentOutOfRangeException(nameof(WindowFrames), "1 to 16384 frames");
+    }
+
+    /// <summary>Extra string metadata stored in the file.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>What the encoder must know about the source before the first sample: the header stores it.</summary>
+/// <param name="SampleRate">Source sample rate in Hz (resampled to the model's rate internally).</param>
+/// <param name="SampleCount">Source length in samples per channel (after down-mixing to mono).</param>
+/// <param name="BitsPerSample">Source sample depth recorded for the decoder (8, 16, 24 or 32).</param>
+public sealed record SpeechSource(int SampleRate, long SampleCount, int BitsPerSample = 16);
+
+/// <summary>Result of encoding a signal.</summary>
+public sealed record SpeechEncodeResult(long Bytes, int Levels, double Seconds)
+{
+    /// <summary>Total file bits per second of audio, in kbit/s.</summary>
+    public double Kbps => Bytes * 8 / Seconds / 1000;
+}

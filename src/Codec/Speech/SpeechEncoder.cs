@@ -1,0 +1,258 @@
+using TorchSharp;
+using VqCodec.Codec.Audio;
+using VqCodec.Codec.Models;
+using VqCodec.Container;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Speech;
+
+/// <summary>
+/// Streaming speech encoder: push mono PCM at the source rate in pieces of any size with
+/// <see cref="Write"/>; container bytes go to the output stream segment by segment as soon as they are
+/// final, and <see cref="Complete"/> writes the seek table and end chunk. Memory is bounded by the
+/// processing window (a few seconds), not by the signal length. The header records the source length,
+/// so it must be known up front (<see cref="SpeechSource"/>). Not thread-safe.
+/// </summary>
+public sealed class SpeechEncoder : IDisposable
+{
+    private readonly SpeechModel _model;
+    private readonly VqcWriter _writer;
+    private readonly Resampler? _resampler;
+    private readonly List<float> _resampled = [];
+    private readonly List<float> _pcm = [];      // model-rate samples from frame (_pcmStartFrame) on
+    private readonly List<int>[] _tokens;        // per level, tokens of frames from _segmentStart on
+    private readonly int _hop;
+    private readonly int _margin;
+    private readonly int _window;
+    private readonly long _modelSamples;
+    private readonly int _frames;
+    private long _pcmStart;                      // absolute model-rate index of _pcm[0]
+    private long _received;
+    private int _nextFrame;
+    private int _nextSegment;
+    private bool _completed;
+
+    /// <summary>Creates an encoder writing to <paramref name="output"/>. No bytes are written before the first <see cref="Write"/> or <see cref="Complete"/>.</summary>
+    /// <exception cref="ArgumentException">Zero-length or over-long source, unsupported rate, or options that do not fit the model.</exception>
+    public SpeechEncoder(SpeechModel model, Stream output, SpeechSource source, SpeechEncodeOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new SpeechEncodeOptions();
+        SpeechModelConfig config = model.Config;
+        if (source.SampleRate is < 1000 or > 768000)
+        {
+            throw new ArgumentException($"sample rate {source.SampleRate} Hz is outside 1 kHz to 768 kHz");
+        }
+
+        if (source.SampleCount <= 0)
+        {
+            throw new ArgumentException("the audio has no samples");
+        }
+
+        if (source.SampleCount > VqcLimits.MaxSampleCount)
+        {
+            throw new ArgumentException($"the audio has more than {VqcLimits.MaxSampleCount} samples");
+        }
+
+        int levels = options.Levels ?? config.Levels;
+        if (levels < 1 || levels > config.Levels)
+        {
+            throw new ArgumentException($"the model has {config.Levels} levels; {levels} were requested");
+        }
+
+        _model = model;
+        _hop = config.Hop;
+        _margin = config.ContextFrames;
+        _window = options.WindowFrames;
+        _modelSamples = Resampler.OutputLength(source.SampleCount, source.SampleRate, config.SampleRate);
+        long frames = (_modelSamples + _hop - 1) / _hop;
+        if (frames > VqcLimits.MaxTokensPerLevel)
+        {
+            throw new ArgumentException($"the audio is longer than {(long)VqcLimits.MaxTokensPerLevel * _hop / config.SampleRate} s, the container's limit");
+        }
+
+        _frames = (int)frames;
+        _resampler = source.SampleRate == config.SampleRate ? null : new Resampler(source.SampleRate, config.SampleRate);
+        Source = source;
+        Header = new VqcHeader
+        {
+            Kind = MediaKind.Speech,
+            SampleRate = source.SampleRate,
+            SampleCount = source.SampleCount,
+            Channels = 1,
+            BitsPerSample = source.BitsPerSample,
+            ModelId = model.Id,
+            ModelHash = model.Hash,
+            PriorsHash = model.Priors?.Hash ?? new byte[32],
+            SegmentLength = Math.Min(options.SegmentFrames, _frames),
+            Levels = Enumerable.Repeat(new TokenLevelLayout(config.CodebookSize, 1, _frames), levels).ToArray(),
+        };
+        Header.Validate();
+        _tokens = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
+        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors }, leaveOpen);
+        var metadata = new Dictionary<string, string> { ["encoder"] = "vqc " + typeof(SpeechEncoder).Assembly.GetName().Version };
+        foreach (var kv in options.Metadata ?? new Dictionary<string, string>())
+        {
+            metadata[kv.Key] = kv.Value;
+        }
+
+        Metadata = metadata;
+    }
+
+    /// <summary>The header the file gets.</summary>
+    public VqcHeader Header { get; }
+
+    /// <summary>The source description given to the constructor.</summary>
+    public SpeechSource Source { get; }
+
+    /// <summary>Container bytes written so far.</summary>
+    public long BytesWritten => _writer.BytesWritten;
+
+    private IReadOnlyDictionary<string, string>? Metadata { get; set; }
+
+    /// <summary>Adds mono PCM samples at the source rate (nominally in [−1, 1]; clipped there).</summary>
+    /// <exception cref="InvalidOperationException">More samples than the source declared, or after <see cref="Complete"/>.</exception>
+    /// <exception cref="ArgumentException">A sample is NaN or infinite.</exception>
+    public void Write(ReadOnlySpan<float> pcm)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the encoder was completed");
+        }
+
+        if (_received + pcm.Length > Source.SampleCount)
+        {
+            throw new InvalidOperationException($"more samples than the {Source.SampleCount} declared");
+        }
+
+        foreach (float v in pcm)
+        {
+            if (!float.IsFinite(v))
+            {
+                throw new ArgumentException($"sample {_received} or later is NaN or infinite");
+            }
+        }
+
+        _received += pcm.Length;
+        if (_resampler is null)
+        {
+            Append(pcm);
+        }
+        else
+        {
+            _resampled.Clear();
+            _resampler.Push(pcm, _resampled);
+            Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_resampled));
+        }
+
+        Encode(final: false);
+    }
+
+    /// <summary>Encodes what is left and finishes the file (seek table and end chunk).</summary>
+    /// <exception cref="InvalidOperationException">Fewer samples than the source declared.</exception>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        if (_received != Source.SampleCount)
+        {
+            throw new InvalidOperationException($"{_received} samples were written; the source declared {Source.SampleCount}");
+        }
+
+        if (_resampler is not null)
+        {
+            _resampled.Clear();
+            _resampler.Flush(_resampled);
+            Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_resampled));
+        }
+
+        Encode(final: true);
+        _completed = true;
+        _writer.Dispose();
+    }
+
+    private void Append(ReadOnlySpan<float> samples)
+    {
+        foreach (float v in samples)
+        {
+            _pcm.Add(Math.Clamp(v, -1f, 1f));
+        }
+    }
+
+    private void Encode(bool final)
+    {
+        if (Metadata is not null)
+        {
+            _writer.WriteMetadata(Metadata);
+            Metadata = null;
+        }
+
+        long available = _pcmStart + _pcm.Count;
+        while (_nextFrame < _frames)
+        {
+            int coreEnd = Math.Min(_frames, _nextFrame + _window);
+            int hi = Math.Min(_frames, coreEnd + _margin);
+            if (!final && (long)hi * _hop > available && available < _modelSamples)
+            {
+                break;
+            }
+
+            int lo = Math.Max(0, _nextFrame - _margin);
+            int[][] codes = SpeechCodec.EncodeWindow(_model, SampleWindow(lo, hi), _tokens.Length, _nextFrame - lo, coreEnd - _nextFrame);
+            for (int l = 0; l < _tokens.Length; l++)
+            {
+                _tokens[l].AddRange(codes[l]);
+            }
+
+            _nextFrame = coreEnd;
+            FlushSegments();
+            long drop = Math.Max(0, ((long)(_nextFrame - _margin) * _hop) - _pcmStart);
+            drop = Math.Min(drop, _pcm.Count);
+            _pcm.RemoveRange(0, (int)drop);
+            _pcmStart += drop;
+        }
+    }
+
+    private float[] SampleWindow(int lo, int hi)
+    {
+        var x = new float[(hi - lo) * _hop];
+        long from = (long)lo * _hop;
+        int start = (int)(from - _pcmStart);
+        int n = (int)Math.Min(x.Length, Math.Min(_modelSamples - from, _pcm.Count - start));
+        if (n > 0)
+        {
+            _pcm.CopyTo(start, x, 0, n);
+        }
+
+        return x;
+    }
+
+    private void FlushSegments()
+    {
+        while (_nextSegment < Header.SegmentCount)
+        {
+            int count = Header.TokensInSegment(0, _nextSegment);
+            if (_tokens[0].Count < count)
+            {
+                return;
+            }
+
+            for (int l = 0; l < _tokens.Length; l++)
+            {
+                _writer.WritePlane(_nextSegment, l, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens[l])[..count]);
+                _tokens[l].RemoveRange(0, count);
+            }
+
+            _nextSegment++;
+        }
+
+    }
+
+    /// <summary>Closes the output. An encoder disposed before <see cref="Complete"/> leaves a file without its end chunk, which readers reject.</summary>
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,115 @@
+using TorchSharp;
+using VqCodec.Codec.Metrics;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Training;
+
+/// <summary>
+/// Reconstruction losses of the speech model: multi-scale log-mel L1 (the mel filterbank and the
+/// log(mel + 1e-5) floor of <see cref="SpeechMetrics.MelDistance"/>, so the main scale is the reported
+/// metric itself), multi-resolution log-magnitude STFT L1, and a waveform L1.
+/// </summary>
+internal sealed class SpeechLosses : IDisposable
+{
+    private readonly List<(int Fft, int Hop, Tensor Bank, Tensor Window)> _mel = [];
+    private readonly List<(int Fft, int Hop, Tensor Window)> _stft = [];
+
+    public SpeechLosses(int sampleRate)
+    {
+        foreach ((int fft, int mels) in new[] { (512, 64), (1024, 80), (2048, 128) })
+        {
+            double[,] bank = SpeechMetrics.MelBank(mels, fft, sampleRate);
+            int bins = bank.GetLength(1);
+            var flat = new float[mels * bins];
+            for (int m = 0; m < mels; m++)
+            {
+                for (int k = 0; k < bins; k++)
+                {
+                    flat[(m * bins) + k] = (float)bank[m, k];
+                }
+            }
+
+            _mel.Add((fft, fft / 4, torch.tensor(flat, [mels, bins]), torch.hann_window(fft, periodic: true)));
+        }
+
+        foreach (int fft in new[] { 128, 256, 640 })
+        {
+            _stft.Add((fft, fft / 4, torch.hann_window(fft, periodic: true)));
+        }
+    }
+
+    /// <summary>Log-mel spectrogram [B, mels, frames] at the metric's scale (1024 / 256 / 80).</summary>
+    public Tensor LogMel(Tensor x)
+    {
+        var (fft, hop, bank, window) = _mel[1];
+        Tensor mag = x.stft(fft, hop, window: window, center: true, return_complex: true).abs();
+        return torch.log(bank.matmul(mag) + 1e-5f);
+    }
+
+    /// <summary>Mean of the per-scale log-mel L1 distances.</summary>
+    public Tensor Mel(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        Tensor total = torch.zeros(1);
+        foreach (var (fft, hop, bank, window) in _mel)
+        {
+            Tensor mx = bank.matmul(x.stft(fft, hop, window: window, center: true, return_complex: true).abs());
+            Tensor my = bank.matmul(y.stft(fft, hop, window: window, center: true, return_complex: true).abs());
+            total = total + (torch.log(mx + 1e-5f) - torch.log(my + 1e-5f)).abs().mean();
+        }
+
+        return (total / _mel.Count).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Mean of the per-resolution log-magnitude L1 distances (floor 1e-4).</summary>
+    public Tensor Stft(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        Tensor total = torch.zeros(1);
+        foreach (var (fft, hop, window) in _stft)
+        {
+            Tensor sx = x.stft(fft, hop, window: window, center: true, return_complex: true).abs();
+            Tensor sy = y.stft(fft, hop, window: window, center: true, return_complex: true).abs();
+            total = total + (torch.log(sx + 1e-4f) - torch.log(sy + 1e-4f)).abs().mean();
+        }
+
+        return (total / _stft.Count).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Power-law compressed spectral loss (Braun and Tashev 2021) at 320- and 640-point STFTs:
+    /// 0.7 · MSE of |X|^0.3 plus 0.3 · MSE of the compressed complex spectra |X|^0.3·e^{iφ}. Unlike the
+    /// log losses it weights time-frequency bins by their energy and penalises phase errors.
+    /// </summary>
+    public Tensor Compressed(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        Tensor total = torch.zeros(1);
+        foreach (var (fft, hop, window) in _stft.Where(s => s.Fft >= 256))
+        {
+            Tensor sx = x.stft(fft, hop, window: window, center: true, return_complex: true);
+            Tensor sy = y.stft(fft, hop, window: window, center: true, return_complex: true);
+            Tensor ax = sx.abs(), ay = sy.abs();
+            Tensor cx = (ax * ax + 1e-8f).pow(0.15f), cy = (ay * ay + 1e-8f).pow(0.15f);
+            Tensor magnitude = (cx - cy).square().mean();
+            Tensor complexDiff = (sx * (cx / (ax + 1e-8f))) - (sy * (cy / (ay + 1e-8f)));
+            total = total + (0.7f * magnitude) + (0.3f * complexDiff.abs().square().mean());
+        }
+
+        return (total / 2).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var m in _mel)
+        {
+            m.Bank.Dispose();
+            m.Window.Dispose();
+        }
+
+        foreach (var s in _stft)
+        {
+            s.Window.Dispose();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using VqCodec.Codec.Models;
+using VqCodec.Codec.Speech;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Training;
+
+/// <summary>
+/// Turns a speech training checkpoint into a shipped model file: loads the weights, estimates per-level
+/// token priors by encoding training signals (never the validation set), and writes the .vqm bundle.
+/// </summary>
+public static class SpeechModelExporter
+{
+    /// <summary>Returns the .vqm bytes.</summary>
+    public static byte[] Export(string checkpointDirectory, IReadOnlyList<float[]> priorSignals, string id, IReadOnlyDictionary<string, string> training, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(priorSignals);
+        string statePath = Path.Combine(checkpointDirectory, "state.json");
+        string weights = Path.Combine(checkpointDirectory, "model.bin");
+        if (!File.Exists(statePath) || !File.Exists(weights))
+        {
+            throw new FileNotFoundException($"no checkpoint in {checkpointDirectory} (state.json and model.bin expected)");
+        }
+
+        using JsonDocument state = JsonDocument.Parse(File.ReadAllText(statePath));
+        SpeechModelConfig config = state.RootElement.GetProperty("Config").Deserialize<SpeechModelConfig>() ?? throw new InvalidDataException("checkpoint has no model configuration");
+        var facts = new Dictionary<string, string>(training) { ["steps"] = state.RootElement.GetProperty("Step").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        byte[] plain = SpeechModel.BundleFromCheckpoint(weights, config, id, null, facts);
+        using SpeechModel model = SpeechModel.Load(new MemoryStream(plain));
+        var counts = Enumerable.Range(0, config.Levels).Select(_ => new long[config.CodebookSize]).ToList();
+        for (int i = 0; i < priorSignals.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var file = new MemoryStream();
+            SpeechCodec.Encode(model, priorSignals[i], config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed });
+            file.Position = 0;
+            VqcDocument doc = VqcDocument.Read(file);
+            for (int l = 0; l < doc.Tokens.Length; l++)
+            {
+                foreach (int t in doc.Tokens[l])
+                {
+                    counts[l][t]++;
+                }
+            }
+
+            progress?.Report(new TrainingProgress(i + 1, priorSignals.Count, null));
+        }
+
+        TokenPriors priors = TokenPriors.FromCounts(counts);
+        facts["priors"] = $"token counts of {priorSignals.Count} training signals";
+        return SpeechModel.BundleFromCheckpoint(weights, config, id, priors, facts);
+    }
+}

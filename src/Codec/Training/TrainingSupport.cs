@@ -1,0 +1,119 @@
+using System.Text.Json;
+using TorchSharp;
+using VqCodec.Codec.Models;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Training;
+
+/// <summary>Pieces shared by the image and speech trainers: schedule, checkpoints, dropout masks, codebook health.</summary>
+internal static class TrainingSupport
+{
+    public const string CheckpointName = "checkpoint";
+
+    /// <summary>Linear warm-up over 200 steps, then cosine decay to 10 % of the peak at <paramref name="steps"/>.</summary>
+    public static double LearningRate(double peak, int step, int steps)
+    {
+        if (step < 200)
+        {
+            return peak * (step + 1) / 200.0;
+        }
+
+        double t = Math.Clamp((step - 200) / (double)Math.Max(1, steps - 200), 0, 1);
+        return peak * (0.1 + (0.9 * 0.5 * (1 + Math.Cos(Math.PI * t))));
+    }
+
+    public static void SetLearningRate(TorchSharp.Modules.OptimizerHelper optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = lr;
+        }
+    }
+
+    /// <summary>Per-item number of active levels, uniform in [1, L], repeated for the item's rows: [batch·rows, L].</summary>
+    public static Tensor DropoutMask(int levels, long batch, long rowsPerItem, Generator generator)
+    {
+        Tensor n = torch.randint(1, levels + 1, [batch], generator: generator);
+        Tensor lv = torch.arange(levels).unsqueeze(0);
+        Tensor mask = (lv < n.unsqueeze(1)).to_type(ScalarType.Float32);
+        return mask.repeat_interleave(rowsPerItem, 0);
+    }
+
+    /// <summary>Reads the trainer state of the checkpoint in <paramref name="outputDirectory"/>, or null.</summary>
+    public static T? LoadState<T>(string outputDirectory)
+        where T : class
+    {
+        string path = Path.Combine(outputDirectory, CheckpointName, "state.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path)) : null;
+    }
+
+    /// <summary>
+    /// Writes a checkpoint: <paramref name="writeFiles"/> fills a temporary folder that is then swapped in,
+    /// so an interrupted save never loses the last checkpoint.
+    /// </summary>
+    public static void SaveCheckpoint<T>(string outputDirectory, T state, Action<string> writeFiles)
+    {
+        string final = Path.Combine(outputDirectory, CheckpointName);
+        string tmp = final + ".tmp";
+        string old = final + ".old";
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, true);
+        }
+
+        Directory.CreateDirectory(tmp);
+        writeFiles(tmp);
+        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state));
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, true);
+        }
+
+        if (Directory.Exists(final))
+        {
+            Directory.Move(final, old);
+        }
+
+        Directory.Move(tmp, final);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, true);
+        }
+    }
+
+    /// <summary>One line of per-level codebook utilisation (codes above 3 % of the mean count) and perplexity.</summary>
+    public static string Utilisation(ResidualVq quantizer)
+    {
+        float[,] counts = quantizer.UsageCounts();
+        int levels = counts.GetLength(0), k = counts.GetLength(1);
+        var parts = new List<string>();
+        for (int l = 0; l < levels; l++)
+        {
+            double total = 0;
+            for (int i = 0; i < k; i++)
+            {
+                total += counts[l, i];
+            }
+
+            int used = 0;
+            double entropy = 0;
+            for (int i = 0; i < k; i++)
+            {
+                double p = counts[l, i] / total;
+                if (counts[l, i] > 0.03 * total / k)
+                {
+                    used++;
+                }
+
+                if (p > 0)
+                {
+                    entropy -= p * Math.Log(p);
+                }
+            }
+
+            parts.Add($"L{l + 1}:{100.0 * used / k:F0}%/ppl{Math.Exp(entropy):F0}");
+        }
+
+        return "codebook utilisation/perplexity (EMA): " + string.Join(' ', parts);
+    }
+}

@@ -1,0 +1,218 @@
+using VqCodec.Codec.Audio;
+using VqCodec.Codec.Speech;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Tests;
+
+public class SpeechCodecTests
+{
+    private static readonly SpeechModel Model = TinyModels.LoadSpeech();
+
+    private static byte[] Encode(float[] x, int rate = 16000, SpeechEncodeOptions? options = null)
+    {
+        var ms = new MemoryStream();
+        SpeechCodec.Encode(Model, x, rate, ms, options);
+        return ms.ToArray();
+    }
+
+    [Fact]
+    public void RoundTripKeepsLengthAndWritesASegmentedSpeechHeader()
+    {
+        float[] x = TinyModels.Voice(3.3);
+        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50 });
+        VqcHeader h = VqcProbe.ReadHeader(file).Header;
+        Assert.Equal(MediaKind.Speech, h.Kind);
+        Assert.Equal((16000, x.Length, 50, 4), (h.SampleRate, h.SampleCount, h.SegmentLength, h.Levels.Length));
+        Assert.Equal((x.Length + 319) / 320, h.Levels[0].GridWidth);
+        (float[] y, int rate) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        Assert.Equal(16000, rate);
+        Assert.Equal(x.Length, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v) && Math.Abs(v) <= 1));
+    }
+
+    [Fact]
+    public void PushingAudioInPiecesGivesTheSameFileAsTheWholeSignal()
+    {
+        float[] x = TinyModels.Voice(6.1);
+        byte[] whole = Encode(x);
+        var ms = new MemoryStream();
+        using (var enc = new SpeechEncoder(Model, ms, new SpeechSource(16000, x.Length), leaveOpen: true))
+        {
+            var rng = new Random(5);
+            for (int p = 0; p < x.Length;)
+            {
+                int n = Math.Min(x.Length - p, rng.Next(1, 5000));
+                enc.Write(x.AsSpan(p, n));
+                p += n;
+            }
+
+            enc.Complete();
+        }
+
+        Assert.Equal(whole, ms.ToArray());
+    }
+
+    [Fact]
+    public void EncoderOutputDoesNotDependOnTheProcessingWindow()
+    {
+        float[] x = TinyModels.Voice(4.0);
+        int[][] a = VqcDocument.Read(new MemoryStream(Encode(x, options: new SpeechEncodeOptions { WindowFrames = 250 })), _ => Model.Priors).Tokens;
+        int[][] b = VqcDocument.Read(new MemoryStream(Encode(x, options: new SpeechEncodeOptions { WindowFrames = 9 })), _ => Model.Priors).Tokens;
+        int same = 0, total = 0;
+        for (int l = 0; l < a.Length; l++)
+        {
+            total += a[l].Length;
+            same += a[l].Zip(b[l]).Count(p => p.First == p.Second);
+        }
+
+        // Identical up to float rounding, which can flip a near-tie between two codewords.
+        Assert.True(same >= total * 0.98, $"{same} of {total} tokens agree");
+    }
+
+    [Fact]
+    public void WindowedDecodingMatchesDecodingEveryFrameAtOnce()
+    {
+        float[] x = TinyModels.Voice(12.0);
+        byte[] file = Encode(x);
+        (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        int[][] tokens = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors).Tokens;
+        float[] direct = SpeechCodec.DecodeWindow(Model, tokens, 0, tokens[0].Length);
+        double maxDiff = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - direct[i]));
+        }
+
+        Assert.True(maxDiff < 1e-3, $"max difference {maxDiff}");
+    }
+
+    [Fact]
+    public void PushDecoderFedArbitraryPiecesMatchesThePullDecoder()
+    {
+        float[] x = TinyModels.Voice(5.5);
+        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 40 });
+        (float[] pulled, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        var pushed = new List<float>();
+        var decoder = new SpeechDecoder(Model);
+        var rng = new Random(9);
+        int firstAudioAt = -1;
+        for (int p = 0; p < file.Length;)
+        {
+            int n = Math.Min(file.Length - p, rng.Next(1, 97));
+            decoder.Push(file.AsSpan(p, n), pushed);
+            p += n;
+            if (firstAudioAt < 0 && pushed.Count > 0)
+            {
+                firstAudioAt = p;
+            }
+        }
+
+        decoder.Finish(pushed);
+        Assert.Equal(pulled, pushed.ToArray());
+        Assert.InRange(firstAudioAt, 1, file.Length - 1); // audio came out before the whole file arrived
+    }
+
+    [Fact]
+    public void SeekingToASegmentDecodesTheRestOfTheFile()
+    {
+        float[] x = TinyModels.Voice(6.0);
+        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50 });
+        (float[] all, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        using var decoder = new SpeechDecoder(Model, new MemoryStream(file));
+        decoder.SeekToSegment(2);
+        Assert.Equal(2 * 50 * 320, decoder.PositionSamples);
+        var rest = new float[all.Length - decoder.PositionSamples];
+        int got = 0, n;
+        while ((n = decoder.Read(rest.AsSpan(got))) > 0)
+        {
+            got += n;
+        }
+
+        Assert.Equal(rest.Length, got);
+
+        // Past the first context width after the seek point the samples are those of a full decode.
+        int skip = Model.Config.ContextFrames * 320;
+        for (int i = skip; i < rest.Length; i += 97)
+        {
+            Assert.True(Math.Abs(rest[i] - all[decoder.PositionSamples + i]) < 1e-3, $"sample {i}");
+        }
+    }
+
+    [Fact]
+    public void OtherSampleRatesAreResampledAndRestoredOnRequest()
+    {
+        float[] x16 = TinyModels.Voice(2.0);
+        float[] x = Resampler.Resample(x16, 16000, 44100);
+        byte[] file = Encode(x, 44100);
+        VqcHeader h = VqcProbe.ReadHeader(file).Header;
+        Assert.Equal((44100, (long)x.Length), (h.SampleRate, h.SampleCount));
+        (float[] y16, int r16) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        Assert.Equal((16000, Resampler.OutputLength(x.Length, 44100, 16000)), (r16, (long)y16.Length));
+        (float[] y, int r) = SpeechCodec.Decode(Model, new MemoryStream(file), originalRate: true);
+        Assert.Equal((44100, x.Length), (r, y.Length));
+    }
+
+    [Fact]
+    public void RateTargetKeepsTheMostLevelsThatFit()
+    {
+        float[] x = TinyModels.Voice(4.0);
+        long[] sizes = Enumerable.Range(1, 4).Select(n => (long)Encode(x, options: new SpeechEncodeOptions { Levels = n }).Length).ToArray();
+        double seconds = x.Length / 16000.0;
+        double target = ((sizes[1] + sizes[2]) / 2.0) * 8 / seconds / 1000;
+        var ms = new MemoryStream();
+        SpeechEncodeResult r = SpeechCodec.Encode(Model, x, 16000, ms, new SpeechEncodeOptions { TargetKbps = target });
+        Assert.Equal(2, r.Levels);
+        Assert.True(r.Kbps <= target);
+        Assert.Equal(sizes[1], ms.Length);
+    }
+
+    [Fact]
+    public void BadAudioAndMisuseAreRejected()
+    {
+        Assert.Throws<ArgumentException>(() => Encode([]));
+        Assert.Throws<ArgumentException>(() => Encode([0.1f, float.NaN, 0.2f]));
+        Assert.Throws<ArgumentException>(() => Encode(new float[100], rate: 0));
+        using var enc = new SpeechEncoder(Model, new MemoryStream(), new SpeechSource(16000, 1000));
+        enc.Write(new float[600]);
+        Assert.Throws<InvalidOperationException>(() => enc.Write(new float[600]));
+        Assert.Throws<InvalidOperationException>(() => enc.Complete());
+        Assert.Throws<ArgumentException>(() => Encode(new float[1000], options: new SpeechEncodeOptions { Levels = 5 }));
+    }
+
+    [Fact]
+    public void TruncatedOrForeignFilesAreRejected()
+    {
+        byte[] file = Encode(TinyModels.Voice(3.0));
+        byte[] cut = file[..(file.Length * 2 / 3)];
+        Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(cut)));
+        var decoder = new SpeechDecoder(Model);
+        var sink = new List<float>();
+        decoder.Push(cut, sink);
+        Assert.Throws<VqcFormatException>(() => decoder.Finish(sink));
+        using SpeechModel other = OtherModel();
+        Assert.Throws<ModelMismatchException>(() => SpeechCodec.Decode(other, new MemoryStream(file)));
+    }
+
+    [Fact]
+    public void StreamingResamplerGivesTheWholeSignalResult()
+    {
+        float[] x = TinyModels.Voice(0.5, 22050);
+        float[] whole = Resampler.Resample(x, 22050, 16000);
+        var r = new Resampler(22050, 16000);
+        var streamed = new List<float>();
+        for (int p = 0; p < x.Length; p += 777)
+        {
+            r.Push(x.AsSpan(p, Math.Min(777, x.Length - p)), streamed);
+        }
+
+        r.Flush(streamed);
+        Assert.Equal(whole, streamed.ToArray());
+    }
+
+    private static SpeechModel OtherModel()
+    {
+        TorchSharp.torch.manual_seed(99);
+        using var net = new VqCodec.Codec.Models.SpeechVqVae(TinyModels.SpeechConfig);
+        return SpeechModel.Load(new MemoryStream(SpeechModel.Bundle(net, "tiny-speech", null, [])));
+    }
+}
