@@ -92,11 +92,17 @@ public class WavTests
     }
 
     [Fact]
-    public void AbsurdDataSizeIsBoundedByTheFile()
+    public void AbsurdOrStreamingDataSizesAreCheckedAgainstTheFile()
     {
-        float[] x = Read(Wav(1, 1, 16000, 16, new byte[20], dataSize: 0x7FFFFFF0), out WavReader r);
-        Assert.Equal(10, r.FrameCount);
-        Assert.Equal(10, x.Length);
+        // A size past the end is a truncated file (an error before any allocation) ...
+        Assert.Contains("truncated", Assert.Throws<VqCodec.Tools.CliException>(() => Read(Wav(1, 1, 16000, 16, new byte[20], dataSize: 0x7FFFFFF0), out _)).Message);
+
+        // ... while the placeholders streaming writers leave (0, 0xFFFFFFFF) mean "to the end of the file".
+        foreach (uint placeholder in new[] { 0u, uint.MaxValue })
+        {
+            float[] x = Read(Wav(1, 1, 16000, 16, new byte[20], dataSize: placeholder), out WavReader r);
+            Assert.Equal((10L, 10), (r.FrameCount, x.Length));
+        }
     }
 
     [Fact]

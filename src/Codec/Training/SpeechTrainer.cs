@@ -114,7 +114,8 @@ public sealed class SpeechTrainer
             }
 
             Tensor mel = losses.Mel(x, xHat);
-            Tensor loss = mel + (losses.Stft(x, xHat) * _options.StftWeight) + (_options.CompressedWeight > 0 ? losses.Compressed(x, xHat) * _options.CompressedWeight : torch.zeros(1)) + ((xHat - x).abs().mean() * _options.WaveformWeight) + (commit * _options.CommitmentWeight);
+            Tensor loss = mel + (losses.Stft(x, xHat) * _options.StftWeight) + (_options.CompressedWeight > 0 ? losses.Compressed(x, xHat) * _options.CompressedWeight : torch.zeros(1))
+                + (_options.IntelligibilityWeight > 0 ? losses.Intelligibility(x, xHat) * _options.IntelligibilityWeight : torch.zeros(1)) + ((xHat - x).abs().mean() * _options.WaveformWeight) + (commit * _options.CommitmentWeight);
             if (disc is not null && discOptimizer is not null && !warm)
             {
                 loss = loss + (PatchDiscriminator.GeneratorLoss(disc.forward(MelImage(losses, xHat))) * _options.GanWeight);

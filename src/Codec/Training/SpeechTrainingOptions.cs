@@ -38,6 +38,9 @@ public sealed class SpeechTrainingOptions
     /// <summary>Weight of the power-law compressed magnitude-and-phase spectral loss.</summary>
     public double CompressedWeight { get; init; }
 
+    /// <summary>Weight of the differentiable STOI-style band-envelope correlation loss.</summary>
+    public double IntelligibilityWeight { get; init; }
+
     /// <summary>Weight of the waveform L1 loss.</summary>
     public double WaveformWeight { get; init; } = 1.0;
 
@@ -67,7 +70,7 @@ public sealed class SpeechTrainingOptions
     {
         Model.Validate();
         if (Steps < 1 || BatchSize < 1 || ClipFrames < 4 || ClipFrames > 4096 || LearningRate <= 0 || WarmupSteps < 1 || ValidateEvery < 1 || CheckpointEvery < 1
-            || CommitmentWeight < 0 || CompressedWeight < 0 || StftWeight < 0 || WaveformWeight < 0 || GanWeight < 0)
+            || CommitmentWeight < 0 || CompressedWeight < 0 || IntelligibilityWeight < 0 || StftWeight < 0 || WaveformWeight < 0 || GanWeight < 0)
         {
             throw new ArgumentException("Training options out of range (steps, batch, clip frames 4..4096, learning rate, warm-up, intervals, non-negative weights).");
         }

@@ -114,7 +114,7 @@ internal static class BenchImageCommand
                 double psnr = BjontegaardDelta.Rate(curves["jpeg"].Select(p => (p.Bpp, p.Psnr)), curve.Select(p => (p.Bpp, p.Psnr)));
                 double ssim = BjontegaardDelta.Rate(curves["jpeg"].Select(p => (p.Bpp, p.MsSsim)), curve.Select(p => (p.Bpp, p.MsSsim)));
                 double webp = curves.TryGetValue("webp", out var w) && codec != "webp" ? BjontegaardDelta.Rate(w.Select(p => (p.Bpp, p.Psnr)), curve.Select(p => (p.Bpp, p.Psnr))) : double.NaN;
-                sb.AppendLine(ci, $"| {codec} | {Pct(psnr)} | {Pct(ssim)} | {Pct(webp)} |");
+                sb.AppendLine(ci, $"| {codec} | {Csv.Percent(psnr)} | {Csv.Percent(ssim)} | {Csv.Percent(webp)} |");
             }
 
             sb.AppendLine("\nBD-rates use piecewise cubic (PCHIP) interpolation of log-rate over the overlapping quality range; \"n/a\" means the curves do not overlap.\n");
@@ -182,5 +182,4 @@ internal static class BenchImageCommand
         }
     }
 
-    private static string Pct(double v) => double.IsNaN(v) ? "n/a" : (v * 100).ToString("+0.0;-0.0", CultureInfo.InvariantCulture) + " %";
 }

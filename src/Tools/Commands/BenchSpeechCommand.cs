@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using VqCodec.Codec.Audio;
 using VqCodec.Codec.Metrics;
+using VqCodec.Codec.Speech;
 using VqCodec.Tools.IO;
 using VqCodec.Tools.Reference;
 using VqCodec.Tools.Reporting;
@@ -19,7 +20,9 @@ internal static class BenchSpeechCommand
         var dir = new Argument<string>("dir") { Description = "Folder of WAV files (for example ../shared/data/speech/valid)." };
         var codecs = new Option<string>("--codecs") { Description = "Comma-separated: vqc,opus,codec2.", DefaultValueFactory = _ => "vqc,opus,codec2" };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "spec/results/speech" };
-        var command = new Command("speech", "Speech rate-quality of vqc against Opus and Codec2 (their Debian command-line tools).") { dir, codecs, output };
+        var levels = new Option<int[]>("--levels") { Description = "vqc level counts.", DefaultValueFactory = _ => [1, 2, 3, 4, 6, 8, 11, 16], AllowMultipleArgumentsPerToken = true };
+        var model = ModelOptions.ImageModelOption();
+        var command = new Command("speech", "Speech rate-quality of vqc against Opus and Codec2 (their Debian command-line tools).") { dir, codecs, output, levels, model };
         command.SetAction((parse, token) =>
         {
             string folder = InputFiles.RequireFolder(parse.GetValue(dir)!, "speech");
@@ -41,10 +44,8 @@ internal static class BenchSpeechCommand
                 }
             }
 
-            if (wanted.Contains("vqc"))
-            {
-                notes.Add("vqc: this build has no speech model yet; skipped");
-            }
+            SpeechModel? m = wanted.Contains("vqc") ? ModelOptions.LoadSpeech(parse.GetValue(model)) : null;
+            int[] lv = m is null ? [] : parse.GetValue(levels)!.Where(n => n >= 1 && n <= m.Config.Levels).Distinct().Order().ToArray();
 
             foreach (string n in notes)
             {
@@ -56,13 +57,22 @@ internal static class BenchSpeechCommand
             Directory.CreateDirectory(work);
             var progress = new ConsoleProgress("bench speech");
             var rows = new List<Row>();
-            long done = 0, total = (long)files.Count * refs.Count;
+            long done = 0, total = (long)files.Count * (refs.Count + lv.Length);
             try
             {
                 foreach (string file in files)
                 {
                     float[] x = WavReader.ReadMono(file, 16000);
                     double seconds = x.Length / 16000.0;
+                    foreach (int n in lv)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, n);
+                        rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
+                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        progress.Update(++done, total);
+                    }
+
                     foreach (ReferenceSpeechCodec codec in refs)
                     {
                         token.ThrowIfCancellationRequested();
@@ -96,6 +106,20 @@ internal static class BenchSpeechCommand
                 sb.AppendLine(ci, $"| {c.Codec} | {c.Setting} | {c.Kbps:F2} | {c.Stoi:F3} | {c.Mel:F3} | {c.Snr:F2} | {c.SiSnr:F2} | {c.Enc:F0} | {c.Dec:F0} |");
             }
 
+            if (curves.Any(c => c.Codec == "opus"))
+            {
+                sb.AppendLine("\n## BD-rate against Opus (negative = fewer bits at equal quality)\n\n| codec | BD-rate (STOI) | BD-rate (mel distance) |\n|---|---|---|");
+                var opus = curves.Where(c => c.Codec == "opus").ToList();
+                foreach (var g in curves.Where(c => c.Codec != "opus").GroupBy(c => c.Codec))
+                {
+                    double stoi = BjontegaardDelta.Rate(opus.Select(c => (c.Kbps, c.Stoi)), g.Select(c => (c.Kbps, c.Stoi)));
+                    double mel = BjontegaardDelta.Rate(opus.Select(c => (c.Kbps, -c.Mel)), g.Select(c => (c.Kbps, -c.Mel)));
+                    sb.AppendLine(ci, $"| {g.Key} | {Csv.Percent(stoi)} | {Csv.Percent(mel)} |");
+                }
+
+                sb.AppendLine("\nBD-rates use piecewise cubic (PCHIP) interpolation of log-rate over the overlapping quality range (mel distance negated so that higher is better); \"n/a\" means the curves do not overlap.");
+            }
+
             Plots.Curves(Path.Combine(outDir, "stoi.png"), "STOI vs kbps", "kbps", "STOI", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Stoi).ToArray())));
             Plots.Curves(Path.Combine(outDir, "mel.png"), "Mel distance vs kbps (lower is better)", "kbps", "mel distance", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Mel).ToArray())));
             sb.AppendLine("\n![STOI](stoi.png)\n\n![Mel distance](mel.png)");
@@ -104,6 +128,19 @@ internal static class BenchSpeechCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    /// <summary>Encodes and decodes with <paramref name="levels"/> levels in memory; times each direction.</summary>
+    private static (long Bytes, float[] Decoded, double EncodeSeconds, double DecodeSeconds) RunVqc(SpeechModel model, float[] x, int levels)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var file = new MemoryStream();
+        SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = levels });
+        double enc = clock.Elapsed.TotalSeconds;
+        file.Position = 0;
+        clock.Restart();
+        (float[] y, _) = SpeechCodec.Decode(model, file);
+        return (file.Length, y, enc, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Shifts <paramref name="y"/> by the lag (within ±maxLag) that maximises its cross-correlation with <paramref name="x"/>.</summary>

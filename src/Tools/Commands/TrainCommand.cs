@@ -34,6 +34,7 @@ internal static class TrainCommand
         var coarse = new Option<int>("--coarse-width") { Description = "Channels at 50 frames/s.", DefaultValueFactory = _ => 384 };
         var beta = new Option<double>("--beta") { Description = "Commitment loss weight.", DefaultValueFactory = _ => 0.02 };
         var compressed = new Option<double>("--compressed-weight") { Description = "Power-law compressed magnitude/phase spectral loss weight.", DefaultValueFactory = _ => 0 };
+        var intelligibility = new Option<double>("--stoi-weight") { Description = "Differentiable STOI-style band-envelope correlation loss weight.", DefaultValueFactory = _ => 0 };
         var wave = new Option<double>("--waveform-weight") { Description = "Waveform L1 loss weight.", DefaultValueFactory = _ => 1.0 };
         var nsvq = new Option<bool>("--nsvq") { Description = "Use the noise-substitution gradient estimator instead of straight-through." };
         var gan = new Option<double>("--gan-weight") { Description = "Adversarial loss weight (log-mel patch discriminator; 0 = off).", DefaultValueFactory = _ => 0 };
@@ -43,7 +44,7 @@ internal static class TrainCommand
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
         var command = new Command("speech", "Train the speech RVQ model (16 kHz mono).")
         {
-            data, valid, output, steps, batch, clip, lr, warmup, levels, codebook, latent, fine, coarse, beta, compressed, wave, nsvq, gan, seed, threads, validateEvery, stopAt,
+            data, valid, output, steps, batch, clip, lr, warmup, levels, codebook, latent, fine, coarse, beta, compressed, intelligibility, wave, nsvq, gan, seed, threads, validateEvery, stopAt,
         };
         command.SetAction((parse, token) =>
         {
@@ -71,6 +72,7 @@ internal static class TrainCommand
                 CommitmentWeight = parse.GetValue(beta),
                 WaveformWeight = parse.GetValue(wave),
                 CompressedWeight = parse.GetValue(compressed),
+                IntelligibilityWeight = parse.GetValue(intelligibility),
                 StopAt = parse.GetValue(stopAt),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),

@@ -132,11 +132,16 @@ internal sealed class WavReader : IDisposable
                 long bytes = size;
                 if (_stream.CanSeek)
                 {
-                    // Streaming writers leave 0 or 0xFFFFFFFF here; trust the file length then.
+                    // Streaming writers leave 0 or 0xFFFFFFFF here; trust the file length then. Any other
+                    // size larger than the rest of the file means the file was cut short.
                     long available = _stream.Length - _stream.Position;
-                    if (bytes == 0 || bytes == uint.MaxValue || bytes > available)
+                    if (bytes == 0 || bytes == uint.MaxValue)
                     {
                         bytes = available;
+                    }
+                    else if (bytes > available)
+                    {
+                        throw Bad($"truncated WAV file: the data chunk declares {bytes} bytes but {available} follow");
                     }
                 }
 

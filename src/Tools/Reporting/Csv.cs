@@ -6,6 +6,10 @@ namespace VqCodec.Tools.Reporting;
 /// <summary>Minimal RFC 4180 CSV writing with invariant culture.</summary>
 internal static class Csv
 {
+    /// <summary>A fraction as a signed percentage with one decimal ("+12.3 %"), or "n/a" when not finite.</summary>
+    public static string Percent(double fraction) =>
+        double.IsFinite(fraction) ? (fraction * 100).ToString("+0.0;-0.0", System.Globalization.CultureInfo.InvariantCulture) + " %" : "n/a";
+
     public static string Format(IEnumerable<string> header, IEnumerable<IEnumerable<object?>> rows)
     {
         var sb = new StringBuilder();

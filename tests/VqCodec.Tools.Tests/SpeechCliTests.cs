@@ -1,0 +1,148 @@
+using VqCodec.Codec.Models;
+using VqCodec.Codec.Speech;
+using VqCodec.Container;
+using VqCodec.Tools.IO;
+
+namespace VqCodec.Tools.Tests;
+
+/// <summary>The speech verbs end to end through the real CLI, with a small randomly initialised model file.</summary>
+public class SpeechCliTests
+{
+    private static readonly Lazy<string> ModelFile = new(() =>
+    {
+        TorchSharp.torch.manual_seed(3);
+        var config = new SpeechModelConfig { FineWidth = 16, CoarseWidth = 24, FineDilations = [1], CoarseDilations = [1, 3], LatentDim = 8, Levels = 4, CodebookSize = 64 };
+        using var net = new SpeechVqVae(config);
+        string path = Path.Combine(CliRunner.TempDir(), "tiny-speech.vqm");
+        File.WriteAllBytes(path, SpeechModel.Bundle(net, "tiny-speech", null, []));
+        return path;
+    });
+
+    private static float[] Tone(double seconds, int rate)
+    {
+        var x = new float[(int)(seconds * rate)];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double t = (double)i / rate;
+            x[i] = (float)(0.3 * Math.Sin(2 * Math.PI * 180 * t) * (0.6 + (0.4 * Math.Sin(2 * Math.PI * 2 * t))));
+        }
+
+        return x;
+    }
+
+    private static string WriteWav(string dir, string name, float[] x, int rate)
+    {
+        string path = Path.Combine(dir, name);
+        using var f = File.Create(path);
+        WavWriter.WritePcm16(f, x, rate);
+        return path;
+    }
+
+    [Fact]
+    public void EncodeInfoDecodeRoundTripAtTheModelRateAndTheOriginalRate()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "talk.wav", Tone(2.5, 22050), 22050);
+        string vqc = Path.Combine(dir, "talk.vqc");
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", vqc, "--levels", "3", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        Assert.Contains("3 levels", err);
+        VqcHeader h = VqcProbe.ReadHeader(File.ReadAllBytes(vqc)).Header;
+        Assert.Equal((MediaKind.Speech, 22050, 2.5 * 22050, 3), (h.Kind, h.SampleRate, (double)h.SampleCount, h.Levels.Length));
+
+        (code, string info, _) = CliRunner.Run(dir, "info", vqc);
+        Assert.Equal(0, code);
+        Assert.Contains("speech 22050 Hz", info);
+
+        string out16 = Path.Combine(dir, "out16.wav");
+        (code, _, err) = CliRunner.Run(dir, "decode", vqc, "-o", out16, "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        using (var r = new WavReader(File.OpenRead(out16), out16))
+        {
+            Assert.Equal((16000, 40000L), (r.SampleRate, r.FrameCount));
+        }
+
+        string outOrig = Path.Combine(dir, "out-orig.wav");
+        (code, _, err) = CliRunner.Run(dir, "decode", vqc, "-o", outOrig, "--original-rate", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        using (var r = new WavReader(File.OpenRead(outOrig), outOrig))
+        {
+            Assert.Equal((22050, (long)(2.5 * 22050)), (r.SampleRate, r.FrameCount));
+        }
+    }
+
+    [Fact]
+    public void KbpsTargetKeepsTheFileUnderTheRate()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "a.wav", Tone(4, 16000), 16000);
+        string vqc = Path.Combine(dir, "a.vqc");
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", vqc, "--kbps", "1.2", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        double kbps = new FileInfo(vqc).Length * 8 / 4.0 / 1000;
+        Assert.True(kbps <= 1.2, $"{kbps} kbps");
+        Assert.InRange(VqcProbe.ReadHeader(File.ReadAllBytes(vqc)).Header.Levels.Length, 1, 2);
+    }
+
+    [Fact]
+    public void BadWavInputsFailCleanlyAndWriteNothing()
+    {
+        string dir = CliRunner.TempDir();
+        string notWav = Path.Combine(dir, "not.wav");
+        File.WriteAllText(notWav, "this is not audio at all, just text");
+        string full = WriteWav(dir, "full.wav", Tone(1, 16000), 16000);
+        string truncated = Path.Combine(dir, "truncated.wav");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(full)[..2000]);
+        string empty = WriteWav(dir, "empty.wav", [], 16000);
+        string nan = Path.Combine(dir, "nan.wav");
+        File.WriteAllBytes(nan, FloatWav([0.1f, float.NaN, 0.2f]));
+        foreach ((string input, string expect) in new[] { (notWav, "WAV"), (truncated, "truncated"), (empty, "no audio"), (nan, "NaN") })
+        {
+            string output = Path.Combine(dir, Path.GetFileNameWithoutExtension(input) + ".vqc");
+            var (code, _, err) = CliRunner.Run(dir, "encode", input, "-o", output, "--model", ModelFile.Value);
+            Assert.Equal(3, code);
+            Assert.Contains(expect, err, StringComparison.OrdinalIgnoreCase);
+            Assert.False(File.Exists(output));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(dir, ".*.tmp")));
+        }
+    }
+
+    [Fact]
+    public void ExistingOutputsAreKeptWithoutForce()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "a.wav", Tone(1, 16000), 16000);
+        string vqc = Path.Combine(dir, "a.vqc");
+        File.WriteAllText(vqc, "keep me");
+        var (code, _, _) = CliRunner.Run(dir, "encode", wav, "-o", vqc, "--model", ModelFile.Value);
+        Assert.Equal(5, code);
+        Assert.Equal("keep me", File.ReadAllText(vqc));
+        (code, _, string err) = CliRunner.Run(dir, "encode", wav, "-o", vqc, "--force", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        Assert.Equal(MediaKind.Speech, VqcProbe.ReadHeader(File.ReadAllBytes(vqc)).Header.Kind);
+    }
+
+    private static byte[] FloatWav(float[] samples)
+    {
+        var ms = new MemoryStream();
+        var w = new BinaryWriter(ms);
+        w.Write("RIFF"u8);
+        w.Write(36 + (samples.Length * 4));
+        w.Write("WAVEfmt "u8);
+        w.Write(16);
+        w.Write((ushort)3);
+        w.Write((ushort)1);
+        w.Write(16000);
+        w.Write(64000);
+        w.Write((ushort)4);
+        w.Write((ushort)32);
+        w.Write("data"u8);
+        w.Write(samples.Length * 4);
+        foreach (float s in samples)
+        {
+            w.Write(s);
+        }
+
+        return ms.ToArray();
+    }
+}
