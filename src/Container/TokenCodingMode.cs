@@ -14,6 +14,12 @@ public enum TokenCodingMode : byte
 
     /// <summary>rANS with adaptive counts (starting from the priors, or uniform without them).</summary>
     RansAdaptive = 3,
+
+    /// <summary>
+    /// Segmented media only: every plane of a segment in one rANS stream, level by level, each level with
+    /// its static table (saves the per-plane mode, length and 4-byte final state).
+    /// </summary>
+    RansStaticJoint = 4,
 }
 
 /// <summary>What the writer does for each token chunk.</summary>

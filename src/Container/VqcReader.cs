@@ -282,6 +282,12 @@ public sealed class VqcReader : IDisposable
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
+        if (p[4] == (byte)TokenCodingMode.RansStaticJoint)
+        {
+            ReadJointSegment(header, p, segment, at, length);
+            return;
+        }
+
         int pos = 4;
         for (int level = 0; level < levels; level++)
         {
@@ -301,6 +307,69 @@ public sealed class VqcReader : IDisposable
         if (pos != p.Length)
         {
             throw new VqcFormatException($"token segment {segment} has {p.Length - pos} bytes after its last plane", at + pos);
+        }
+
+        _tokenChunks++;
+    }
+
+    private void ReadJointSegment(VqcHeader header, byte[] p, int segment, long at, int length)
+    {
+        int levels = header.Levels.Length;
+        if (!header.HasPriors)
+        {
+            throw new VqcFormatException("joint static rANS segment in a file that names no token priors", at + 4);
+        }
+
+        if (header.Levels.Any(l => l.CodebookSize > VqcLimits.MaxEntropyCodedCodebook))
+        {
+            throw new VqcFormatException("joint static rANS segment with a codebook above 4096", at + 4);
+        }
+
+        long chunkBytes = length + ChunkIO.ChunkOverhead;
+        if (_structureOnly && !PriorsAvailable(header))
+        {
+            for (int l = 0; l < levels; l++)
+            {
+                _queued.Enqueue(new VqcTokenPlane(l, segment, TokenCodingMode.RansStaticJoint, [], l == levels - 1 ? chunkBytes : 0));
+                Advance(header);
+            }
+
+            _tokenChunks++;
+            return;
+        }
+
+        TokenPriors priors = ResolvePriors(header)!;
+        if (Enumerable.Range(0, levels).Any(l => !TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, header.Levels[l].CodebookSize, priors, l)))
+        {
+            throw new VqcFormatException("the token priors do not cover every level of this file", at + 4);
+        }
+
+        int[][] tokens = Enumerable.Range(0, levels).Select(l => new int[header.TokensInSegment(l, segment)]).ToArray();
+        var tables = Enumerable.Range(0, levels).Select(l => (priors.Table(l), priors.Lookup(l))).ToList();
+        if (!Rans.DecodeStaticPlanes(p.AsSpan(5), tables, tokens))
+        {
+            throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
+        }
+
+        // The chunk's bytes are shared among the planes in proportion to their ideal code lengths.
+        double[] bits = new double[levels];
+        for (int l = 0; l < levels; l++)
+        {
+            ushort[] freq = tables[l].Item1.Freq;
+            foreach (int t in tokens[l])
+            {
+                bits[l] += 16 - Math.Log2(freq[t]);
+            }
+        }
+
+        double totalBits = Math.Max(bits.Sum(), 1e-9);
+        long given = 0;
+        for (int l = 0; l < levels; l++)
+        {
+            long share = l == levels - 1 ? chunkBytes - given : (long)Math.Round(chunkBytes * bits[l] / totalBits);
+            given += share;
+            _queued.Enqueue(new VqcTokenPlane(l, segment, TokenCodingMode.RansStaticJoint, tokens[l], share));
+            Advance(header);
         }
 
         _tokenChunks++;

@@ -24,7 +24,7 @@ public sealed class VqcWriter : IDisposable
     private int _nextLevel;
     private int _tokenChunks;
     private long _position;
-    private readonly List<(TokenCodingMode Mode, byte[] Data)> _pendingSegment = [];
+    private readonly List<(TokenCodingMode Mode, byte[] Data, int[] Tokens)> _pendingSegment = [];
 
     /// <summary>Creates a writer.</summary>
     /// <exception cref="ArgumentException">The header is invalid, the stream is not writable, or the options do not fit the header.</exception>
@@ -92,7 +92,7 @@ public sealed class VqcWriter : IDisposable
     }
 
     /// <summary>Writes the next token plane; planes must come in file order.</summary>
-    /// <returns>The mode chosen and the bytes the plane takes in the file (for segmented media: its share of the segment chunk, the last level carrying the chunk framing).</returns>
+    /// <returns>The mode chosen and the bytes written (segmented media: 0 until the segment's last plane, which writes the whole segment chunk and reports its size and, for a joint stream, <see cref="TokenCodingMode.RansStaticJoint"/>).</returns>
     /// <exception cref="InvalidOperationException">Out of order, or all planes already written.</exception>
     /// <exception cref="ArgumentException">Wrong token count or a token outside the codebook.</exception>
     public (TokenCodingMode Mode, int Bytes) WritePlane(int segment, int level, ReadOnlySpan<int> tokens)
@@ -128,28 +128,18 @@ public sealed class VqcWriter : IDisposable
         int bytes;
         if (_header.SegmentLength > 0)
         {
-            // Segmented media: the planes of a segment are gathered into one TSEG chunk (spec §4).
-            _pendingSegment.Add((mode, data));
-            bytes = 1 + VarInt.Size(data.Length) + data.Length;
+            // Segmented media: the planes of a segment are gathered into one TSEG chunk (spec §4),
+            // written when the segment's last plane arrives; the bytes reported then are the chunk's.
+            _pendingSegment.Add((mode, data, tokens.ToArray()));
+            bytes = 0;
             if (_pendingSegment.Count == _header.Levels.Length)
             {
-                int size = 4 + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
-                var payload = new byte[size];
-                BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
-                int at = 4;
-                foreach ((TokenCodingMode m, byte[] d) in _pendingSegment)
-                {
-                    payload[at++] = (byte)m;
-                    at += VarInt.Write(payload.AsSpan(at), d.Length);
-                    d.CopyTo(payload.AsSpan(at));
-                    at += d.Length;
-                }
-
+                byte[] payload = SegmentPayload(segment, ref mode);
                 _segmentOffsets[segment] = _position;
                 WriteChunk(ChunkTypes.Segment, payload);
                 _tokenChunks++;
                 _pendingSegment.Clear();
-                bytes += 4 + ChunkIO.ChunkOverhead;
+                bytes = payload.Length + ChunkIO.ChunkOverhead;
             }
         }
         else
@@ -172,6 +162,40 @@ public sealed class VqcWriter : IDisposable
         }
 
         return (mode, bytes);
+    }
+
+    private byte[] SegmentPayload(int segment, ref TokenCodingMode lastMode)
+    {
+        int size = 4 + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
+        TokenPriors? priors = _options.Priors;
+        bool jointAllowed = _options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansStatic && priors is not null
+            && Enumerable.Range(0, _pendingSegment.Count).All(l => TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, _header.Levels[l].CodebookSize, priors, l));
+        if (jointAllowed)
+        {
+            byte[] joint = Rans.EncodeStaticPlanes(_pendingSegment.Select(p => p.Tokens).ToList(), Enumerable.Range(0, _pendingSegment.Count).Select(l => priors!.Table(l)).ToList());
+            if (5 + joint.Length < size || _options.Policy == TokenCodingPolicy.RansStatic)
+            {
+                var jp = new byte[5 + joint.Length];
+                BinaryPrimitives.WriteInt32LittleEndian(jp, segment);
+                jp[4] = (byte)TokenCodingMode.RansStaticJoint;
+                joint.CopyTo(jp.AsSpan(5));
+                lastMode = TokenCodingMode.RansStaticJoint;
+                return jp;
+            }
+        }
+
+        var payload = new byte[size];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
+        int at = 4;
+        foreach ((TokenCodingMode m, byte[] d, _) in _pendingSegment)
+        {
+            payload[at++] = (byte)m;
+            at += VarInt.Write(payload.AsSpan(at), d.Length);
+            d.CopyTo(payload.AsSpan(at));
+            at += d.Length;
+        }
+
+        return payload;
     }
 
     private (TokenCodingMode, byte[]) Choose(ReadOnlySpan<int> tokens, int k, int level)

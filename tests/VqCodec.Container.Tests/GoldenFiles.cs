@@ -35,6 +35,13 @@ internal static class GoldenFiles
             VqcHeader h = TestData.Speech(37 * 320, 37, 16, 2, 1024);
             return (new VqcDocument(h, TestData.Grids(h, 1.2, 41)), new VqcWriterOptions { Policy = TokenCodingPolicy.Packed });
         }),
+        ("speech-joint.vqc", () =>
+        {
+            // Segments coded as one static rANS stream each (TokenCodingMode.RansStaticJoint).
+            TokenPriors priors = StaticPriors;
+            VqcHeader h = TestData.Speech(45 * 320, 45, 20, 2, 256, priors.Hash);
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 51)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansStatic });
+        }),
     ];
 
     public static string Folder

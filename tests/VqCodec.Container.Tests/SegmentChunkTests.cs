@@ -59,6 +59,35 @@ public sealed class SegmentChunkTests
         Assert.Equal(segments, sum);
     }
 
+    [Fact]
+    public void WithPriorsEachSegmentIsOneJointStreamSmallerThanPerPlaneCoding()
+    {
+        TokenPriors priors = TestData.Priors(6, 1024, 1.05, 3);
+        VqcHeader h = TestData.Speech(500 * 320L, 500, 50, 6, 1024, priors.Hash);
+        var doc = new VqcDocument(h, Enumerable.Range(0, 6).Select(l => TestData.Zipf(500, 1024, 1.05, 3 + (ulong)l)).ToArray());
+        byte[] joint = TestData.Write(doc, new VqcWriterOptions { Priors = priors });
+        var segs = Chunks(joint).Where(c => c.Type == "TSEG").ToList();
+        Assert.Equal(10, segs.Count);
+        Assert.All(segs, c => Assert.Equal((byte)TokenCodingMode.RansStaticJoint, joint[c.Offset + 8 + 4]));
+
+        // Per plane the same tokens cost a mode byte, a length and a 4-byte rANS state more per level.
+        long perPlane = 0;
+        foreach (var level in Enumerable.Range(0, 6))
+        {
+            for (int s = 0; s < 10; s++)
+            {
+                byte[] one = Coding.Rans.EncodeStatic(doc.Tokens[level].AsSpan(s * 50, 50), priors.Table(level));
+                perPlane += 1 + VarInt.Size(one.Length) + one.Length;
+            }
+        }
+
+        long jointPayload = segs.Sum(c => c.Length - 4L);
+        Assert.True(jointPayload + (6 * 10 * 4) <= perPlane, $"joint {jointPayload} vs per plane {perPlane}");
+        using var reader = new VqcReader(new MemoryStream(joint), _ => priors);
+        var back = VqcDocument.Read(new MemoryStream(joint), _ => priors);
+        Assert.Equal(doc.Tokens, back.Tokens);
+    }
+
     [Theory]
     [InlineData("trailing")]
     [InlineData("non-minimal")]

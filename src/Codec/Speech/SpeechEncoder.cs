@@ -92,13 +92,7 @@ public sealed class SpeechEncoder : IDisposable
         Header.Validate();
         _tokens = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
         _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors }, leaveOpen);
-        var metadata = new Dictionary<string, string> { ["encoder"] = "vqc " + typeof(SpeechEncoder).Assembly.GetName().Version };
-        foreach (var kv in options.Metadata ?? new Dictionary<string, string>())
-        {
-            metadata[kv.Key] = kv.Value;
-        }
-
-        Metadata = metadata;
+        Metadata = options.Metadata is { Count: > 0 } m ? m : null;
     }
 
     /// <summary>The header the file gets.</summary>

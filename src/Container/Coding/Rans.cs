@@ -65,6 +65,50 @@ internal static class Rans
 
         uint x = BinaryPrimitives.ReadUInt32LittleEndian(data);
         int pos = 4;
+        return DecodeRun(data, table, lookup, output, ref x, ref pos) && x == Lower && pos == data.Length;
+    }
+
+    /// <summary>Encodes several planes as one stream, plane i with its own static table (planes in order).</summary>
+    public static byte[] EncodeStaticPlanes(IReadOnlyList<int[]> planes, IReadOnlyList<FrequencyTable> tables)
+    {
+        int n = planes.Sum(p => p.Length), i = 0;
+        var starts = new int[n];
+        var freqs = new int[n];
+        for (int p = 0; p < planes.Count; p++)
+        {
+            foreach (int s in planes[p])
+            {
+                starts[i] = tables[p].Start[s];
+                freqs[i++] = tables[p].Freq[s];
+            }
+        }
+
+        return Encode(starts, freqs);
+    }
+
+    /// <summary>Decodes a stream of <see cref="EncodeStaticPlanes"/> into <paramref name="outputs"/> (their lengths give the counts).</summary>
+    public static bool DecodeStaticPlanes(ReadOnlySpan<byte> data, IReadOnlyList<(FrequencyTable Table, ushort[] Lookup)> tables, int[][] outputs)
+    {
+        if (data.Length < 4)
+        {
+            return false;
+        }
+
+        uint x = BinaryPrimitives.ReadUInt32LittleEndian(data);
+        int pos = 4;
+        for (int p = 0; p < outputs.Length; p++)
+        {
+            if (!DecodeRun(data, tables[p].Table, tables[p].Lookup, outputs[p], ref x, ref pos))
+            {
+                return false;
+            }
+        }
+
+        return x == Lower && pos == data.Length;
+    }
+
+    private static bool DecodeRun(ReadOnlySpan<byte> data, FrequencyTable table, ushort[] lookup, Span<int> output, ref uint x, ref int pos)
+    {
         ushort[] freq = table.Freq;
         int[] start = table.Start;
         for (int i = 0; i < output.Length; i++)
@@ -84,7 +128,7 @@ internal static class Rans
             }
         }
 
-        return x == Lower && pos == data.Length;
+        return true;
     }
 
     /// <summary>Adaptive encode: the model sees each symbol after coding it, in forward order.</summary>

@@ -32,7 +32,6 @@ internal static class SpeechVerbs
         {
             Levels = levels,
             Policy = policy,
-            Metadata = new Dictionary<string, string> { ["source"] = Path.GetFileName(input) },
         };
         double seconds = (double)reader.FrameCount / reader.SampleRate;
         int keptLevels;
