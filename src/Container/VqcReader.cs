@@ -12,9 +12,10 @@ namespace VqCodec.Container;
 /// valid end chunk. Every size is checked against the caps before allocation, every chunk CRC is
 /// verified, and any problem throws <see cref="VqcFormatException"/> with the byte offset.
 /// </summary>
-public sealed class VqcReader : IDisposable
+public sealed class VqcReader : IDisposable, IAsyncDisposable
 {
     private readonly Stream _stream;
+    private readonly PrefetchStream _prefetch;
     private readonly bool _leaveOpen;
     private readonly Func<VqcHeader, TokenPriors?>? _priorsResolver;
     private readonly bool _structureOnly;
@@ -58,6 +59,7 @@ public sealed class VqcReader : IDisposable
         }
 
         _stream = stream;
+        _prefetch = new PrefetchStream(stream);
         _priorsResolver = priorsResolver;
         _leaveOpen = leaveOpen;
     }
@@ -78,7 +80,7 @@ public sealed class VqcReader : IDisposable
             return _header;
         }
 
-        _reader = new ChunkStreamReader(_stream, 0, _stream.CanSeek ? _stream.Position : 0);
+        _reader = new ChunkStreamReader(_prefetch, 0, _stream.CanSeek ? _stream.Position : 0);
         Span<byte> pre = stackalloc byte[ChunkIO.PreambleSize];
         try
         {
@@ -99,6 +101,64 @@ public sealed class VqcReader : IDisposable
         byte[] payload = _reader.ReadPayload(type, length, offset, VqcLimits.MaxHeaderPayload, crc);
         _header = VqcHeader.Parse(payload, offset + 8);
         return _header;
+    }
+
+    /// <summary>Reads (once) and returns the header without blocking on the stream.</summary>
+    /// <exception cref="VqcFormatException">The preamble or header is invalid.</exception>
+    public async ValueTask<VqcHeader> ReadHeaderAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_header is null && await _prefetch.FillAsync(ChunkIO.PreambleSize + 8, cancellationToken).ConfigureAwait(false))
+        {
+            (_, int length) = _prefetch.PeekChunkHeader(ChunkIO.PreambleSize);
+            if (length is >= 0 and <= VqcLimits.MaxHeaderPayload)
+            {
+                await _prefetch.FillAsync(ChunkIO.PreambleSize + 12L + length, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Whatever is missing makes the synchronous parser report the problem; it never blocks here.
+        return ReadHeader();
+    }
+
+    /// <summary>
+    /// Returns the next token plane, or null after the end chunk, reading the stream asynchronously.
+    /// The chunks up to the next token chunk are buffered first and then parsed by the same code as
+    /// <see cref="GetNextPlane"/>.
+    /// </summary>
+    /// <exception cref="VqcFormatException">Bad bytes anywhere up to and including the end chunk.</exception>
+    public async ValueTask<VqcTokenPlane?> GetNextPlaneAsync(CancellationToken cancellationToken = default)
+    {
+        await ReadHeaderAsync(cancellationToken).ConfigureAwait(false);
+        if (_queued.Count > 0 || _ended)
+        {
+            return GetNextPlane();
+        }
+
+        long ahead = 0;
+        while (await _prefetch.FillAsync(ahead + 8, cancellationToken).ConfigureAwait(false))
+        {
+            (uint type, int length) = _prefetch.PeekChunkHeader(ahead);
+            if (length < 0 || length > VqcLimits.MaxChunkPayload || !await _prefetch.FillAsync(ahead + 12 + length, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            ahead += 12 + length;
+            if (type == ChunkTypes.End)
+            {
+                // The parser checks that nothing follows the end chunk.
+                await _prefetch.FillAsync(ahead + 1, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+
+            if (type == ChunkTypes.Tokens || type == ChunkTypes.Segment)
+            {
+                break;
+            }
+        }
+
+        return GetNextPlane();
     }
 
     /// <summary>Returns the next token plane, or null after the end chunk.</summary>
@@ -552,7 +612,20 @@ public sealed class VqcReader : IDisposable
         return offsets;
     }
 
-    /// <summary>Disposes the stream unless leaveOpen.</summary>
+    /// <summary>Asynchronous <see cref="Dispose"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            if (!_leaveOpen)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Closes the stream unless leaveOpen.</summary>
     public void Dispose()
     {
         if (_disposed)

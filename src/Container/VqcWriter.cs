@@ -11,9 +11,10 @@ namespace VqCodec.Container;
 /// (segment by segment, levels 0..L-1 within a segment), then on <see cref="Dispose"/> the seek table
 /// (speech) and the end chunk. The constructor validates arguments and does no I/O.
 /// </summary>
-public sealed class VqcWriter : IDisposable
+public sealed class VqcWriter : IDisposable, IAsyncDisposable
 {
     private readonly Stream _stream;
+    private readonly MemoryStream _pending = new();
     private readonly VqcHeader _header;
     private readonly VqcWriterOptions _options;
     private readonly bool _leaveOpen;
@@ -71,6 +72,19 @@ public sealed class VqcWriter : IDisposable
     /// <exception cref="InvalidOperationException">Token planes were already written.</exception>
     public void WriteMetadata(IReadOnlyDictionary<string, string> metadata)
     {
+        WriteMetadataCore(metadata);
+        Flush();
+    }
+
+    /// <summary>Asynchronous <see cref="WriteMetadata"/>.</summary>
+    public async ValueTask WriteMetadataAsync(IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default)
+    {
+        WriteMetadataCore(metadata);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void WriteMetadataCore(IReadOnlyDictionary<string, string> metadata)
+    {
         ArgumentNullException.ThrowIfNull(metadata);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_tokenChunks > 0 || _nextLevel > 0 || _nextSegment > 0)
@@ -96,6 +110,39 @@ public sealed class VqcWriter : IDisposable
     /// <exception cref="InvalidOperationException">Out of order, or all planes already written.</exception>
     /// <exception cref="ArgumentException">Wrong token count or a token outside the codebook.</exception>
     public (TokenCodingMode Mode, int Bytes) WritePlane(int segment, int level, ReadOnlySpan<int> tokens)
+    {
+        var result = WritePlaneCore(segment, level, tokens);
+        Flush();
+        return result;
+    }
+
+    /// <summary>Asynchronous <see cref="WritePlane"/> (the coding runs synchronously; only the stream write is asynchronous).</summary>
+    public async ValueTask<(TokenCodingMode Mode, int Bytes)> WritePlaneAsync(int segment, int level, ReadOnlyMemory<int> tokens, CancellationToken cancellationToken = default)
+    {
+        var result = WritePlaneCore(segment, level, tokens.Span);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private void Flush()
+    {
+        if (_pending.Length > 0)
+        {
+            _stream.Write(_pending.GetBuffer(), 0, (int)_pending.Length);
+            _pending.SetLength(0);
+        }
+    }
+
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Length > 0)
+        {
+            await _stream.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), cancellationToken).ConfigureAwait(false);
+            _pending.SetLength(0);
+        }
+    }
+
+    private (TokenCodingMode Mode, int Bytes) WritePlaneCore(int segment, int level, ReadOnlySpan<int> tokens)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsComplete)
@@ -239,7 +286,7 @@ public sealed class VqcWriter : IDisposable
             return;
         }
 
-        ChunkIO.WritePreamble(_stream);
+        ChunkIO.WritePreamble(_pending);
         _position = ChunkIO.PreambleSize;
         _started = true;
         WriteChunk(ChunkTypes.Header, _header.Serialize());
@@ -247,7 +294,7 @@ public sealed class VqcWriter : IDisposable
 
     private void WriteChunk(uint type, ReadOnlySpan<byte> payload)
     {
-        ChunkIO.WriteChunk(_stream, type, payload);
+        ChunkIO.WriteChunk(_pending, type, payload);
         _position += payload.Length + ChunkIO.ChunkOverhead;
     }
 
@@ -265,28 +312,9 @@ public sealed class VqcWriter : IDisposable
         _disposed = true;
         try
         {
-            if (IsComplete)
+            if (Finish())
             {
-                EnsureStarted();
-                long sidxOffset = 0;
-                if (_header.SegmentLength > 0)
-                {
-                    sidxOffset = _position;
-                    var sidx = new byte[4 + (12 * _segmentOffsets.Length)];
-                    BinaryPrimitives.WriteInt32LittleEndian(sidx, _segmentOffsets.Length);
-                    for (int s = 0; s < _segmentOffsets.Length; s++)
-                    {
-                        BinaryPrimitives.WriteInt32LittleEndian(sidx.AsSpan(4 + (12 * s)), s * _header.SegmentLength);
-                        BinaryPrimitives.WriteInt64LittleEndian(sidx.AsSpan(8 + (12 * s)), _segmentOffsets[s]);
-                    }
-
-                    WriteChunk(ChunkTypes.SeekIndex, sidx);
-                }
-
-                var end = new byte[12];
-                BinaryPrimitives.WriteInt32LittleEndian(end, _tokenChunks);
-                BinaryPrimitives.WriteInt64LittleEndian(end.AsSpan(4), sidxOffset);
-                WriteChunk(ChunkTypes.End, end);
+                Flush();
                 _stream.Flush();
             }
         }
@@ -297,5 +325,62 @@ public sealed class VqcWriter : IDisposable
                 _stream.Dispose();
             }
         }
+    }
+
+    /// <summary>Asynchronous <see cref="Dispose"/>: writes the seek table and end chunk when complete, then closes the stream unless leaveOpen.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (Finish())
+            {
+                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                await _stream.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!_leaveOpen)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Buffers the seek table and end chunk; false when the file is incomplete (nothing is added).</summary>
+    private bool Finish()
+    {
+        if (!IsComplete)
+        {
+            return false;
+        }
+
+        EnsureStarted();
+        long sidxOffset = 0;
+        if (_header.SegmentLength > 0)
+        {
+            sidxOffset = _position;
+            var sidx = new byte[4 + (12 * _segmentOffsets.Length)];
+            BinaryPrimitives.WriteInt32LittleEndian(sidx, _segmentOffsets.Length);
+            for (int s = 0; s < _segmentOffsets.Length; s++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(sidx.AsSpan(4 + (12 * s)), s * _header.SegmentLength);
+                BinaryPrimitives.WriteInt64LittleEndian(sidx.AsSpan(8 + (12 * s)), _segmentOffsets[s]);
+            }
+
+            WriteChunk(ChunkTypes.SeekIndex, sidx);
+        }
+
+        var end = new byte[12];
+        BinaryPrimitives.WriteInt32LittleEndian(end, _tokenChunks);
+        BinaryPrimitives.WriteInt64LittleEndian(end.AsSpan(4), sidxOffset);
+        WriteChunk(ChunkTypes.End, end);
+        return true;
     }
 }
