@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Metrics;
+using VqCodec.Codec.Speech;
 using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
@@ -15,8 +16,10 @@ internal static class DemoCommand
         var image = new Option<string>("--image") { Description = "Image to use.", DefaultValueFactory = _ => "samples/sample.png" };
         var output = new Option<string>("--out") { Description = "Folder for the .vqc and decoded PNG files.", DefaultValueFactory = _ => "out" };
         var levels = new Option<int[]>("--levels") { Description = "Level counts to try.", DefaultValueFactory = _ => [2, 4, 8, 16], AllowMultipleArgumentsPerToken = true };
+        var speech = new Option<string>("--speech") { Description = "WAV file to use.", DefaultValueFactory = _ => "samples/sample.wav" };
+        var speechLevels = new Option<int[]>("--speech-levels") { Description = "Speech level counts to try.", DefaultValueFactory = _ => [3, 6, 12], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("demo", "Encode and decode the bundled sample image; print bits per pixel, PSNR, MS-SSIM and timings.") { image, output, levels, model };
+        var command = new Command("demo", "Encode and decode the bundled samples (image and speech); print rate, quality and timings.") { image, output, levels, speech, speechLevels, model };
         command.SetAction((parse, token) =>
         {
             string path = parse.GetValue(image)!;
@@ -52,8 +55,43 @@ internal static class DemoCommand
             }
 
             Console.WriteLine($"wrote {outDir}/*.vqc and decoded PNGs");
+            Speech(parse.GetValue(speech)!, outDir, parse.GetValue(speechLevels)!, token);
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    private static void Speech(string path, string outDir, int[] levels, CancellationToken token)
+    {
+        if (!SpeechModel.HasPretrained || !File.Exists(path))
+        {
+            Console.WriteLine(SpeechModel.HasPretrained ? $"{path}: not found; speech demo skipped" : "this build has no speech model; speech demo skipped");
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        SpeechModel m = SpeechModel.LoadPretrained();
+        double loadMs = clock.Elapsed.TotalMilliseconds;
+        float[] x = WavReader.ReadMono(path, m.Config.SampleRate);
+        double seconds = (double)x.Length / m.Config.SampleRate;
+        Console.WriteLine($"\nmodel {m.Id} ({m.Config.Levels} levels x {m.Config.CodebookSize} codes at {m.Config.FrameRate:F0} frames/s, loaded in {loadMs:F0} ms); speech {path} {seconds:F2} s");
+        Console.WriteLine("levels  bytes   kbps    STOI   mel-dist  SNR(dB)  encode(x RT)  decode(x RT)");
+        foreach (int n in levels.Where(n => n >= 1 && n <= m.Config.Levels))
+        {
+            token.ThrowIfCancellationRequested();
+            var ms = new MemoryStream();
+            clock.Restart();
+            SpeechEncodeResult r = SpeechCodec.Encode(m, x, m.Config.SampleRate, ms, new SpeechEncodeOptions { Levels = n });
+            double enc = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            (float[] y, int rate) = SpeechCodec.Decode(m, new MemoryStream(ms.ToArray()));
+            double dec = clock.Elapsed.TotalSeconds;
+            string stem = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(path)}.L{n}");
+            OutputFile.WriteBytes(stem + ".vqc", force: true, ms.ToArray());
+            OutputFile.Write(stem + ".wav", force: true, s => WavWriter.WritePcm16(s, y, rate));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n,6}  {r.Bytes,5}  {r.Kbps,6:F3}  {SpeechMetrics.Stoi(x, y, rate),6:F3}  {SpeechMetrics.MelDistance(x, y),8:F3}  {SpeechMetrics.Snr(x, y),7:F2}  {seconds / enc,12:F1}  {seconds / dec,12:F1}"));
+        }
+
+        Console.WriteLine($"wrote {outDir}/*.vqc and decoded WAVs");
     }
 }
