@@ -10,5 +10,7 @@ vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
 vqc bench image "$data/images/valid" --out spec/results/image
 vqc bench speech "$data/speech/valid" --out spec/results/speech
 vqc bench quantizers --images "$data/images/valid" --out spec/results/quantizers
-dotnet run -c Release --project tests/VqCodec.Benchmarks -- --filter '*EntropyCodingBenchmarks*' --job short \
-  --artifacts spec/results/benchmarkdotnet
+dotnet build -c Release tests/VqCodec.Benchmarks >/dev/null
+dotnet tests/VqCodec.Benchmarks/bin/Release/net10.0/VqCodec.Benchmarks.dll --filter '*' --job short --inProcess \
+  --artifacts /tmp/vqc-bdn
+cp /tmp/vqc-bdn/results/*-report-github.md spec/results/benchmarkdotnet/

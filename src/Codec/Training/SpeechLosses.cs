@@ -128,7 +128,8 @@ internal sealed class SpeechLosses : IDisposable
     {
         using var scope = NewDisposeScope();
         Tensor ex = Envelopes(x), ey = Envelopes(y);               // [B, 15, T]
-        Tensor sx = ex.unfold(2, 30, 10), sy = ey.unfold(2, 30, 10); // [B, 15, S, 30]
+        long n = Math.Min(30, ex.shape[2]);                          // shorter clips: one shorter segment
+        Tensor sx = ex.unfold(2, n, 10), sy = ey.unfold(2, n, 10);   // [B, 15, S, n]
         sx = sx - sx.mean([-1L], keepdim: true);
         sy = sy - sy.mean([-1L], keepdim: true);
         Tensor corr = (sx * sy).sum(-1) / ((sx.square().sum(-1) * sy.square().sum(-1)) + 1e-10f).sqrt();

@@ -21,8 +21,9 @@ internal static class BenchSpeechCommand
         var codecs = new Option<string>("--codecs") { Description = "Comma-separated: vqc,opus,codec2.", DefaultValueFactory = _ => "vqc,opus,codec2" };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "spec/results/speech" };
         var levels = new Option<int[]>("--levels") { Description = "vqc level counts.", DefaultValueFactory = _ => [1, 2, 3, 4, 6, 8, 11, 16], AllowMultipleArgumentsPerToken = true };
+        var targets = new Option<double[]>("--kbps") { Description = "vqc rate targets (each file gets the most levels that keep it at or under the target; codec 'vqc-target').", DefaultValueFactory = _ => [1.6, 3.2, 6.0], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("speech", "Speech rate-quality of vqc against Opus and Codec2 (their Debian command-line tools).") { dir, codecs, output, levels, model };
+        var command = new Command("speech", "Speech rate-quality of vqc against Opus and Codec2 (their Debian command-line tools).") { dir, codecs, output, levels, targets, model };
         command.SetAction((parse, token) =>
         {
             string folder = InputFiles.RequireFolder(parse.GetValue(dir)!, "speech");
@@ -57,7 +58,8 @@ internal static class BenchSpeechCommand
             Directory.CreateDirectory(work);
             var progress = new ConsoleProgress("bench speech");
             var rows = new List<Row>();
-            long done = 0, total = (long)files.Count * (refs.Count + lv.Length);
+            double[] kbpsTargets = m is null ? [] : parse.GetValue(targets)!.Where(t => t > 0).Distinct().Order().ToArray();
+            long done = 0, total = (long)files.Count * (refs.Count + lv.Length + kbpsTargets.Length);
             try
             {
                 foreach (string file in files)
@@ -67,8 +69,17 @@ internal static class BenchSpeechCommand
                     foreach (int n in lv)
                     {
                         token.ThrowIfCancellationRequested();
-                        (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, n);
+                        (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { Levels = n });
                         rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
+                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        progress.Update(++done, total);
+                    }
+
+                    foreach (double target in kbpsTargets)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { TargetKbps = target });
+                        rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
                             SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
@@ -130,12 +141,12 @@ internal static class BenchSpeechCommand
         return command;
     }
 
-    /// <summary>Encodes and decodes with <paramref name="levels"/> levels in memory; times each direction.</summary>
-    private static (long Bytes, float[] Decoded, double EncodeSeconds, double DecodeSeconds) RunVqc(SpeechModel model, float[] x, int levels)
+    /// <summary>Encodes and decodes in memory; times each direction.</summary>
+    private static (long Bytes, float[] Decoded, double EncodeSeconds, double DecodeSeconds) RunVqc(SpeechModel model, float[] x, SpeechEncodeOptions options)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var file = new MemoryStream();
-        SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = levels });
+        SpeechCodec.Encode(model, x, 16000, file, options);
         double enc = clock.Elapsed.TotalSeconds;
         file.Position = 0;
         clock.Restart();
