@@ -122,6 +122,56 @@ public class SpeechCliTests
         Assert.Equal(MediaKind.Speech, VqcProbe.ReadHeader(File.ReadAllBytes(vqc)).Header.Kind);
     }
 
+    [Theory]
+    [InlineData(1, 24, 2, 48000)]
+    [InlineData(3, 64, 1, 8000)]
+    [InlineData(1, 8, 1, 11025)]
+    public void AnyPcmOrFloatLayoutIsDownmixedAndResampled(int tag, int bits, int channels, int rate)
+    {
+        string dir = CliRunner.TempDir();
+        float[] x = Tone(1.5, rate);
+        var ms = new MemoryStream();
+        var w = new BinaryWriter(ms);
+        int block = channels * bits / 8;
+        w.Write("RIFF"u8);
+        w.Write(36 + (x.Length * block));
+        w.Write("WAVEfmt "u8);
+        w.Write(16);
+        w.Write((ushort)tag);
+        w.Write((ushort)channels);
+        w.Write(rate);
+        w.Write(rate * block);
+        w.Write((ushort)block);
+        w.Write((ushort)bits);
+        w.Write("data"u8);
+        w.Write(x.Length * block);
+        foreach (float v in x)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                switch (bits)
+                {
+                    case 8: w.Write((byte)(128 + (int)Math.Round(v * 127))); break;
+                    case 24: int i24 = (int)Math.Round(v * 8388607); w.Write((byte)i24); w.Write((byte)(i24 >> 8)); w.Write((byte)(i24 >> 16)); break;
+                    default: w.Write((double)v); break;
+                }
+            }
+        }
+
+        string wav = Path.Combine(dir, "in.wav");
+        File.WriteAllBytes(wav, ms.ToArray());
+        string vqc = Path.Combine(dir, "in.vqc");
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", vqc, "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        VqcHeader h = VqcProbe.ReadHeader(File.ReadAllBytes(vqc)).Header;
+        Assert.Equal((rate, (long)x.Length, Math.Min(bits, 32)), (h.SampleRate, h.SampleCount, h.BitsPerSample));
+        string back = Path.Combine(dir, "back.wav");
+        (code, _, err) = CliRunner.Run(dir, "decode", vqc, "-o", back, "--original-rate", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        using var r = new WavReader(File.OpenRead(back), back);
+        Assert.Equal((rate, (long)x.Length, 1), (r.SampleRate, r.FrameCount, r.Channels));
+    }
+
     private static byte[] FloatWav(float[] samples)
     {
         var ms = new MemoryStream();

@@ -41,9 +41,14 @@ public sealed class SpeechEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         options ??= new SpeechEncodeOptions();
         SpeechModelConfig config = model.Config;
-        if (source.SampleRate is < 1000 or > 768000)
+        if (source.SampleRate is < 1000 or > 384000)
         {
-            throw new ArgumentException($"sample rate {source.SampleRate} Hz is outside 1 kHz to 768 kHz");
+            throw new ArgumentException($"sample rate {source.SampleRate} Hz is outside 1 kHz to 384 kHz (the container limit)");
+        }
+
+        if (source.BitsPerSample is not (8 or 16 or 24 or 32))
+        {
+            throw new ArgumentException($"source depth {source.BitsPerSample} bits: the header records 8, 16, 24 or 32");
         }
 
         if (source.SampleCount <= 0)

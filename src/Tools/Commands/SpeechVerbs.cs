@@ -27,7 +27,8 @@ internal static class SpeechVerbs
         }
 
         SpeechModel m = model.Value;
-        var source = new SpeechSource(reader.SampleRate, reader.FrameCount, reader.BitsPerSample);
+        // The header records 8/16/24/32-bit sources; 64-bit float input is recorded as 32-bit.
+        var source = new SpeechSource(reader.SampleRate, reader.FrameCount, Math.Min(reader.BitsPerSample, 32));
         var options = new SpeechEncodeOptions
         {
             Levels = levels,
