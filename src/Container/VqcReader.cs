@@ -331,7 +331,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
         long at = offset + 8;
-        if (p.Length < 4 + (2 * levels))
+        if (p.Length < 5)
         {
             throw new VqcFormatException("token segment chunk too short", at);
         }
@@ -340,6 +340,11 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         if (segment != _nextSegment)
         {
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
+        }
+
+        if (p[4] != (byte)TokenCodingMode.RansStaticJoint && p.Length < 4 + (2 * levels))
+        {
+            throw new VqcFormatException("token segment chunk too short for its planes", at);
         }
 
         if (p[4] == (byte)TokenCodingMode.RansStaticJoint)

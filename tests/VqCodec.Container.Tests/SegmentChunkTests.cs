@@ -88,6 +88,19 @@ public sealed class SegmentChunkTests
         Assert.Equal(doc.Tokens, back.Tokens);
     }
 
+    [Fact]
+    public void AShortLastSegmentOfManyLevelsRoundTripsInTheJointLayout()
+    {
+        // 16 levels and a 1-frame last segment: the joint payload is shorter than 2 bytes per level.
+        TokenPriors priors = TestData.Priors(16, 1024, 1.3, 8);
+        VqcHeader h = TestData.Speech(101 * 320L, 101, 50, 16, 1024, priors.Hash);
+        var doc = new VqcDocument(h, Enumerable.Range(0, 16).Select(l => TestData.Zipf(101, 1024, 1.3, 8 + (ulong)l)).ToArray());
+        byte[] file = TestData.Write(doc, new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansStatic });
+        var last = Chunks(file).Last(c => c.Type == "TSEG");
+        Assert.True(last.Length < 4 + (2 * 16), $"last segment payload {last.Length} bytes");
+        Assert.Equal(doc.Tokens, VqcDocument.Read(new MemoryStream(file), _ => priors).Tokens);
+    }
+
     [Theory]
     [InlineData("trailing")]
     [InlineData("non-minimal")]

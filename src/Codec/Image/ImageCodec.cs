@@ -144,7 +144,7 @@ public static class ImageCodec
                 (int th, int y0, int y1) = Window(ty, tileSize, hp, EncoderMargin);
                 (int tw, int x0, int x1) = Window(tx, tileSize, wp, EncoderMargin);
                 Tensor x = Region(image, x0, y0, x1 - x0, y1 - y0);
-                Tensor z = model.Network.Encode(x);
+                Tensor z = NativeCallGuard.Run(() => model.Network.Encode(x));
                 Tensor centre = z[0, .., ((ty - y0) / Factor)..((ty - y0 + th) / Factor), ((tx - x0) / Factor)..((tx - x0 + tw) / Factor)].contiguous();
                 float[] values = centre.data<float>().ToArray();
                 int ch = th / Factor, cw = tw / Factor;
@@ -159,7 +159,7 @@ public static class ImageCodec
         }
 
         Tensor rows = torch.tensor(latent, [d, gh * gw]).t().contiguous();
-        Tensor codes = model.Network.Quantizer.Encode(rows, levels).t().contiguous().to_type(ScalarType.Int32);
+        Tensor codes = NativeCallGuard.Run(() => model.Network.Quantizer.Encode(rows, levels).t().contiguous().to_type(ScalarType.Int32));
         int[] flat = codes.data<int>().ToArray();
         var result = new int[levels][];
         for (int l = 0; l < levels; l++)
@@ -185,7 +185,7 @@ public static class ImageCodec
             }
         }
 
-        Tensor rows = model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels]));
+        Tensor rows = NativeCallGuard.Run(() => model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels])));
         Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
         var pixels = new byte[width * height * 3];
         int tileCells = tileSize / Factor;
@@ -197,11 +197,14 @@ public static class ImageCodec
                 using var tileScope = NewDisposeScope();
                 (int th, int y0, int y1) = Window(ty, tileCells, gh, DecoderMarginCells);
                 (int tw, int x0, int x1) = Window(tx, tileCells, gw, DecoderMarginCells);
-                Tensor img = model.Network.Decode(latent[.., .., y0..y1, x0..x1]);
                 int oy = (ty - y0) * Factor, ox = (tx - x0) * Factor;
                 int ph = Math.Min(th * Factor, height - (ty * Factor)), pw = Math.Min(tw * Factor, width - (tx * Factor));
-                Tensor part = img[0, .., oy..(oy + ph), ox..(ox + pw)];
-                Tensor bytes = (part.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+                Tensor bytes = NativeCallGuard.Run(() =>
+                {
+                    Tensor img = model.Network.Decode(latent[.., .., y0..y1, x0..x1]);
+                    Tensor part = img[0, .., oy..(oy + ph), ox..(ox + pw)];
+                    return (part.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+                });
                 byte[] data = bytes.data<byte>().ToArray();
                 for (int y = 0; y < ph; y++)
                 {

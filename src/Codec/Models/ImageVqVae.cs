@@ -81,11 +81,11 @@ internal sealed class ImageVqVae : nn.Module
         Tensor h = nn.functional.pixel_unshuffle(x - 0.5f, 4);
         h = enc_in.forward(h);
         h = enc_res1.forward(h);
-        h = enc_down2.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_down2.forward(Activation.LeakyRelu(h));
         h = enc_res2.forward(h);
-        h = enc_down3.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_down3.forward(Activation.LeakyRelu(h));
         h = enc_res3.forward(h);
-        h = enc_out.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_out.forward(Activation.LeakyRelu(h));
         h = enc_norm.forward(h);
         return h.MoveToOuterDisposeScope();
     }
@@ -96,11 +96,11 @@ internal sealed class ImageVqVae : nn.Module
         using var scope = NewDisposeScope();
         Tensor h = dec_in.forward(z);
         h = dec_res3.forward(h);
-        h = dec_up3.forward(nn.functional.leaky_relu(h, 0.1));
+        h = dec_up3.forward(Activation.LeakyRelu(h));
         h = dec_res2.forward(h);
-        h = dec_up2.forward(nn.functional.leaky_relu(h, 0.1));
+        h = dec_up2.forward(Activation.LeakyRelu(h));
         h = dec_res1.forward(h);
-        h = dec_out.forward(nn.functional.leaky_relu(h, 0.1));
+        h = dec_out.forward(Activation.LeakyRelu(h));
         return (nn.functional.pixel_shuffle(h, 4) + 0.5f).MoveToOuterDisposeScope();
     }
 

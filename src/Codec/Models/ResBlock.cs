@@ -31,8 +31,8 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor h = _conv1.forward(nn.functional.leaky_relu(x, 0.1));
-        h = _conv2.forward(nn.functional.leaky_relu(h, 0.1));
+        Tensor h = _conv1.forward(Activation.LeakyRelu(x));
+        h = _conv2.forward(Activation.LeakyRelu(h));
         return (x + h).MoveToOuterDisposeScope();
     }
 

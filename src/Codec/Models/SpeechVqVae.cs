@@ -83,9 +83,9 @@ internal sealed class SpeechVqVae : nn.Module
         Tensor im = torch.imag(spec) * scale;
         Tensor h = enc_in.forward(torch.cat([logMag, re, im], 1));
         h = enc_fine.forward(h);
-        h = enc_down.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_down.forward(Activation.LeakyRelu(h));
         h = enc_coarse.forward(h);
-        h = enc_out.forward(nn.functional.leaky_relu(h, 0.1));
+        h = enc_out.forward(Activation.LeakyRelu(h));
         return enc_norm.forward(h).MoveToOuterDisposeScope();
     }
 
@@ -96,9 +96,9 @@ internal sealed class SpeechVqVae : nn.Module
         long frames = z.shape[2];
         Tensor h = dec_in.forward(z);
         h = dec_coarse.forward(h);
-        h = dec_up.forward(nn.functional.leaky_relu(h, 0.1));
+        h = dec_up.forward(Activation.LeakyRelu(h));
         h = dec_fine.forward(h);
-        h = dec_out.forward(nn.functional.leaky_relu(h, 0.1));
+        h = dec_out.forward(Activation.LeakyRelu(h));
 
         // One more STFT frame than hops, so the centred inverse STFT covers every output sample.
         h = nn.functional.pad(h, [0, 1], PaddingModes.Replicate);

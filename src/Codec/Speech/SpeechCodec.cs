@@ -90,7 +90,10 @@ public static class SpeechCodec
     /// Runs the encoder network on model-rate samples covering frames [lo, hi) and returns the codes of
     /// the <paramref name="count"/> frames starting <paramref name="skip"/> frames into the window, per level.
     /// </summary>
-    internal static int[][] EncodeWindow(SpeechModel model, float[] samples, int levels, int skip, int count)
+    internal static int[][] EncodeWindow(SpeechModel model, float[] samples, int levels, int skip, int count) =>
+        NativeCallGuard.Run(() => EncodeWindowCore(model, samples, levels, skip, count));
+
+    private static int[][] EncodeWindowCore(SpeechModel model, float[] samples, int levels, int skip, int count)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -112,7 +115,10 @@ public static class SpeechCodec
     }
 
     /// <summary>Decodes codes [levels][frames] to model-rate samples and returns those of frames [skip, skip + count).</summary>
-    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count)
+    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count) =>
+        NativeCallGuard.Run(() => DecodeWindowCore(model, codes, skip, count));
+
+    private static float[] DecodeWindowCore(SpeechModel model, int[][] codes, int skip, int count)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();

@@ -1,0 +1,43 @@
+using VqCodec.Codec.Metrics;
+using VqCodec.Codec.Models;
+using VqCodec.Codec.Speech;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Tests;
+
+/// <summary>The speech model embedded in the library loads, is the documented file, and codes speech-like audio.</summary>
+public class PretrainedSpeechTests
+{
+    [Fact]
+    public void EmbeddedSpeechModelIsTheDocumentedFile()
+    {
+        Assert.True(SpeechModel.HasPretrained);
+        SpeechModel model = SpeechModel.LoadPretrained();
+        Assert.Equal(("vqc-speech-v1", 16, 1024, 320), (model.Id, model.Config.Levels, model.Config.CodebookSize, model.Config.Hop));
+        Assert.Equal("1a667e275cd8d1fed5fb12b70b83a4037ad28f286f660533f3eb6d8b483fb6b4", Convert.ToHexString(model.Hash).ToLowerInvariant());
+        Assert.NotNull(model.Priors);
+        Assert.Contains(ModelCatalog.Embedded, e => e.Id == "vqc-speech-v1");
+    }
+
+    [Fact]
+    public void MoreLevelsCostMoreBitsAndReconstructBetter()
+    {
+        SpeechModel model = SpeechModel.LoadPretrained();
+        float[] x = TinyModels.Voice(4.0);
+        var results = new List<(long Bytes, double Stoi, double Mel)>();
+        foreach (int levels in new[] { 1, 6, 16 })
+        {
+            var file = new MemoryStream();
+            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = levels });
+            Assert.Equal(model.Hash, VqcProbe.ReadHeader(file.ToArray()).Header.ModelHash);
+            file.Position = 0;
+            (float[] y, _) = SpeechCodec.Decode(model, file);
+            results.Add((file.Length, SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y)));
+        }
+
+        Assert.True(results[0].Bytes < results[1].Bytes && results[1].Bytes < results[2].Bytes);
+        Assert.True(results[2].Stoi > results[0].Stoi, $"STOI {results[0].Stoi:F3} -> {results[2].Stoi:F3}");
+        Assert.True(results[2].Mel < results[0].Mel, $"mel {results[0].Mel:F3} -> {results[2].Mel:F3}");
+        Assert.True(results[1].Stoi > 0.7, $"6 levels: STOI {results[1].Stoi:F3}");
+    }
+}
