@@ -35,7 +35,7 @@ internal static class VerifyCommand
                         planes++;
                     }
 
-                    Console.WriteLine($"{path}: OK ({data.Length} bytes, {planes} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
+                    Console.WriteLine($"{path}: OK ({data.Length} bytes, {planes} token planes in {reader.TokenChunksRead} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
                 }
                 catch (Exception ex) when (ex is VqcFormatException or InvalidOperationException or CliException)
                 {
