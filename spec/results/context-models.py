@@ -20,7 +20,7 @@ tot = {'order0-prior': 0.0, 'adaptive-order0': 0.0, 'ctx-left': 0.0, 'ctx-prevle
 n = 0
 for i, d in enumerate(docs):
     others = docs[:i] + docs[i+1:]
-    h, w = d['levels'][0]['shape']
+    w = d['levels'][0]['shape'][-1]   # images [H', W'], speech [frames]
     for l in range(L):
         prior = counts(others, l)
         toks = d['levels'][l]['tokens']
