@@ -132,22 +132,11 @@ public sealed class ImageTrainer
 
             double lossValue = loss.item<float>();
             double mseValue = mse.item<float>();
-            if (!double.IsFinite(lossValue) || (!double.IsNaN(emaLoss) && step > _options.WarmupSteps + 50 && lossValue > 50 * emaLoss))
-            {
-                throw new TrainingDivergedException($"Training diverged at step {step}: loss {lossValue:G4} (running average {emaLoss:G4}). The last good checkpoint is in {ckpt}.");
-            }
-
-            emaLoss = double.IsNaN(emaLoss) || step == _options.WarmupSteps ? lossValue : 0.98 * emaLoss + 0.02 * lossValue;
+            emaLoss = TrainingSupport.TrackLoss(lossValue, emaLoss, step, _options.WarmupSteps, ckpt);
             int done = step + 1;
             if (step == _options.WarmupSteps - 1)
             {
-                InitialiseCodebooks(model, collected, rowsPerBatch, done);
-                foreach (Tensor t in collected)
-                {
-                    t.Dispose();
-                }
-
-                collected.Clear();
+                Report(done, TrainingSupport.InitialiseCodebooks(model.Quantizer, collected, rowsPerBatch, _options.Seed));
             }
 
             if (done % 25 == 0)
@@ -175,16 +164,6 @@ public sealed class ImageTrainer
         }
 
         disc?.Dispose();
-    }
-
-    private void InitialiseCodebooks(ImageVqVae model, List<Tensor> collected, int rowsPerBatch, int step)
-    {
-        using var scope = NewDisposeScope();
-        Tensor all = torch.cat(collected, 0);
-        var sw = Stopwatch.StartNew();
-        using var generator = new Generator((ulong)_options.Seed);
-        model.Quantizer.InitializeKMeans(all, 12, (double)rowsPerBatch / all.shape[0], generator);
-        Report(step, $"k-means initialised {model.Config.Levels} levels x {model.Config.CodebookSize} codes on {all.shape[0]} latents in {sw.Elapsed.TotalSeconds:F1} s");
     }
 
     private Tensor SampleBatch(Random rng)

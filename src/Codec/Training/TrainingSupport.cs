@@ -39,6 +39,44 @@ internal static class TrainingSupport
         return mask.repeat_interleave(rowsPerItem, 0);
     }
 
+    /// <summary>
+    /// Updates the running loss average (restarted when quantization starts) and throws when the loss is
+    /// not finite or exceeds 50 times the average after the first 50 quantized steps.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss diverged.</exception>
+    public static double TrackLoss(double loss, double average, int step, int warmupSteps, string checkpoint)
+    {
+        if (!double.IsFinite(loss) || (!double.IsNaN(average) && step > warmupSteps + 50 && loss > 50 * average))
+        {
+            throw new TrainingDivergedException($"Training diverged at step {step}: loss {loss:G4} (running average {average:G4}). The last good checkpoint is in {checkpoint}.");
+        }
+
+        return double.IsNaN(average) || step == warmupSteps ? loss : (0.98 * average) + (0.02 * loss);
+    }
+
+    /// <summary>
+    /// Initialises every RVQ level by k-means on the latents collected during warm-up (then disposes and
+    /// clears them); returns the progress message.
+    /// </summary>
+    public static string InitialiseCodebooks(ResidualVq quantizer, List<Tensor> collected, int rowsPerBatch, int seed)
+    {
+        using (var scope = NewDisposeScope())
+        {
+            Tensor all = torch.cat(collected, 0);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            using var generator = new Generator((ulong)seed);
+            quantizer.InitializeKMeans(all, 12, (double)rowsPerBatch / all.shape[0], generator);
+            string message = $"k-means initialised {quantizer.Levels} levels x {quantizer.CodebookSize} codes on {all.shape[0]} latents in {sw.Elapsed.TotalSeconds:F1} s";
+            foreach (Tensor t in collected)
+            {
+                t.Dispose();
+            }
+
+            collected.Clear();
+            return message;
+        }
+    }
+
     /// <summary>Reads the trainer state of the checkpoint in <paramref name="outputDirectory"/>, or null.</summary>
     public static T? LoadState<T>(string outputDirectory)
         where T : class
