@@ -1,0 +1,90 @@
+using System.Reflection;
+using TorchSharp;
+using VqCodec.Container;
+
+namespace VqCodec.Codec.Models;
+
+/// <summary>
+/// What every loaded model file has in common: its identity (id and SHA-256, written into every .vqc
+/// header), the token priors that ship with it, and its description. Image and speech models derive
+/// from it and add their network.
+/// </summary>
+public abstract class LoadedModel : IDisposable
+{
+    private protected LoadedModel(ModelBundle bundle, byte[] hash)
+    {
+        Id = bundle.Description.Id;
+        Hash = hash;
+        Priors = bundle.Priors;
+        Description = bundle.Description;
+    }
+
+    /// <summary>Stable model id.</summary>
+    public string Id { get; }
+
+    /// <summary>SHA-256 of the model file.</summary>
+    public byte[] Hash { get; }
+
+    /// <summary>Static token tables for entropy coding (null when the model has none).</summary>
+    public TokenPriors? Priors { get; }
+
+    /// <summary>The model's description (architecture and training facts).</summary>
+    public ModelDescription Description { get; }
+
+    /// <summary>Throws <see cref="ModelMismatchException"/> when a header names another model.</summary>
+    public void EnsureMatches(VqcHeader header) => ModelBundle.EnsureMatches(header, Id, Hash);
+
+    /// <summary>Releases the network's native memory.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the network when <paramref name="disposing"/>.</summary>
+    protected abstract void Dispose(bool disposing);
+
+    /// <summary>True when the library embeds the model file <c>{id}.vqm</c>.</summary>
+    private protected static bool IsEmbedded(string id) =>
+        typeof(LoadedModel).Assembly.GetManifestResourceInfo("VqCodec.Models." + id + ".vqm") is not null;
+
+    /// <summary>Reads a whole model file from <paramref name="stream"/> and checks its kind.</summary>
+    /// <exception cref="InvalidDataException">Not a model file, or a model of another kind.</exception>
+    private protected static (ModelBundle Bundle, byte[] Hash) ReadBundle(Stream stream, string kind, Func<ModelDescription, bool> hasConfig)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
+        if (bundle.Description.Kind != kind || !hasConfig(bundle.Description))
+        {
+            throw new InvalidDataException($"model '{bundle.Description.Id}' is a {bundle.Description.Kind} model, not {(kind == "image" ? "an" : "a")} {kind} model");
+        }
+
+        return (bundle, hash);
+    }
+
+    /// <summary>A model bundle with the network's weights stored as float16.</summary>
+    private protected static byte[] SerializeHalf(torch.nn.Module network, ModelDescription description, TokenPriors? priors)
+    {
+        network.to(torch.ScalarType.Float16);
+        var state = new MemoryStream();
+        network.save(state);
+        network.to(torch.ScalarType.Float32);
+        return ModelBundle.Serialize(description, priors, state.ToArray());
+    }
+
+    internal static void LoadHalfState(torch.nn.Module network, byte[] state)
+    {
+        network.to(torch.ScalarType.Float16);
+        network.load(new MemoryStream(state));
+        network.to(torch.ScalarType.Float32);
+    }
+
+    internal static Stream OpenEmbedded(string name)
+    {
+        Assembly asm = typeof(LoadedModel).Assembly;
+        return asm.GetManifestResourceStream("VqCodec.Models." + name)
+            ?? throw new InvalidOperationException($"this build of VqCodec.Codec has no embedded model '{name}'");
+    }
+}
