@@ -11,16 +11,23 @@ internal static class ModelOptions
 {
     public static Option<string?> ImageModelOption() => new("--model") { Description = "Model file (.vqm); default: the pretrained model embedded in vqc." };
 
-    public static ImageModel LoadImage(string? path)
+    public static ImageModel LoadImage(string? path) =>
+        Load(path, "image", ImageModel.HasPretrained, ImageModel.LoadPretrained, ImageModel.Load);
+
+    public static SpeechModel LoadSpeech(string? path) =>
+        Load(path, "speech", SpeechModel.HasPretrained, SpeechModel.LoadPretrained, SpeechModel.Load);
+
+    /// <summary>The model file given with --model, or else the embedded pretrained model of that kind.</summary>
+    private static T Load<T>(string? path, string kind, bool hasPretrained, Func<T> pretrained, Func<Stream, T> load)
     {
         if (path is null)
         {
-            if (!ImageModel.HasPretrained)
+            if (!hasPretrained)
             {
-                throw new CliException("this build has no embedded pretrained image model; pass --model FILE.vqm");
+                throw new CliException($"this build has no embedded pretrained {kind} model; pass --model FILE.vqm");
             }
 
-            return ImageModel.LoadPretrained();
+            return pretrained();
         }
 
         if (!File.Exists(path))
@@ -29,28 +36,7 @@ internal static class ModelOptions
         }
 
         using var s = File.OpenRead(path);
-        return ImageModel.Load(s);
-    }
-
-    public static SpeechModel LoadSpeech(string? path)
-    {
-        if (path is null)
-        {
-            if (!SpeechModel.HasPretrained)
-            {
-                throw new CliException("this build has no embedded pretrained speech model; pass --model FILE.vqm");
-            }
-
-            return SpeechModel.LoadPretrained();
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CliException($"{path}: no such model file", ExitCodes.IoError);
-        }
-
-        using var s = File.OpenRead(path);
-        return SpeechModel.Load(s);
+        return load(s);
     }
 
     /// <summary>Priors for a header from the embedded models (no network is loaded).</summary>
