@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
 using VqCodec.Container;
@@ -14,16 +13,8 @@ public static class ImageModelExporter
     /// <summary>Returns the .vqm bytes.</summary>
     public static byte[] Export(string checkpointDirectory, IReadOnlyList<RgbImage> priorImages, string id, IReadOnlyDictionary<string, string> training, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        string statePath = Path.Combine(checkpointDirectory, "state.json");
-        string weights = Path.Combine(checkpointDirectory, "model.bin");
-        if (!File.Exists(statePath) || !File.Exists(weights))
-        {
-            throw new FileNotFoundException($"no checkpoint in {checkpointDirectory} (state.json and model.bin expected)");
-        }
-
-        using JsonDocument state = JsonDocument.Parse(File.ReadAllText(statePath));
-        ImageModelConfig config = state.RootElement.GetProperty("Config").Deserialize<ImageModelConfig>() ?? throw new InvalidDataException("checkpoint has no model configuration");
-        var facts = new Dictionary<string, string>(training) { ["steps"] = state.RootElement.GetProperty("Step").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        (ImageModelConfig config, int step, string weights) = TrainingSupport.ReadCheckpoint<ImageModelConfig>(checkpointDirectory);
+        var facts = new Dictionary<string, string>(training) { ["steps"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
         // First pass without priors: a temporary bundle gives a loaded model to count tokens with.
         byte[] plain = ImageModel.BundleFromCheckpoint(weights, config, id, null, facts);

@@ -64,12 +64,7 @@ public sealed class ImageTrainer
         string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
         if (state.Step > 0)
         {
-            model.load(Path.Combine(ckpt, "model.bin"));
-            optimizer.load_state_dict(Path.Combine(ckpt, "optim.bin"));
-            if (disc is not null && File.Exists(Path.Combine(ckpt, "disc.bin")))
-            {
-                disc.load(Path.Combine(ckpt, "disc.bin"));
-            }
+            TrainingSupport.LoadCheckpoint(ckpt, model, optimizer, disc);
 
             Report(state.Step, $"resumed from step {state.Step}");
         }
@@ -158,7 +153,7 @@ public sealed class ImageTrainer
 
             if (done % _options.CheckpointEvery == 0 || done == _options.Steps)
             {
-                SaveCheckpoint(model, optimizer, disc, state with { Step = done });
+                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, model, optimizer, disc);
                 Report(done, $"checkpoint at step {done}");
             }
         }
@@ -258,15 +253,6 @@ public sealed class ImageTrainer
     private void Report(int step, string message) => _progress?.Report(new TrainingProgress(step, _options.Steps, message));
 
     private double CurrentLr(int step) => TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
-
-    private void SaveCheckpoint(ImageVqVae model, TorchSharp.Modules.OptimizerHelper optimizer, PatchDiscriminator? disc, TrainerState state) =>
-        TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state, dir =>
-        {
-            model.save(Path.Combine(dir, "model.bin"));
-            optimizer.save_state_dict(Path.Combine(dir, "optim.bin"));
-            disc?.save(Path.Combine(dir, "disc.bin"));
-        });
-
 
     private sealed record TrainerState
     {

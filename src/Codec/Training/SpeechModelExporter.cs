@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VqCodec.Codec.Models;
 using VqCodec.Codec.Speech;
 using VqCodec.Container;
@@ -15,16 +14,8 @@ public static class SpeechModelExporter
     public static byte[] Export(string checkpointDirectory, IReadOnlyList<float[]> priorSignals, string id, IReadOnlyDictionary<string, string> training, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(priorSignals);
-        string statePath = Path.Combine(checkpointDirectory, "state.json");
-        string weights = Path.Combine(checkpointDirectory, "model.bin");
-        if (!File.Exists(statePath) || !File.Exists(weights))
-        {
-            throw new FileNotFoundException($"no checkpoint in {checkpointDirectory} (state.json and model.bin expected)");
-        }
-
-        using JsonDocument state = JsonDocument.Parse(File.ReadAllText(statePath));
-        SpeechModelConfig config = state.RootElement.GetProperty("Config").Deserialize<SpeechModelConfig>() ?? throw new InvalidDataException("checkpoint has no model configuration");
-        var facts = new Dictionary<string, string>(training) { ["steps"] = state.RootElement.GetProperty("Step").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        (SpeechModelConfig config, int step, string weights) = TrainingSupport.ReadCheckpoint<SpeechModelConfig>(checkpointDirectory);
+        var facts = new Dictionary<string, string>(training) { ["steps"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         byte[] plain = SpeechModel.BundleFromCheckpoint(weights, config, id, null, facts);
         using SpeechModel model = SpeechModel.Load(new MemoryStream(plain));
         var counts = Enumerable.Range(0, config.Levels).Select(_ => new long[config.CodebookSize]).ToList();

@@ -66,12 +66,7 @@ public sealed class SpeechTrainer
         string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
         if (state.Step > 0)
         {
-            model.load(Path.Combine(ckpt, "model.bin"));
-            optimizer.load_state_dict(Path.Combine(ckpt, "optim.bin"));
-            if (disc is not null && File.Exists(Path.Combine(ckpt, "disc.bin")))
-            {
-                disc.load(Path.Combine(ckpt, "disc.bin"));
-            }
+            TrainingSupport.LoadCheckpoint(ckpt, model, optimizer, disc);
 
             Report(state.Step, $"resumed from step {state.Step}");
         }
@@ -160,12 +155,7 @@ public sealed class SpeechTrainer
 
             if (done % _options.CheckpointEvery == 0 || done == _options.Steps || done == stop)
             {
-                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, dir =>
-                {
-                    model.save(Path.Combine(dir, "model.bin"));
-                    optimizer.save_state_dict(Path.Combine(dir, "optim.bin"));
-                    disc?.save(Path.Combine(dir, "disc.bin"));
-                });
+                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, model, optimizer, disc);
                 Report(done, $"checkpoint at step {done}");
             }
         }

@@ -85,6 +85,42 @@ internal static class TrainingSupport
         return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path)) : null;
     }
 
+    /// <summary>Writes a checkpoint of the model, its optimizer and (when there is one) the discriminator.</summary>
+    public static void SaveCheckpoint<T>(string outputDirectory, T state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, nn.Module? discriminator) =>
+        SaveCheckpoint(outputDirectory, state, dir =>
+        {
+            model.save(Path.Combine(dir, "model.bin"));
+            optimizer.save_state_dict(Path.Combine(dir, "optim.bin"));
+            discriminator?.save(Path.Combine(dir, "disc.bin"));
+        });
+
+    /// <summary>Loads the weights and optimizer state of <see cref="SaveCheckpoint{T}(string, T, nn.Module, TorchSharp.Modules.OptimizerHelper, nn.Module?)"/> from <paramref name="checkpoint"/>.</summary>
+    public static void LoadCheckpoint(string checkpoint, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, nn.Module? discriminator)
+    {
+        model.load(Path.Combine(checkpoint, "model.bin"));
+        optimizer.load_state_dict(Path.Combine(checkpoint, "optim.bin"));
+        if (discriminator is not null && File.Exists(Path.Combine(checkpoint, "disc.bin")))
+        {
+            discriminator.load(Path.Combine(checkpoint, "disc.bin"));
+        }
+    }
+
+    /// <summary>The architecture, step and weights path of a checkpoint folder, for export.</summary>
+    /// <exception cref="FileNotFoundException">The folder holds no checkpoint.</exception>
+    public static (TConfig Config, int Step, string Weights) ReadCheckpoint<TConfig>(string checkpointDirectory)
+    {
+        string statePath = Path.Combine(checkpointDirectory, "state.json");
+        string weights = Path.Combine(checkpointDirectory, "model.bin");
+        if (!File.Exists(statePath) || !File.Exists(weights))
+        {
+            throw new FileNotFoundException($"no checkpoint in {checkpointDirectory} (state.json and model.bin expected)");
+        }
+
+        using JsonDocument state = JsonDocument.Parse(File.ReadAllText(statePath));
+        TConfig config = state.RootElement.GetProperty("Config").Deserialize<TConfig>() ?? throw new InvalidDataException("checkpoint has no model configuration");
+        return (config, state.RootElement.GetProperty("Step").GetInt32(), weights);
+    }
+
     /// <summary>
     /// Writes a checkpoint: <paramref name="writeFiles"/> fills a temporary folder that is then swapped in,
     /// so an interrupted save never loses the last checkpoint.
