@@ -9,6 +9,9 @@ public sealed record ImageModelConfig
     /// <summary>Residual blocks at the 1/16 resolution (bottleneck) stage.</summary>
     public int BottleneckBlocks { get; init; } = 2;
 
+    /// <summary>Residual blocks at each of the 1/4 and 1/8 resolution stages (encoder and decoder).</summary>
+    public int StageBlocks { get; init; } = 1;
+
     /// <summary>Latent (code) dimension.</summary>
     public int LatentDim { get; init; } = 32;
 
@@ -29,7 +32,7 @@ public sealed record ImageModelConfig
             throw new ArgumentException("Widths must hold three values in [8, 1024].");
         }
 
-        if (BottleneckBlocks is < 0 or > 16 || LatentDim is < 1 or > 512 || Levels is < 1 or > 32 || CodebookSize is < 2 or > 65536)
+        if (BottleneckBlocks is < 0 or > 16 || StageBlocks is < 0 or > 8 || LatentDim is < 1 or > 512 || Levels is < 1 or > 32 || CodebookSize is < 2 or > 65536)
         {
             throw new ArgumentException("Image model configuration out of range.");
         }

@@ -36,9 +36,9 @@ internal sealed class ImageVqVae : nn.Module
         Config = config;
         int c1 = config.Widths[0], c2 = config.Widths[1], c3 = config.Widths[2];
         enc_in = nn.Conv2d(48, c1, 3, padding: 1);
-        enc_res1 = new ResBlock("r1", c1, 3, false);
+        enc_res1 = StageStack("r1", c1, config.StageBlocks);
         enc_down2 = nn.Conv2d(c1, c2, 3, stride: 2, padding: 1);
-        enc_res2 = new ResBlock("r2", c2, 3, false);
+        enc_res2 = StageStack("r2", c2, config.StageBlocks);
         enc_down3 = nn.Conv2d(c2, c3, 3, stride: 2, padding: 1);
         enc_res3 = Stack("r3", c3, config.BottleneckBlocks);
         enc_out = nn.Conv2d(c3, config.LatentDim, 1);
@@ -51,9 +51,9 @@ internal sealed class ImageVqVae : nn.Module
         dec_in = nn.Conv2d(config.LatentDim, c3, 3, padding: 1);
         dec_res3 = Stack("d3", c3, config.BottleneckBlocks);
         dec_up3 = nn.Sequential(nn.Conv2d(c3, c2 * 4, 3, padding: 1), nn.PixelShuffle(2));
-        dec_res2 = new ResBlock("d2", c2, 3, false);
+        dec_res2 = StageStack("d2", c2, config.StageBlocks);
         dec_up2 = nn.Sequential(nn.Conv2d(c2, c1 * 4, 3, padding: 1), nn.PixelShuffle(2));
-        dec_res1 = new ResBlock("d1", c1, 3, false);
+        dec_res1 = StageStack("d1", c1, config.StageBlocks);
         dec_out = nn.Conv2d(c1, 48, 3, padding: 1);
         rvq = new ResidualVq("rvq", config.Levels, config.CodebookSize, config.LatentDim);
         RegisterComponents();
@@ -73,6 +73,10 @@ internal sealed class ImageVqVae : nn.Module
 
         return list.Count == 0 ? nn.Identity() : nn.Sequential(list);
     }
+
+    // A single stage block is the bare ResBlock, so parameter names (and vqc-image-v1's weights) stay as before.
+    private static nn.Module<Tensor, Tensor> StageStack(string name, long c, int blocks) =>
+        blocks == 1 ? new ResBlock(name, c, 3, false) : Stack(name, c, blocks);
 
     /// <summary>[B,3,H,W] in [0,1] → latent [B, D, H/16, W/16].</summary>
     public Tensor Encode(Tensor x)

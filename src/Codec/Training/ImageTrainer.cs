@@ -77,7 +77,8 @@ public sealed class ImageTrainer
         int crop = _options.CropSize;
         int rowsPerBatch = _options.BatchSize * (crop / 16) * (crop / 16);
         model.train();
-        for (int step = state.Step; step < _options.Steps; step++)
+        int stop = Math.Min(_options.Steps, _options.StopAt ?? int.MaxValue);
+        for (int step = state.Step; step < stop; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rng = new Random(HashCode.Combine(_options.Seed, step));
@@ -144,14 +145,14 @@ public sealed class ImageTrainer
                 _progress?.Report(new TrainingProgress(done, _options.Steps, null));
             }
 
-            if (!warm && (done % _options.ValidateEvery == 0 || done == _options.Steps))
+            if (!warm && (done % _options.ValidateEvery == 0 || done == stop))
             {
                 Validate(model, validBatch, done);
                 Report(done, TrainingSupport.Utilisation(model.Quantizer));
                 model.train();
             }
 
-            if (done % _options.CheckpointEvery == 0 || done == _options.Steps)
+            if (done % _options.CheckpointEvery == 0 || done == stop)
             {
                 TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, model, optimizer, disc);
                 Report(done, $"checkpoint at step {done}");
@@ -236,7 +237,8 @@ public sealed class ImageTrainer
         Tensor rows = ImageVqVae.ToRows(z);
         int maxLevels = model.Config.Levels;
         Tensor codes = model.Quantizer.Encode(rows, maxLevels);
-        var parts = new List<string>();
+        double aeMse = (model.Decode(z).clamp(0, 1) * 255).round().div(255).sub(validBatch).square().mean().item<float>();
+        var parts = new List<string> { $"AE={Psnr(aeMse):F2}" };
         foreach (int n in _options.ValidationLevels.Where(n => n <= maxLevels))
         {
             Tensor zq = ImageVqVae.FromRows(model.Quantizer.Decode(codes[.., ..n]), z.shape[0], z.shape[2], z.shape[3]);

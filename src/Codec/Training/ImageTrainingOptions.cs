@@ -14,6 +14,9 @@ public sealed class ImageTrainingOptions
     /// <summary>Total optimisation steps.</summary>
     public int Steps { get; init; } = 20000;
 
+    /// <summary>Stop (with a checkpoint) at this step without changing the learning-rate schedule; resume later.</summary>
+    public int? StopAt { get; init; }
+
     /// <summary>Crops per batch.</summary>
     public int BatchSize { get; init; } = 16;
 

@@ -115,9 +115,13 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
         var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 500 };
+        var widths = new Option<int[]>("--widths") { Description = "Channels at 1/4, 1/8 and 1/16 resolution.", DefaultValueFactory = _ => [64, 128, 192], AllowMultipleArgumentsPerToken = true };
+        var stageBlocks = new Option<int>("--stage-blocks") { Description = "Residual blocks at the 1/4 and 1/8 stages.", DefaultValueFactory = _ => 1 };
+        var bottleneckBlocks = new Option<int>("--bottleneck-blocks") { Description = "Residual blocks at the 1/16 stage.", DefaultValueFactory = _ => 2 };
+        var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
         var command = new Command("image", "Train the image VQ-VAE.")
         {
-            data, valid, output, steps, batch, crop, lr, warmup, levels, codebook, latent, beta, nsvq, gan, seed, threads, validateEvery,
+            data, valid, output, steps, batch, crop, lr, warmup, levels, codebook, latent, widths, stageBlocks, bottleneckBlocks, beta, nsvq, gan, seed, threads, validateEvery, stopAt,
         };
         command.SetAction((parse, token) =>
         {
@@ -135,7 +139,16 @@ internal static class TrainCommand
                 CropSize = parse.GetValue(crop),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
-                Model = new ImageModelConfig { Levels = parse.GetValue(levels), CodebookSize = parse.GetValue(codebook), LatentDim = parse.GetValue(latent) },
+                Model = new ImageModelConfig
+                {
+                    Levels = parse.GetValue(levels),
+                    CodebookSize = parse.GetValue(codebook),
+                    LatentDim = parse.GetValue(latent),
+                    Widths = parse.GetValue(widths)!,
+                    StageBlocks = parse.GetValue(stageBlocks),
+                    BottleneckBlocks = parse.GetValue(bottleneckBlocks),
+                },
+                StopAt = parse.GetValue(stopAt),
                 Estimator = parse.GetValue(nsvq) ? GradientEstimator.NoiseSubstitution : GradientEstimator.StraightThrough,
                 GanWeight = parse.GetValue(gan),
                 CommitmentWeight = parse.GetValue(beta),
