@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using TorchSharp;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
@@ -44,7 +42,7 @@ public sealed class ImageTrainer
     /// <summary>Path of the model weights in the last checkpoint.</summary>
     public string CheckpointModelPath => Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName, "model.bin");
 
-    /// <summary>Runs (or resumes) training to <see cref="ImageTrainingOptions.Steps"/>.</summary>
+    /// <summary>Runs (or resumes) training to <see cref="VqTrainingOptions.Steps"/> (or <see cref="VqTrainingOptions.StopAt"/>).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
@@ -57,109 +55,9 @@ public sealed class ImageTrainer
         torch.manual_seed(_options.Seed);
         TrainerState state = TrainingSupport.LoadState<TrainerState>(_options.OutputDirectory) ?? new TrainerState { Config = _options.Model };
         using var model = new ImageVqVae(state.Config);
-        var parameters = model.parameters().ToList();
-        using var optimizer = torch.optim.Adam(parameters, _options.LearningRate, beta1: 0.9, beta2: 0.99);
-        PatchDiscriminator? disc = _options.GanWeight > 0 ? new PatchDiscriminator() : null;
-        using var discOptimizer = disc is null ? null : torch.optim.Adam(disc.parameters(), _options.LearningRate, beta1: 0.5, beta2: 0.9);
-        string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
-        if (state.Step > 0)
-        {
-            TrainingSupport.LoadCheckpoint(ckpt, model, optimizer, disc);
-
-            Report(state.Step, $"resumed from step {state.Step}");
-        }
-
         using Tensor validBatch = BuildValidationBatch();
-        var collected = new List<Tensor>();
-        var clock = Stopwatch.StartNew();
-        int clockStep = state.Step;
-        double emaLoss = double.NaN;
-        int crop = _options.CropSize;
-        int rowsPerBatch = _options.BatchSize * (crop / 16) * (crop / 16);
-        model.train();
-        int stop = Math.Min(_options.Steps, _options.StopAt ?? int.MaxValue);
-        for (int step = state.Step; step < stop; step++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(_options.Seed, step));
-            using var generator = new Generator((ulong)HashCode.Combine(_options.Seed, step, 17));
-            TrainingSupport.SetLearningRate(optimizer, CurrentLr(step));
-            using var scope = NewDisposeScope();
-            Tensor x = SampleBatch(rng);
-            bool warm = step < _options.WarmupSteps;
-            Tensor z = model.Encode(x);
-            Tensor commit = torch.zeros(1);
-            Tensor xHat;
-            if (warm)
-            {
-                xHat = model.Decode(z);
-                if (step >= _options.WarmupSteps - 32)
-                {
-                    collected.Add(ImageVqVae.ToRows(z).detach().clone().MoveToOuterDisposeScope());
-                }
-            }
-            else
-            {
-                Tensor rows = ImageVqVae.ToRows(z);
-                Tensor mask = TrainingSupport.DropoutMask(model.Config.Levels, x.shape[0], rows.shape[0] / x.shape[0], generator);
-                RvqOutput q = model.Quantizer.Forward(rows, mask, _options.Estimator, update: true, generator);
-                commit = q.CommitLoss;
-                xHat = model.Decode(ImageVqVae.FromRows(q.Quantized, z.shape[0], z.shape[2], z.shape[3]));
-            }
-
-            Tensor mse = (xHat - x).square().mean();
-            Tensor loss = mse * 4 + commit * _options.CommitmentWeight;
-            if (disc is not null && discOptimizer is not null && !warm)
-            {
-                loss = loss + PatchDiscriminator.GeneratorLoss(disc.forward(xHat)) * _options.GanWeight;
-            }
-
-            optimizer.zero_grad();
-            loss.backward();
-            torch.nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            if (disc is not null && discOptimizer is not null && !warm)
-            {
-                discOptimizer.zero_grad();
-                Tensor dLoss = PatchDiscriminator.DiscriminatorLoss(disc.forward(x), disc.forward(xHat.detach()));
-                dLoss.backward();
-                discOptimizer.step();
-            }
-
-            double lossValue = loss.item<float>();
-            double mseValue = mse.item<float>();
-            emaLoss = TrainingSupport.TrackLoss(lossValue, emaLoss, step, _options.WarmupSteps, ckpt);
-            int done = step + 1;
-            if (step == _options.WarmupSteps - 1)
-            {
-                Report(done, TrainingSupport.InitialiseCodebooks(model.Quantizer, collected, rowsPerBatch, _options.Seed));
-            }
-
-            if (done % 25 == 0)
-            {
-                double rate = (done - clockStep) / clock.Elapsed.TotalSeconds;
-                Report(done, $"step {done} loss {lossValue:F5} (avg {emaLoss:F5}) train-psnr {Psnr(mseValue):F2} dB commit {commit.item<float>():F5} lr {CurrentLr(step):G3} {rate:F2} steps/s{(warm ? " [warm-up]" : string.Empty)}");
-            }
-            else
-            {
-                _progress?.Report(new TrainingProgress(done, _options.Steps, null));
-            }
-
-            if (!warm && (done % _options.ValidateEvery == 0 || done == stop))
-            {
-                Validate(model, validBatch, done);
-                Report(done, TrainingSupport.Utilisation(model.Quantizer));
-                model.train();
-            }
-
-            if (done % _options.CheckpointEvery == 0 || done == stop)
-            {
-                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, model, optimizer, disc);
-                Report(done, $"checkpoint at step {done}");
-            }
-        }
-
-        disc?.Dispose();
+        var task = new ImageTask(this, model, validBatch);
+        VqTrainingLoop.Run(_options, task, state, state.Step, step => state with { Step = step }, _progress, cancellationToken);
     }
 
     private Tensor SampleBatch(Random rng)
@@ -223,38 +121,61 @@ public sealed class ImageTrainer
         return torch.tensor(data, [chosen.Count, 3, size, size]);
     }
 
-    private void Validate(ImageVqVae model, Tensor validBatch, int step)
+    private string? Validate(ImageVqVae model, Tensor validBatch)
     {
         if (validBatch.shape[0] == 0)
         {
-            return;
+            return null;
         }
 
-        model.eval();
         using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
         Tensor z = model.Encode(validBatch);
         Tensor rows = ImageVqVae.ToRows(z);
         int maxLevels = model.Config.Levels;
         Tensor codes = model.Quantizer.Encode(rows, maxLevels);
-        double aeMse = (model.Decode(z).clamp(0, 1) * 255).round().div(255).sub(validBatch).square().mean().item<float>();
-        var parts = new List<string> { $"AE={Psnr(aeMse):F2}" };
+        double Measure(Tensor latent) => Psnr((model.Decode(latent).clamp(0, 1) * 255).round().div(255).sub(validBatch).square().mean().item<float>());
+        var parts = new List<string> { $"AE={Measure(z):F2}" };
         foreach (int n in _options.ValidationLevels.Where(n => n <= maxLevels))
         {
-            Tensor zq = ImageVqVae.FromRows(model.Quantizer.Decode(codes[.., ..n]), z.shape[0], z.shape[2], z.shape[3]);
-            Tensor xHat = (model.Decode(zq).clamp(0, 1) * 255).round() / 255;
-            double mse = (xHat - validBatch).square().mean().item<float>();
-            parts.Add($"L{n}={Psnr(mse):F2}");
+            parts.Add($"L{n}={Measure(ImageVqVae.FromRows(model.Quantizer.Decode(codes[.., ..n]), z.shape[0], z.shape[2], z.shape[3])):F2}");
         }
 
-        Report(step, $"valid psnr (dB, {validBatch.shape[0]} centre crops 256x256): {string.Join(' ', parts)}");
+        return $"valid psnr (dB, {validBatch.shape[0]} centre crops 256x256): {string.Join(' ', parts)}";
     }
 
     private static double Psnr(double mse) => 10 * Math.Log10(1.0 / Math.Max(mse, 1e-12));
 
-    private void Report(int step, string message) => _progress?.Report(new TrainingProgress(step, _options.Steps, message));
+    /// <summary>The image side of the shared loop: random crops, pixel MSE, PSNR validation.</summary>
+    private sealed class ImageTask(ImageTrainer trainer, ImageVqVae model, Tensor validBatch) : IVqTrainingTask
+    {
+        public nn.Module Network => model;
 
-    private double CurrentLr(int step) => TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
+        public ResidualVq Quantizer => model.Quantizer;
+
+        public int RowsPerBatch => trainer._options.BatchSize * (trainer._options.CropSize / 16) * (trainer._options.CropSize / 16);
+
+        public Tensor Sample(Random rng) => trainer.SampleBatch(rng);
+
+        public Tensor Encode(Tensor x) => model.Encode(x);
+
+        public Tensor Decode(Tensor z) => model.Decode(z);
+
+        public Tensor ToRows(Tensor z) => ImageVqVae.ToRows(z);
+
+        public Tensor FromRows(Tensor rows, Tensor like) => ImageVqVae.FromRows(rows, like.shape[0], like.shape[2], like.shape[3]);
+
+        public (Tensor Loss, Func<string> Describe) Loss(Tensor x, Tensor xHat)
+        {
+            Tensor mse = (xHat - x).square().mean();
+            return (mse * 4, () => $"train-psnr {Psnr(mse.item<float>()):F2} dB");
+        }
+
+        public PatchDiscriminator CreateDiscriminator() => new();
+
+        public Tensor DiscriminatorInput(Tensor x) => x;
+
+        public string? Validate() => trainer.Validate(model, validBatch);
+    }
 
     private sealed record TrainerState
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using VqCodec.Codec.Metrics;
 using VqCodec.Codec.Models;
@@ -45,7 +44,7 @@ public sealed class SpeechTrainer
         }
     }
 
-    /// <summary>Runs (or resumes) training to <see cref="SpeechTrainingOptions.Steps"/>.</summary>
+    /// <summary>Runs (or resumes) training to <see cref="VqTrainingOptions.Steps"/> (or <see cref="VqTrainingOptions.StopAt"/>).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
@@ -59,108 +58,8 @@ public sealed class SpeechTrainer
         TrainerState state = TrainingSupport.LoadState<TrainerState>(_options.OutputDirectory) ?? new TrainerState { Config = _options.Model };
         using var model = new SpeechVqVae(state.Config);
         using var losses = new SpeechLosses(state.Config.SampleRate);
-        var parameters = model.parameters().ToList();
-        using var optimizer = torch.optim.Adam(parameters, _options.LearningRate, beta1: 0.9, beta2: 0.99);
-        PatchDiscriminator? disc = _options.GanWeight > 0 ? new PatchDiscriminator(inChannels: 1) : null;
-        using var discOptimizer = disc is null ? null : torch.optim.Adam(disc.parameters(), _options.LearningRate, beta1: 0.5, beta2: 0.9);
-        string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
-        if (state.Step > 0)
-        {
-            TrainingSupport.LoadCheckpoint(ckpt, model, optimizer, disc);
-
-            Report(state.Step, $"resumed from step {state.Step}");
-        }
-
-        List<float[]> validClips = BuildValidationClips(state.Config);
-        var collected = new List<Tensor>();
-        var clock = Stopwatch.StartNew();
-        int clockStep = state.Step;
-        double emaLoss = double.NaN;
-        int rowsPerBatch = _options.BatchSize * _options.ClipFrames;
-        model.train();
-        int stop = Math.Min(_options.Steps, _options.StopAt ?? int.MaxValue);
-        for (int step = state.Step; step < stop; step++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(_options.Seed, step));
-            using var generator = new Generator((ulong)HashCode.Combine(_options.Seed, step, 17));
-            TrainingSupport.SetLearningRate(optimizer, CurrentLr(step));
-            using var scope = NewDisposeScope();
-            Tensor x = SampleBatch(rng, state.Config.Hop);
-            bool warm = step < _options.WarmupSteps;
-            Tensor z = model.Encode(x);
-            Tensor commit = torch.zeros(1);
-            Tensor xHat;
-            if (warm)
-            {
-                xHat = model.Decode(z);
-                if (step >= _options.WarmupSteps - 32)
-                {
-                    collected.Add(SpeechVqVae.ToRows(z).detach().clone().MoveToOuterDisposeScope());
-                }
-            }
-            else
-            {
-                Tensor rows = SpeechVqVae.ToRows(z);
-                Tensor mask = TrainingSupport.DropoutMask(model.Config.Levels, x.shape[0], z.shape[2], generator);
-                RvqOutput q = model.Quantizer.Forward(rows, mask, _options.Estimator, update: true, generator);
-                commit = q.CommitLoss;
-                xHat = model.Decode(SpeechVqVae.FromRows(q.Quantized, z.shape[0], z.shape[2]));
-            }
-
-            Tensor mel = losses.Mel(x, xHat);
-            Tensor loss = mel + (losses.Stft(x, xHat) * _options.StftWeight) + (_options.CompressedWeight > 0 ? losses.Compressed(x, xHat) * _options.CompressedWeight : torch.zeros(1))
-                + (_options.IntelligibilityWeight > 0 ? losses.Intelligibility(x, xHat) * _options.IntelligibilityWeight : torch.zeros(1)) + ((xHat - x).abs().mean() * _options.WaveformWeight) + (commit * _options.CommitmentWeight);
-            if (disc is not null && discOptimizer is not null && !warm)
-            {
-                loss = loss + (PatchDiscriminator.GeneratorLoss(disc.forward(MelImage(losses, xHat))) * _options.GanWeight);
-            }
-
-            optimizer.zero_grad();
-            loss.backward();
-            torch.nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            if (disc is not null && discOptimizer is not null && !warm)
-            {
-                discOptimizer.zero_grad();
-                Tensor dLoss = PatchDiscriminator.DiscriminatorLoss(disc.forward(MelImage(losses, x)), disc.forward(MelImage(losses, xHat.detach())));
-                dLoss.backward();
-                discOptimizer.step();
-            }
-
-            double lossValue = loss.item<float>();
-            emaLoss = TrainingSupport.TrackLoss(lossValue, emaLoss, step, _options.WarmupSteps, ckpt);
-            int done = step + 1;
-            if (step == _options.WarmupSteps - 1)
-            {
-                Report(done, TrainingSupport.InitialiseCodebooks(model.Quantizer, collected, rowsPerBatch, _options.Seed));
-            }
-
-            if (done % 25 == 0)
-            {
-                double rate = (done - clockStep) / clock.Elapsed.TotalSeconds;
-                Report(done, $"step {done} loss {lossValue:F4} (avg {emaLoss:F4}) mel {mel.item<float>():F4} commit {commit.item<float>():F5} lr {CurrentLr(step):G3} {rate:F2} steps/s{(warm ? " [warm-up]" : string.Empty)}");
-            }
-            else
-            {
-                _progress?.Report(new TrainingProgress(done, _options.Steps, null));
-            }
-
-            if (!warm && (done % _options.ValidateEvery == 0 || done == _options.Steps || done == stop))
-            {
-                Validate(model, validClips, done);
-                Report(done, TrainingSupport.Utilisation(model.Quantizer));
-                model.train();
-            }
-
-            if (done % _options.CheckpointEvery == 0 || done == _options.Steps || done == stop)
-            {
-                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, model, optimizer, disc);
-                Report(done, $"checkpoint at step {done}");
-            }
-        }
-
-        disc?.Dispose();
+        var task = new SpeechTask(this, model, losses, BuildValidationClips(state.Config));
+        VqTrainingLoop.Run(_options, task, state, state.Step, step => state with { Step = step }, _progress, cancellationToken);
     }
 
     private static Tensor MelImage(SpeechLosses losses, Tensor x) => ((losses.LogMel(x) + 5f) / 5f).unsqueeze(1);
@@ -195,16 +94,14 @@ public sealed class SpeechTrainer
         return _valid.Where(v => v.Length >= length).Take(8).Select(v => v.AsSpan(0, length).ToArray()).ToList();
     }
 
-    private void Validate(SpeechVqVae model, List<float[]> clips, int step)
+    private string? Validate(SpeechVqVae model, List<float[]> clips)
     {
         if (clips.Count == 0)
         {
-            return;
+            return null;
         }
 
-        model.eval();
         using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
         int length = clips[0].Length;
         Tensor x = torch.tensor(clips.SelectMany(c => c).ToArray(), [clips.Count, length]);
         Tensor z = model.Encode(x);
@@ -226,12 +123,53 @@ public sealed class SpeechTrainer
             parts.Add($"L{n}({kbps:F1}k) stoi {stoi / clips.Count:F3} mel {mel / clips.Count:F3}");
         }
 
-        Report(step, $"valid ({clips.Count} clips x {ValidationSeconds:F0} s): {string.Join("; ", parts)}");
+        return $"valid ({clips.Count} clips x {ValidationSeconds:F0} s): {string.Join("; ", parts)}";
     }
 
-    private double CurrentLr(int step) => TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
+    /// <summary>The speech side of the shared loop: random clips with random gain, spectral and waveform losses, STOI/mel validation.</summary>
+    private sealed class SpeechTask(SpeechTrainer trainer, SpeechVqVae model, SpeechLosses losses, List<float[]> validClips) : IVqTrainingTask
+    {
+        private readonly SpeechTrainingOptions _o = trainer._options;
 
-    private void Report(int step, string message) => _progress?.Report(new TrainingProgress(step, _options.Steps, message));
+        public nn.Module Network => model;
+
+        public ResidualVq Quantizer => model.Quantizer;
+
+        public int RowsPerBatch => _o.BatchSize * _o.ClipFrames;
+
+        public Tensor Sample(Random rng) => trainer.SampleBatch(rng, model.Config.Hop);
+
+        public Tensor Encode(Tensor x) => model.Encode(x);
+
+        public Tensor Decode(Tensor z) => model.Decode(z);
+
+        public Tensor ToRows(Tensor z) => SpeechVqVae.ToRows(z);
+
+        public Tensor FromRows(Tensor rows, Tensor like) => SpeechVqVae.FromRows(rows, like.shape[0], like.shape[2]);
+
+        public (Tensor Loss, Func<string> Describe) Loss(Tensor x, Tensor xHat)
+        {
+            Tensor mel = losses.Mel(x, xHat);
+            Tensor loss = mel + (losses.Stft(x, xHat) * _o.StftWeight) + ((xHat - x).abs().mean() * _o.WaveformWeight);
+            if (_o.CompressedWeight > 0)
+            {
+                loss = loss + (losses.Compressed(x, xHat) * _o.CompressedWeight);
+            }
+
+            if (_o.IntelligibilityWeight > 0)
+            {
+                loss = loss + (losses.Intelligibility(x, xHat) * _o.IntelligibilityWeight);
+            }
+
+            return (loss, () => $"mel {mel.item<float>():F4}");
+        }
+
+        public PatchDiscriminator CreateDiscriminator() => new(inChannels: 1);
+
+        public Tensor DiscriminatorInput(Tensor x) => MelImage(losses, x);
+
+        public string? Validate() => trainer.Validate(model, validClips);
+    }
 
     private sealed record TrainerState
     {
