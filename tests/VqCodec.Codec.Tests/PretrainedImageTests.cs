@@ -55,4 +55,21 @@ public class PretrainedImageTests
             previous = psnr;
         }
     }
+
+    [Fact]
+    public void EncoderRefinementImprovesTheDecodedImageAtTheSameLevels()
+    {
+        ImageModel model = ImageModel.LoadPretrained();
+        RgbImage image = LoadSample();
+        double Psnr(int refine)
+        {
+            var ms = new MemoryStream();
+            ImageCodec.Encode(model, image, ms, new ImageEncodeOptions { Levels = 8, RefineSteps = refine });
+            return ImageMetrics.Psnr(image, ImageCodec.Decode(model, new MemoryStream(ms.ToArray())));
+        }
+
+        double plain = Psnr(0), refined = Psnr(8);
+        Assert.True(refined > plain + 0.1, $"refined {refined:F2} dB, plain {plain:F2} dB");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageEncodeOptions { RefineSteps = 201 });
+    }
 }

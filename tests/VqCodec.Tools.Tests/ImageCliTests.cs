@@ -79,5 +79,11 @@ public class ImageCliTests
     {
         var r = CliRunner.Run(CliRunner.TempDir(), "encode");
         Assert.NotEqual(0, r.Code);
+        string dir = CliRunner.TempDir();
+        string sample = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        r = CliRunner.Run(dir, "encode", sample, "-o", "out.vqc", "--refine", "500");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("refinement steps must be 0..200", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(dir, "out.vqc")));
     }
 }

@@ -71,7 +71,7 @@ public static class ImageCodec
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(image);
         options ??= new ImageEncodeOptions();
-        int[][] tokens = EncodeTokens(model, image, Math.Min(options.Levels ?? model.Config.Levels, model.Config.Levels), options.TileSize, cancellationToken);
+        int[][] tokens = EncodeTokens(model, image, Math.Min(options.Levels ?? model.Config.Levels, model.Config.Levels), options.TileSize, cancellationToken, options.RefineSteps);
         return MakeDocument(model, image, tokens, options);
     }
 
@@ -128,7 +128,7 @@ public static class ImageCodec
     }
 
     /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
-    internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken)
+    internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken, int refineSteps = 0)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -158,6 +158,11 @@ public static class ImageCodec
             }
         }
 
+        if (refineSteps > 0)
+        {
+            latent = Refine(model, image, latent, gh, gw, levels, refineSteps, cancellationToken);
+        }
+
         Tensor rows = torch.tensor(latent, [d, gh * gw]).t().contiguous();
         Tensor codes = NativeCallGuard.Run(() => model.Network.Quantizer.Encode(rows, levels).t().contiguous().to_type(ScalarType.Int32));
         int[] flat = codes.data<int>().ToArray();
@@ -168,6 +173,68 @@ public static class ImageCodec
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Encoder-side refinement: moves the latent by Adam steps on the pixel MSE of the image decoded from
+    /// its <paramref name="levels"/>-level quantization (straight-through through the quantizer), closing part
+    /// of the gap between the amortised encoder and the best latent for this decoder. Runs on windows of
+    /// 64×64 cells plus the decoder margin; only each window's centre cells move, later windows see the
+    /// refined cells of earlier ones. Pixels outside the image do not count.
+    /// </summary>
+    private static float[] Refine(ImageModel model, RgbImage image, float[] latent, int gh, int gw, int levels, int steps, CancellationToken cancellationToken)
+    {
+        const int windowCells = 64;
+        const float rate = 0.03f, beta1 = 0.9f, beta2 = 0.999f;
+        int d = model.Config.LatentDim;
+        using var scope = NewDisposeScope();
+        using var gradients = torch.enable_grad();
+        Tensor all = torch.tensor(latent, [1, d, gh, gw]);
+        for (int ty = 0; ty < gh; ty += windowCells)
+        {
+            for (int tx = 0; tx < gw; tx += windowCells)
+            {
+                using var windowScope = NewDisposeScope();
+                (int th, int y0, int y1) = Window(ty, windowCells, gh, DecoderMarginCells);
+                (int tw, int x0, int x1) = Window(tx, windowCells, gw, DecoderMarginCells);
+                int h = y1 - y0, w = x1 - x0;
+                Tensor target = Region(image, x0 * Factor, y0 * Factor, w * Factor, h * Factor);
+                Tensor inside = torch.zeros(1, 1, h * Factor, w * Factor);
+                inside[.., .., ..Math.Min(h * Factor, image.Height - (y0 * Factor)), ..Math.Min(w * Factor, image.Width - (x0 * Factor))] = 1f;
+                Tensor movable = torch.zeros(1, 1, h, w);
+                movable[.., .., (ty - y0)..(ty - y0 + th), (tx - x0)..(tx - x0 + tw)] = 1f;
+                Tensor z = all[.., .., y0..y1, x0..x1].clone();
+                Tensor m = torch.zeros_like(z), v = torch.zeros_like(z);
+                float count = inside.sum().item<float>() * 3;
+                for (int step = 1; step <= steps; step++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var stepScope = NewDisposeScope();
+                    Tensor grad = NativeCallGuard.Run(() =>
+                    {
+                        Tensor leaf = z.detach().requires_grad_(true);
+                        Tensor rows = ImageVqVae.ToRows(leaf);
+                        Tensor q;
+                        using (torch.no_grad())
+                        {
+                            q = model.Network.Quantizer.Decode(model.Network.Quantizer.Encode(rows.detach(), levels));
+                        }
+
+                        Tensor zq = ImageVqVae.FromRows(rows + (q - rows).detach(), 1, h, w);
+                        Tensor loss = (model.Network.Decode(zq) - target).square().mul(inside).sum() / count;
+                        return torch.autograd.grad([loss], [leaf])[0] * movable;
+                    });
+                    m.mul_(beta1).add_(grad * (1 - beta1));
+                    v.mul_(beta2).add_(grad.square() * (1 - beta2));
+                    Tensor mHat = m / (1 - MathF.Pow(beta1, step)), vHat = v / (1 - MathF.Pow(beta2, step));
+                    z.sub_(mHat / (vHat.sqrt() + 1e-8f) * rate);
+                }
+
+                all[.., .., y0..y1, x0..x1] = z;
+            }
+        }
+
+        return all.contiguous().data<float>().ToArray();
     }
 
     internal static RgbImage DecodeTokens(ImageModel model, int width, int height, int[][] tokens, int tileSize, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ public sealed class ImageEncodeOptions
     private readonly int? _levels;
     private readonly double? _targetBpp;
     private readonly int _tileSize = 512;
+    private readonly int _refineSteps;
 
     /// <summary>RVQ levels to keep (1..model levels). Default: all, unless <see cref="TargetBitsPerPixel"/> is set.</summary>
     public int? Levels
@@ -36,6 +37,25 @@ public sealed class ImageEncodeOptions
             }
 
             _targetBpp = value;
+        }
+    }
+
+    /// <summary>
+    /// Encoder effort: gradient steps that refine the latent so that the decoded image of the chosen level
+    /// count is closer to the input (0 = the encoder network alone, the default; 0..200). The file format
+    /// and decoder are unchanged; encoding takes roughly one decoder forward and backward pass per step.
+    /// </summary>
+    public int RefineSteps
+    {
+        get => _refineSteps;
+        init
+        {
+            if (value is < 0 or > 200)
+            {
+                throw new ArgumentOutOfRangeException(nameof(RefineSteps), "refinement steps must be 0..200");
+            }
+
+            _refineSteps = value;
         }
     }
 

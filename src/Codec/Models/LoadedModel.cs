@@ -79,6 +79,13 @@ public abstract class LoadedModel : IDisposable
         network.to(torch.ScalarType.Float16);
         network.load(new MemoryStream(state));
         network.to(torch.ScalarType.Float32);
+
+        // Loaded models are inference-only and shared between threads: nothing may record gradients into them
+        // (encoder-side latent refinement differentiates through the decoder with respect to the latent only).
+        foreach (var parameter in network.parameters())
+        {
+            parameter.requires_grad = false;
+        }
     }
 
     internal static Stream OpenEmbedded(string name)

@@ -21,8 +21,9 @@ internal static class BenchImageCommand
         var codecs = new Option<string>("--codecs") { Description = "Comma-separated: vqc,jpeg,webp,avif,jxl.", DefaultValueFactory = _ => "vqc,jpeg,webp,avif,jxl" };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "spec/results/image" };
         var levels = new Option<int[]>("--levels") { Description = "vqc level counts.", DefaultValueFactory = _ => [1, 2, 3, 4, 6, 8, 11, 16], AllowMultipleArgumentsPerToken = true };
+        var refine = new Option<int[]>("--refine") { Description = "vqc encoder refinement steps; each value is its own curve (0 = \"vqc\", N = \"vqc-refineN\").", DefaultValueFactory = _ => [0], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("image", "Bits per pixel (from file size), PSNR, MS-SSIM and timings for vqc and reference codecs; CSV, Markdown with BD-rates, PNG plots.") { dir, codecs, output, levels, model };
+        var command = new Command("image", "Bits per pixel (from file size), PSNR, MS-SSIM and timings for vqc and reference codecs; CSV, Markdown with BD-rates, PNG plots.") { dir, codecs, output, levels, refine, model };
         command.SetAction((parse, token) =>
         {
             string folder = InputFiles.RequireFolder(parse.GetValue(dir)!, "image");
@@ -39,7 +40,13 @@ internal static class BenchImageCommand
             ImageModel? m = wanted.Contains("vqc") ? ModelOptions.LoadImage(parse.GetValue(model)) : null;
             int[] lv = parse.GetValue(levels)!.Where(n => m is null || n <= m.Config.Levels).ToArray();
             var refs = ReferenceImageCodec.All.Where(r => wanted.Contains(r.Name)).ToList();
-            long total = files.Count * ((m is null ? 0 : lv.Length) + refs.Sum(r => r.Qualities.Length));
+            int[] efforts = parse.GetValue(refine)!.Distinct().ToArray();
+            if (efforts.Any(e => e is < 0 or > 200))
+            {
+                throw new CliException("--refine values must be 0..200", ExitCodes.Usage);
+            }
+
+            long total = files.Count * ((m is null ? 0 : lv.Length * efforts.Length) + refs.Sum(r => r.Qualities.Length));
             var progress = new ConsoleProgress("bench image");
             var rows = new List<Row>();
             var tokenStats = m is null ? null : new TokenStats(m.Config.Levels, m.Config.CodebookSize);
@@ -52,17 +59,17 @@ internal static class BenchImageCommand
                 {
                     VqCodec.Container.VqcDocument full = ImageCodec.EncodeDocument(m, source, cancellationToken: token);
                     tokenStats!.Add(full, m.Priors);
-                    foreach (int n in lv)
+                    foreach ((int effort, int n) in efforts.SelectMany(e => lv.Select(n => (e, n))))
                     {
                         token.ThrowIfCancellationRequested();
                         var ms = new MemoryStream();
                         var clock = Stopwatch.StartNew();
-                        ImageEncodeResult r = ImageCodec.Encode(m, source, ms, new ImageEncodeOptions { Levels = n }, token);
+                        ImageEncodeResult r = ImageCodec.Encode(m, source, ms, new ImageEncodeOptions { Levels = n, RefineSteps = effort }, token);
                         double enc = clock.Elapsed.TotalMilliseconds;
                         clock.Restart();
                         RgbImage back = ImageCodec.Decode(m, new MemoryStream(ms.ToArray()), cancellationToken: token);
                         double dec = clock.Elapsed.TotalMilliseconds;
-                        rows.Add(new Row("vqc", name, n, r.Bytes, r.BitsPerPixel, ImageMetrics.Psnr(source, back), ImageMetrics.MsSsim(source, back), enc, dec));
+                        rows.Add(new Row(effort == 0 ? "vqc" : $"vqc-refine{effort}", name, n, r.Bytes, r.BitsPerPixel, ImageMetrics.Psnr(source, back), ImageMetrics.MsSsim(source, back), enc, dec));
                         progress.Update(++done, total);
                     }
                 }

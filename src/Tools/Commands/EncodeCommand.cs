@@ -19,8 +19,9 @@ internal static class EncodeCommand
         var kbps = new Option<double?>("--kbps") { Description = "Speech: keep the most levels whose file stays under this bitrate." };
         var fast = new Option<bool>("--fast") { Description = "Store tokens with LZ4 instead of rANS (faster, larger)." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
+        var refine = new Option<int>("--refine") { Description = "Images: encoder effort, 0..200 gradient steps that refine the latent toward the input (slower encode, same decoder; 0 = off)." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, bpp, kbps, fast, force, model };
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, bpp, kbps, fast, force, refine, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -54,6 +55,7 @@ internal static class EncodeCommand
                 {
                     Levels = lv,
                     TargetBitsPerPixel = rate,
+                    RefineSteps = parse.GetValue(refine),
                     Policy = policy,
                     SourceChannels = channels,
                     SourceBitsPerSample = depth,
