@@ -44,6 +44,8 @@ public sealed class ImageEncodeOptions
     /// Encoder effort: gradient steps that refine the latent so that the decoded image of the chosen level
     /// count is closer to the input (0 = the encoder network alone, the default; 0..200). The file format
     /// and decoder are unchanged; encoding takes roughly one decoder forward and backward pass per step.
+    /// With <see cref="TargetBitsPerPixel"/> (and no <see cref="Levels"/>) the refinement aims at all levels
+    /// before the level count is chosen.
     /// </summary>
     public int RefineSteps
     {
