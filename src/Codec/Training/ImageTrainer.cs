@@ -57,7 +57,7 @@ public sealed class ImageTrainer
         using var model = new ImageVqVae(state.Config);
         using Tensor validBatch = BuildValidationBatch();
         var task = new ImageTask(this, model, validBatch);
-        VqTrainingLoop.Run(_options, task, state, state.Step, step => state with { Step = step }, _progress, cancellationToken);
+        VqTrainingLoop.Run(_options, task, state.Step, step => state with { Step = step }, _progress, cancellationToken);
     }
 
     private Tensor SampleBatch(Random rng)

@@ -59,7 +59,7 @@ public sealed class SpeechTrainer
         using var model = new SpeechVqVae(state.Config);
         using var losses = new SpeechLosses(state.Config.SampleRate);
         var task = new SpeechTask(this, model, losses, BuildValidationClips(state.Config));
-        VqTrainingLoop.Run(_options, task, state, state.Step, step => state with { Step = step }, _progress, cancellationToken);
+        VqTrainingLoop.Run(_options, task, state.Step, step => state with { Step = step }, _progress, cancellationToken);
     }
 
     private static Tensor MelImage(SpeechLosses losses, Tensor x) => ((losses.LogMel(x) + 5f) / 5f).unsqueeze(1);

@@ -53,7 +53,7 @@ internal interface IVqTrainingTask
 /// </summary>
 internal static class VqTrainingLoop
 {
-    public static void Run<TState>(VqTrainingOptions options, IVqTrainingTask task, TState state, int startStep, Func<int, TState> stateAt, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static void Run<TState>(VqTrainingOptions options, IVqTrainingTask task, int startStep, Func<int, TState> stateAt, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         void Report(int step, string message) => progress?.Report(new TrainingProgress(step, options.Steps, message));
         double Lr(int step) => TrainingSupport.LearningRate(options.LearningRate, step, options.Steps);
