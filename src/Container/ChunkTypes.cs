@@ -17,6 +17,9 @@ public static class ChunkTypes
     /// <summary>Every level's token plane of one segment of segmented (speech) media (critical).</summary>
     public static readonly uint Segment = Code("TSEG");
 
+    /// <summary>Detail layer of an image: the entropy-coded residual after the token planes (critical, at most one, after the last token plane).</summary>
+    public static readonly uint Detail = Code("DETL");
+
     /// <summary>End of file (critical, last).</summary>
     public static readonly uint End = Code("VEND");
 

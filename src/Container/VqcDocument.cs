@@ -3,8 +3,11 @@ namespace VqCodec.Container;
 /// <summary>A whole .vqc file in memory: header, metadata and every level's full token grid.</summary>
 public sealed class VqcDocument
 {
-    /// <summary>Creates a document; <paramref name="tokens"/>[level] holds that level's grid, row-major.</summary>
-    public VqcDocument(VqcHeader header, int[][] tokens, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Creates a document; <paramref name="tokens"/>[level] holds that level's grid, row-major;
+    /// <paramref name="detail"/> is the payload of an image's detail layer (null: none).
+    /// </summary>
+    public VqcDocument(VqcHeader header, int[][] tokens, IReadOnlyDictionary<string, string>? metadata = null, byte[]? detail = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -22,8 +25,14 @@ public sealed class VqcDocument
             }
         }
 
+        if (detail is not null && (header.SegmentLength > 0 || detail.Length == 0 || detail.Length > VqcLimits.MaxChunkPayload))
+        {
+            throw new ArgumentException("a detail layer needs unsegmented media and 1..64 MiB of payload", nameof(detail));
+        }
+
         Header = header;
         Tokens = tokens;
+        Detail = detail;
         Metadata = metadata ?? new Dictionary<string, string>();
     }
 
@@ -32,6 +41,9 @@ public sealed class VqcDocument
 
     /// <summary>Token grid per level, row-major (for speech: frames in order).</summary>
     public int[][] Tokens { get; }
+
+    /// <summary>Payload of the detail layer (images only; null when there is none).</summary>
+    public byte[]? Detail { get; }
 
     /// <summary>String metadata.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -49,7 +61,7 @@ public sealed class VqcDocument
             plane.Tokens.CopyTo(tokens[plane.Level], start);
         }
 
-        return new VqcDocument(header, tokens, reader.Metadata);
+        return new VqcDocument(header, tokens, reader.Metadata, reader.Detail);
     }
 
     /// <summary>Writes the document; returns the number of bytes written.</summary>
@@ -71,6 +83,11 @@ public sealed class VqcDocument
                     writer.WritePlane(s, l, Tokens[l].AsSpan(start, Header.TokensInSegment(l, s)));
                 }
             }
+
+            if (Detail is not null)
+            {
+                writer.WriteDetail(Detail);
+            }
         }
         finally
         {
@@ -84,11 +101,17 @@ public sealed class VqcDocument
         return writer.BytesWritten;
     }
 
-    /// <summary>The same media with only the first <paramref name="levels"/> levels (a lower-rate file).</summary>
+    /// <summary>
+    /// The same media with only the first <paramref name="levels"/> levels (a lower-rate file). The detail layer
+    /// is kept only when every level is kept: it refines the image decoded from all of them.
+    /// </summary>
     public VqcDocument Truncate(int levels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(levels, Header.Levels.Length);
-        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata);
+        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata, levels == Header.Levels.Length ? Detail : null);
     }
+
+    /// <summary>The same document without its detail layer.</summary>
+    public VqcDocument WithoutDetail() => new(Header, Tokens, Metadata);
 }

@@ -64,6 +64,9 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         _leaveOpen = leaveOpen;
     }
 
+    /// <summary>Payload of the image's detail-layer chunk (<c>DETL</c>), once it has been read; null when the file has none.</summary>
+    public byte[]? Detail { get; private set; }
+
     /// <summary>Metadata from the ancillary meta chunk, once it has been read (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata => _metadata ?? new Dictionary<string, string>();
 
@@ -199,7 +202,22 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
                 return null;
             }
 
-            if (type == ChunkTypes.Metadata)
+            if (type == ChunkTypes.Detail)
+            {
+                if (segmented || Detail is not null || _tokenChunks != header.Levels.Length)
+                {
+                    throw new VqcFormatException(segmented ? "detail chunk in segmented media" : Detail is not null ? "second detail chunk" : "detail chunk before the last token plane", offset);
+                }
+
+                byte[] detail = r.ReadPayload(type, length, offset, VqcLimits.MaxChunkPayload, crc);
+                if (detail.Length == 0)
+                {
+                    throw new VqcFormatException("empty detail chunk", offset);
+                }
+
+                Detail = detail;
+            }
+            else if (type == ChunkTypes.Metadata)
             {
                 ReadMetadata(r.ReadPayload(type, length, offset, 4 + LZ4Codec.MaximumOutputSize(VqcLimits.MaxMetadataBytes), crc), offset);
             }

@@ -24,6 +24,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private int _nextSegment;
     private int _nextLevel;
     private int _tokenChunks;
+    private bool _detailWritten;
     private long _position;
     private readonly List<(TokenCodingMode Mode, byte[] Data, int[] Tokens)> _pendingSegment = [];
 
@@ -103,6 +104,47 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         BinaryPrimitives.WriteInt32LittleEndian(payload, json.Length);
         int n = LZ4Codec.Encode(json, payload.AsSpan(4), LZ4Level.L09_HC);
         WriteChunk(ChunkTypes.Metadata, payload.AsSpan(0, 4 + n));
+    }
+
+    /// <summary>
+    /// Writes the detail layer of an image (a <c>DETL</c> chunk holding <paramref name="payload"/>, whose
+    /// syntax the codec defines): once, after every token plane and before the writer is disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Segmented media, planes missing, or a detail layer already written.</exception>
+    /// <exception cref="ArgumentException">The payload is empty or larger than <see cref="VqcLimits.MaxChunkPayload"/>.</exception>
+    public void WriteDetail(ReadOnlySpan<byte> payload)
+    {
+        WriteDetailCore(payload);
+        Flush();
+    }
+
+    /// <summary>Asynchronous <see cref="WriteDetail"/> (only the stream write is asynchronous).</summary>
+    public async ValueTask WriteDetailAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        WriteDetailCore(payload.Span);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void WriteDetailCore(ReadOnlySpan<byte> payload)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_header.SegmentLength > 0)
+        {
+            throw new InvalidOperationException("only unsegmented (image) media has a detail layer");
+        }
+
+        if (!IsComplete || _detailWritten)
+        {
+            throw new InvalidOperationException(_detailWritten ? "the detail layer was already written" : "the detail layer follows every token plane");
+        }
+
+        if (payload.IsEmpty || payload.Length > VqcLimits.MaxChunkPayload)
+        {
+            throw new ArgumentException($"the detail layer must hold 1..{VqcLimits.MaxChunkPayload} bytes; it holds {payload.Length}", nameof(payload));
+        }
+
+        _detailWritten = true;
+        WriteChunk(ChunkTypes.Detail, payload);
     }
 
     /// <summary>Writes the next token plane; planes must come in file order.</summary>

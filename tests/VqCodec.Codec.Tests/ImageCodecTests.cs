@@ -18,7 +18,8 @@ public class ImageCodecTests
         var ms = new MemoryStream();
         ImageEncodeResult r = ImageCodec.Encode(Model, image, ms);
         Assert.Equal(ms.Length, r.Bytes);
-        Assert.Equal(4, r.Levels);
+        Assert.Equal(ImageEncodeOptions.DetailBaseLevels, r.Levels);
+        Assert.Equal(ImageEncodeOptions.DefaultDetailStep, r.DetailStep);
         RgbImage back = ImageCodec.Decode(Model, new MemoryStream(ms.ToArray()));
         Assert.Equal(w, back.Width);
         Assert.Equal(h, back.Height);
@@ -56,7 +57,7 @@ public class ImageCodecTests
     {
         RgbImage image = TinyModels.Gradient(320, 240);
         var all = new MemoryStream();
-        ImageCodec.Encode(Model, image, all);
+        Assert.Equal(0, ImageCodec.Encode(Model, image, all, new ImageEncodeOptions { Levels = 4 }).DetailStep);
         var two = new MemoryStream();
         ImageEncodeResult r2 = ImageCodec.Encode(Model, image, two, new ImageEncodeOptions { Levels = 2 });
         Assert.Equal(2, r2.Levels);
@@ -65,6 +66,22 @@ public class ImageCodecTests
         ImageEncodeResult rt = ImageCodec.Encode(Model, image, target, new ImageEncodeOptions { TargetBitsPerPixel = r2.BitsPerPixel + 1e-9 });
         Assert.Equal(2, rt.Levels);
         Assert.True(rt.BitsPerPixel <= r2.BitsPerPixel + 1e-9);
+        Assert.Equal(0, rt.DetailStep);
+
+        // Higher targets get a detail layer over two levels, finer as the target grows, always within it.
+        double previousStep = double.MaxValue;
+        foreach (double bpp in new[] { 1.0, 2.0, 4.0 })
+        {
+            var detailed = new MemoryStream();
+            ImageEncodeResult rd = ImageCodec.Encode(Model, image, detailed, new ImageEncodeOptions { TargetBitsPerPixel = bpp });
+            Assert.Equal(2, rd.Levels);
+            Assert.InRange(rd.DetailStep, ImageEncodeOptions.MinDetailStep, previousStep - 0.01);
+            Assert.InRange(rd.BitsPerPixel, bpp * 0.7, bpp);
+            previousStep = rd.DetailStep;
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageEncodeOptions { DetailStep = 1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageEncodeOptions { DetailStep = double.NaN });
         Assert.Throws<ArgumentException>(() => ImageCodec.Encode(Model, image, new MemoryStream(), new ImageEncodeOptions { Levels = 5 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ImageEncodeOptions { TargetBitsPerPixel = -1 });
     }

@@ -51,12 +51,15 @@ public sealed class AsyncApiTests
         byte[] file = GoldenFiles.Load(name);
         Func<VqcHeader, TokenPriors?> priors = h => h.HasPriors ? GoldenFiles.StaticPriors : null;
         var expected = new List<VqcTokenPlane>();
+        byte[]? detail;
         using (var sync = new VqcReader(new MemoryStream(file), priors))
         {
             while (sync.GetNextPlane() is { } p)
             {
                 expected.Add(p);
             }
+
+            detail = sync.Detail;
         }
 
         var actual = new List<VqcTokenPlane>();
@@ -74,6 +77,9 @@ public sealed class AsyncApiTests
             Assert.Equal((expected[i].Level, expected[i].Segment, expected[i].Mode), (actual[i].Level, actual[i].Segment, actual[i].Mode));
             Assert.Equal(expected[i].Tokens, actual[i].Tokens);
         }
+
+        Assert.Equal(detail, reader.Detail);
+        Assert.Equal(name == "image-detail.vqc", detail is not null);
     }
 
     [Fact]
@@ -111,6 +117,11 @@ public sealed class AsyncApiTests
                         int start = s * doc.Header.SegmentLength;
                         await writer.WritePlaneAsync(s, l, doc.Tokens[l].AsMemory(start, doc.Header.TokensInSegment(l, s)));
                     }
+                }
+
+                if (doc.Detail is not null)
+                {
+                    await writer.WriteDetailAsync(doc.Detail);
                 }
             }
 

@@ -30,6 +30,13 @@ internal static class GoldenFiles
             VqcHeader h = TestData.Image(32, 48, 2, 1000, 2, 3);
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 31)), new VqcWriterOptions { Policy = TokenCodingPolicy.Lz4 });
         }),
+        ("image-detail.vqc", () =>
+        {
+            // A detail-layer chunk after the token planes; the container treats its payload as opaque bytes.
+            VqcHeader h = TestData.Image(40, 24, 2, 1024, 2, 3);
+            byte[] detail = [.. Enumerable.Range(0, 37).Select(i => (byte)(i * 29))];
+            return (new VqcDocument(h, TestData.Grids(h, 1.1, 61), null, detail), new VqcWriterOptions());
+        }),
         ("speech-segments.vqc", () =>
         {
             VqcHeader h = TestData.Speech(37 * 320, 37, 16, 2, 1024);

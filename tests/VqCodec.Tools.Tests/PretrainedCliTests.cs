@@ -27,6 +27,39 @@ public class PretrainedCliTests
     }
 
     [Fact]
+    public void DefaultEncodeAddsADetailLayerThatDecodesAndCanBeDropped()
+    {
+        string dir = CliRunner.TempDir();
+        string sample = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        var r = CliRunner.Run(dir, "encode", sample, "-o", "d.vqc");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.Contains("2 levels + detail step 32", r.StdErr);
+        r = CliRunner.Run(dir, "info", "d.vqc");
+        Assert.Equal(0, r.Code);
+        Assert.Matches(@"detail:\s+\d+ bytes", r.StdOut);
+        r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d.png");
+        Assert.True(r.Code == 0, r.StdErr);
+        r = CliRunner.Run(dir, "truncate", "d.vqc", "--drop-detail", "-o", "t.vqc");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.Contains("detail layer dropped", r.StdErr);
+        Assert.True(new FileInfo(Path.Combine(dir, "t.vqc")).Length < new FileInfo(Path.Combine(dir, "d.vqc")).Length);
+        r = CliRunner.Run(dir, "info", "t.vqc");
+        Assert.Contains("detail:    none", r.StdOut);
+
+        r = CliRunner.Run(dir, "encode", sample, "-o", "b.vqc", "--bpp", "0.3");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.Contains("detail step", r.StdErr);
+        Assert.InRange(new FileInfo(Path.Combine(dir, "b.vqc")).Length * 8.0 / (768 * 512), 0.2, 0.3);
+
+        r = CliRunner.Run(dir, "encode", sample, "-o", "x.vqc", "--detail", "1");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--detail must be", r.StdErr);
+        r = CliRunner.Run(dir, "encode", sample, "-o", "x.vqc", "--detail", "20", "--bpp", "0.2");
+        Assert.Equal(2, r.Code);
+        Assert.False(File.Exists(Path.Combine(dir, "x.vqc")));
+    }
+
+    [Fact]
     public void DecodingWithAnotherModelFileIsAModelMismatch()
     {
         string dir = CliRunner.TempDir();

@@ -38,41 +38,95 @@ public static class ImageCodec
             throw new ArgumentException($"image sides are limited to {VqcLimits.MaxImageSide} pixels");
         }
 
-        VqcDocument doc = EncodeDocument(model, image, options, cancellationToken);
-        int[][] tokens = doc.Tokens;
         var writerOptions = new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors };
-        if (options.TargetBitsPerPixel is double target && options.Levels is null)
-        {
-            double pixels = (double)image.Width * image.Height;
-            for (int n = tokens.Length; n >= 1; n--)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                VqcDocument candidate = n == tokens.Length ? doc : doc.Truncate(n);
-                long size = candidate.Write(Stream.Null, writerOptions);
-                if (size * 8 / pixels <= target || n == 1)
-                {
-                    doc = candidate;
-                    break;
-                }
-            }
-        }
-
+        VqcDocument doc = options.TargetBitsPerPixel is double target && options.Levels is null && options.DetailStep is null
+            ? FitRate(model, image, options, target, writerOptions, cancellationToken)
+            : EncodeDocument(model, image, options, cancellationToken);
         long bytes = doc.Write(output, writerOptions, leaveOpen: true);
-        return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height));
+        return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height), doc.Detail is null ? 0 : DetailLayer.StoredStep(doc.Detail));
     }
 
     /// <summary>
-    /// Runs the encoder and quantizer and returns the tokens as a document (header, token grids, metadata)
-    /// without writing it; <see cref="ImageEncodeOptions.TargetBitsPerPixel"/> is not applied here.
-    /// Write it with <see cref="VqcDocument.Write"/> and the model's priors.
+    /// Runs the encoder and quantizer for the levels the options ask for and, when they ask for one, codes the
+    /// detail layer against the image decoded from those tokens; returns the document without writing it.
+    /// <see cref="ImageEncodeOptions.TargetBitsPerPixel"/> is not applied here. Write it with
+    /// <see cref="VqcDocument.Write"/> and the model's priors.
     /// </summary>
     public static VqcDocument EncodeDocument(ImageModel model, RgbImage image, ImageEncodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(image);
         options ??= new ImageEncodeOptions();
-        int[][] tokens = EncodeTokens(model, image, Math.Min(options.Levels ?? model.Config.Levels, model.Config.Levels), options.TileSize, cancellationToken, options.RefineSteps);
-        return MakeDocument(model, image, tokens, options);
+        int levels = options.EffectiveLevels(model.Config.Levels);
+        int[][] tokens = EncodeTokens(model, image, levels, options.TileSize, cancellationToken, options.RefineSteps);
+        VqcDocument doc = MakeDocument(model, image, tokens, options, null);
+        double step = options.EffectiveDetailStep;
+        return step > 0 ? WithDetail(model, image, doc, [step], cancellationToken)[0] : doc;
+    }
+
+    /// <summary>
+    /// The rate search of <see cref="ImageEncodeOptions.TargetBitsPerPixel"/>: binary search over a ladder of
+    /// detail steps (four per octave) on <see cref="ImageEncodeOptions.DetailBaseLevels"/> token levels, and
+    /// below the coarsest step's size, the most token levels whose file fits.
+    /// </summary>
+    private static VqcDocument FitRate(ImageModel model, RgbImage image, ImageEncodeOptions options, double target, VqcWriterOptions writerOptions, CancellationToken cancellationToken)
+    {
+        double pixels = (double)image.Width * image.Height;
+        bool Fits(VqcDocument d) => d.Write(Stream.Null, writerOptions) * 8 / pixels <= target;
+        int[][] all = EncodeTokens(model, image, model.Config.Levels, options.TileSize, cancellationToken, options.RefineSteps);
+        VqcDocument tokensOnly = MakeDocument(model, image, all, options, null);
+        int baseLevels = Math.Min(ImageEncodeOptions.DetailBaseLevels, all.Length);
+        VqcDocument under = tokensOnly.Truncate(baseLevels);
+        double[] ladder = [.. Enumerable.Range(0, 28).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0))];
+        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken);
+        VqcDocument Try(int i) => new(under.Header, under.Tokens, under.Metadata, DetailLayer.Encode(image, decoded, ladder[i], cancellationToken));
+        VqcDocument coarsest = Try(0);
+        if (Fits(coarsest))
+        {
+            // Invariant: ladder[lo] fits; find the finest step that fits (size grows as the step shrinks).
+            int lo = 0, hi = ladder.Length;
+            VqcDocument best = coarsest;
+            while (hi - lo > 1)
+            {
+                int mid = (lo + hi) / 2;
+                VqcDocument candidate = Try(mid);
+                if (Fits(candidate))
+                {
+                    (lo, best) = (mid, candidate);
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return best;
+        }
+
+        for (int n = all.Length; n > 1; n--)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            VqcDocument candidate = tokensOnly.Truncate(n);
+            if (Fits(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return tokensOnly.Truncate(1);
+    }
+
+    /// <summary>
+    /// Coarsest detail step of the rate search: below the size it gives, token levels alone are as good
+    /// (measured on the validation photographs, spec/design.md).
+    /// </summary>
+    private const double CoarsestRateStep = 160;
+
+    /// <summary>The document with a detail layer at each of <paramref name="steps"/>, coded against the image its tokens decode to.</summary>
+    internal static VqcDocument[] WithDetail(ImageModel model, RgbImage image, VqcDocument doc, IReadOnlyList<double> steps, CancellationToken cancellationToken)
+    {
+        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, doc.Tokens, 512, cancellationToken);
+        return [.. steps.Select(step => new VqcDocument(doc.Header, doc.Tokens, doc.Metadata, DetailLayer.Encode(image, decoded, step, cancellationToken)))];
     }
 
     /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>
@@ -103,13 +157,19 @@ public static class ImageCodec
             throw new InvalidDataException("the token layout does not fit the model and image size");
         }
 
-        return DecodeTokens(model, h.Width, h.Height, doc.Tokens, tileSize, cancellationToken);
+        RgbImage image = DecodeTokens(model, h.Width, h.Height, doc.Tokens, tileSize, cancellationToken);
+        if (doc.Detail is not null)
+        {
+            DetailLayer.Apply(doc.Detail, image, cancellationToken);
+        }
+
+        return image;
     }
 
     internal static TokenPriors? PriorsFor(ImageModel model, VqcHeader header) =>
         model.Priors is not null && model.Priors.Hash.AsSpan().SequenceEqual(header.PriorsHash) ? model.Priors : null;
 
-    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options)
+    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options, byte[]? detail)
     {
         int gh = (image.Height + Factor - 1) / Factor, gw = (image.Width + Factor - 1) / Factor;
         var header = new VqcHeader
@@ -124,7 +184,7 @@ public static class ImageCodec
             PriorsHash = model.Priors?.Hash ?? new byte[32],
             Levels = tokens.Select(_ => new TokenLevelLayout(model.Config.CodebookSize, gh, gw)).ToArray(),
         };
-        return new VqcDocument(header, tokens, options.Metadata);
+        return new VqcDocument(header, tokens, options.Metadata, detail);
     }
 
     /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>

@@ -9,8 +9,21 @@ public sealed class ImageEncodeOptions
     private readonly double? _targetBpp;
     private readonly int _tileSize = 512;
     private readonly int _refineSteps;
+    private readonly double? _detailStep;
 
-    /// <summary>RVQ levels to keep (1..model levels). Default: all, unless <see cref="TargetBitsPerPixel"/> is set.</summary>
+    /// <summary>Detail-layer quantizer step used when no option chooses the rate (about 0.8 bpp on photographs).</summary>
+    public const double DefaultDetailStep = 32;
+
+    /// <summary>Token levels under a detail layer when <see cref="Levels"/> is not given.</summary>
+    public const int DetailBaseLevels = 2;
+
+    /// <summary>Smallest and largest detail-layer quantizer steps, in 8-bit pixel levels.</summary>
+    public const double MinDetailStep = 2, MaxDetailStep = 255;
+
+    /// <summary>
+    /// RVQ levels to keep (1..model levels). Given alone, the file holds tokens only (no detail layer).
+    /// Default: <see cref="DetailBaseLevels"/> under a detail layer, all levels for a tokens-only file.
+    /// </summary>
     public int? Levels
     {
         get => _levels;
@@ -25,7 +38,11 @@ public sealed class ImageEncodeOptions
         }
     }
 
-    /// <summary>Pick the most levels whose whole file stays at or under this many bits per pixel.</summary>
+    /// <summary>
+    /// Rate target for the whole file in bits per pixel, applied when neither <see cref="Levels"/> nor
+    /// <see cref="DetailStep"/> is given: the finest detail-layer step over <see cref="DetailBaseLevels"/> token
+    /// levels whose file fits, or, for targets below the coarsest step's size, the most token levels that fit.
+    /// </summary>
     public double? TargetBitsPerPixel
     {
         get => _targetBpp;
@@ -61,6 +78,33 @@ public sealed class ImageEncodeOptions
         }
     }
 
+    /// <summary>
+    /// Quantizer step of the detail layer in 8-bit pixel levels (<see cref="MinDetailStep"/>..<see cref="MaxDetailStep"/>;
+    /// smaller is finer and larger; 0 = no detail layer). The detail layer codes what the token-decoded image
+    /// misses (8×8 DCT of the YCbCr residual, dead-zone scalar quantization, adaptive binary range coding).
+    /// Default: <see cref="DefaultDetailStep"/> when neither <see cref="Levels"/> nor <see cref="TargetBitsPerPixel"/>
+    /// is given, none otherwise.
+    /// </summary>
+    public double? DetailStep
+    {
+        get => _detailStep;
+        init
+        {
+            if (value is double v && v != 0 && !(v >= MinDetailStep && v <= MaxDetailStep))
+            {
+                throw new ArgumentOutOfRangeException(nameof(DetailStep), $"detail step must be 0 (off) or {MinDetailStep}..{MaxDetailStep}");
+            }
+
+            _detailStep = value;
+        }
+    }
+
+    /// <summary>The detail step these options ask for before any rate search (0: none).</summary>
+    internal double EffectiveDetailStep => DetailStep ?? (Levels is null && TargetBitsPerPixel is null ? DefaultDetailStep : 0);
+
+    /// <summary>The token levels these options ask for before any rate search, capped at <paramref name="modelLevels"/>.</summary>
+    internal int EffectiveLevels(int modelLevels) => Math.Min(Levels ?? (EffectiveDetailStep > 0 ? DetailBaseLevels : modelLevels), modelLevels);
+
     /// <summary>Token coding policy (default: smallest per plane).</summary>
     public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
 
@@ -93,4 +137,5 @@ public sealed class ImageEncodeOptions
 /// <param name="Bytes">Size of the .vqc data.</param>
 /// <param name="Levels">RVQ levels stored.</param>
 /// <param name="BitsPerPixel">Bytes × 8 / (width × height).</param>
-public sealed record ImageEncodeResult(long Bytes, int Levels, double BitsPerPixel);
+/// <param name="DetailStep">Quantizer step of the detail layer (0: none).</param>
+public sealed record ImageEncodeResult(long Bytes, int Levels, double BitsPerPixel, double DetailStep = 0);

@@ -20,10 +20,11 @@ internal static class BenchImageCommand
         var dir = new Argument<string>("dir") { Description = "Folder of images (for example ../shared/data/images/valid)." };
         var codecs = new Option<string>("--codecs") { Description = "Comma-separated: vqc,jpeg,webp,avif,jxl.", DefaultValueFactory = _ => "vqc,jpeg,webp,avif,jxl" };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "spec/results/image" };
-        var levels = new Option<int[]>("--levels") { Description = "vqc level counts.", DefaultValueFactory = _ => [1, 2, 3, 4, 6, 8, 11, 16], AllowMultipleArgumentsPerToken = true };
-        var refine = new Option<int[]>("--refine") { Description = "vqc encoder refinement steps; each value is its own curve (0 = \"vqc\", N = \"vqc-refineN\").", DefaultValueFactory = _ => [0], AllowMultipleArgumentsPerToken = true };
+        var levels = new Option<int[]>("--levels") { Description = "vqc token-only level counts (curve \"vqc-tokens\").", DefaultValueFactory = _ => [1, 2, 3, 4, 6, 8, 11, 16], AllowMultipleArgumentsPerToken = true };
+        var detail = new Option<double[]>("--detail") { Description = "vqc detail-layer steps over 2 token levels (curve \"vqc\"; --levels gives the tokens-only curve \"vqc-tokens\").", DefaultValueFactory = _ => [160, 112, 80, 56, 40, 28, 20], AllowMultipleArgumentsPerToken = true };
+        var refine = new Option<int[]>("--refine") { Description = "vqc encoder refinement steps; each value is its own pair of curves (0 = \"vqc\" and \"vqc-tokens\", N adds \"-refineN\").", DefaultValueFactory = _ => [0], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("image", "Bits per pixel (from file size), PSNR, MS-SSIM and timings for vqc and reference codecs; CSV, Markdown with BD-rates, PNG plots.") { dir, codecs, output, levels, refine, model };
+        var command = new Command("image", "Bits per pixel (from file size), PSNR, MS-SSIM and timings for vqc and reference codecs; CSV, Markdown with BD-rates, PNG plots.") { dir, codecs, output, levels, detail, refine, model };
         command.SetAction((parse, token) =>
         {
             string folder = InputFiles.RequireFolder(parse.GetValue(dir)!, "image");
@@ -46,7 +47,14 @@ internal static class BenchImageCommand
                 throw new CliException("--refine values must be 0..200", ExitCodes.Usage);
             }
 
-            long total = files.Count * ((m is null ? 0 : lv.Length * efforts.Length) + refs.Sum(r => r.Qualities.Length));
+            double[] steps = parse.GetValue(detail)!.Distinct().ToArray();
+            if (steps.Any(v => v is < ImageEncodeOptions.MinDetailStep or > ImageEncodeOptions.MaxDetailStep))
+            {
+                throw new CliException($"--detail values must be {ImageEncodeOptions.MinDetailStep}..{ImageEncodeOptions.MaxDetailStep}", ExitCodes.Usage);
+            }
+
+            var settings = lv.Select(n => (Tokens: true, Value: (double)n)).Concat(steps.Select(v => (Tokens: false, Value: v))).ToArray();
+            long total = files.Count * ((m is null ? 0 : settings.Length * efforts.Length) + refs.Sum(r => r.Qualities.Length));
             var progress = new ConsoleProgress("bench image");
             var rows = new List<Row>();
             var tokenStats = m is null ? null : new TokenStats(m.Config.Levels, m.Config.CodebookSize);
@@ -57,19 +65,23 @@ internal static class BenchImageCommand
                 string name = Path.GetFileName(file);
                 if (m is not null)
                 {
-                    VqCodec.Container.VqcDocument full = ImageCodec.EncodeDocument(m, source, cancellationToken: token);
+                    VqCodec.Container.VqcDocument full = ImageCodec.EncodeDocument(m, source, new ImageEncodeOptions { Levels = m.Config.Levels }, token);
                     tokenStats!.Add(full, m.Priors);
-                    foreach ((int effort, int n) in efforts.SelectMany(e => lv.Select(n => (e, n))))
+                    foreach ((int effort, (bool tokensOnly, double value)) in efforts.SelectMany(e => settings.Select(s => (e, s))))
                     {
                         token.ThrowIfCancellationRequested();
                         var ms = new MemoryStream();
                         var clock = Stopwatch.StartNew();
-                        ImageEncodeResult r = ImageCodec.Encode(m, source, ms, new ImageEncodeOptions { Levels = n, RefineSteps = effort }, token);
+                        var options = tokensOnly
+                            ? new ImageEncodeOptions { Levels = (int)value, RefineSteps = effort }
+                            : new ImageEncodeOptions { DetailStep = value, RefineSteps = effort };
+                        ImageEncodeResult r = ImageCodec.Encode(m, source, ms, options, token);
                         double enc = clock.Elapsed.TotalMilliseconds;
                         clock.Restart();
                         RgbImage back = ImageCodec.Decode(m, new MemoryStream(ms.ToArray()), cancellationToken: token);
                         double dec = clock.Elapsed.TotalMilliseconds;
-                        rows.Add(new Row(effort == 0 ? "vqc" : $"vqc-refine{effort}", name, n, r.Bytes, r.BitsPerPixel, ImageMetrics.Psnr(source, back), ImageMetrics.MsSsim(source, back), enc, dec));
+                        string curve = (tokensOnly ? "vqc-tokens" : "vqc") + (effort == 0 ? string.Empty : $"-refine{effort}");
+                        rows.Add(new Row(curve, name, (int)value, r.Bytes, r.BitsPerPixel, ImageMetrics.Psnr(source, back), ImageMetrics.MsSsim(source, back), enc, dec));
                         progress.Update(++done, total);
                     }
                 }

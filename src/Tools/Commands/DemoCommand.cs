@@ -15,11 +15,12 @@ internal static class DemoCommand
     {
         var image = new Option<string>("--image") { Description = "Image to use.", DefaultValueFactory = _ => "samples/sample.png" };
         var output = new Option<string>("--out") { Description = "Folder for the .vqc and decoded PNG files.", DefaultValueFactory = _ => "out" };
-        var levels = new Option<int[]>("--levels") { Description = "Level counts to try.", DefaultValueFactory = _ => [2, 4, 8, 16], AllowMultipleArgumentsPerToken = true };
+        var levels = new Option<int[]>("--levels") { Description = "Token-only level counts to try.", DefaultValueFactory = _ => [2, 4, 8, 16], AllowMultipleArgumentsPerToken = true };
+        var detail = new Option<double[]>("--detail") { Description = "Detail-layer steps to try (over 2 token levels).", DefaultValueFactory = _ => [112, 56, 32, 16], AllowMultipleArgumentsPerToken = true };
         var speech = new Option<string>("--speech") { Description = "WAV file to use.", DefaultValueFactory = _ => "samples/sample.wav" };
         var speechLevels = new Option<int[]>("--speech-levels") { Description = "Speech level counts to try.", DefaultValueFactory = _ => [3, 6, 12], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("demo", "Encode and decode the bundled samples (image and speech); print rate, quality and timings.") { image, output, levels, speech, speechLevels, model };
+        var command = new Command("demo", "Encode and decode the bundled samples (image and speech); print rate, quality and timings.") { image, output, levels, detail, speech, speechLevels, model };
         command.SetAction((parse, token) =>
         {
             string path = parse.GetValue(image)!;
@@ -35,23 +36,26 @@ internal static class DemoCommand
             double loadMs = clock.Elapsed.TotalMilliseconds;
             RgbImage source = ImageFiles.Load(path);
             Console.WriteLine($"model {m.Id} ({m.Config.Levels} levels x {m.Config.CodebookSize} codes, loaded in {loadMs:F0} ms); image {path} {source.Width}x{source.Height}");
-            Console.WriteLine("levels  bytes     bpp      PSNR(dB)  MS-SSIM  encode(ms)  decode(ms)");
-            foreach (int n in parse.GetValue(levels)!.Where(n => n >= 1 && n <= m.Config.Levels))
+            Console.WriteLine("setting      bytes     bpp      PSNR(dB)  MS-SSIM  encode(ms)  decode(ms)");
+            var settings = parse.GetValue(levels)!.Where(n => n >= 1 && n <= m.Config.Levels).Select(n => (Name: $"L{n}", Options: new ImageEncodeOptions { Levels = n }))
+                .Concat(parse.GetValue(detail)!.Where(d => d is >= ImageEncodeOptions.MinDetailStep and <= ImageEncodeOptions.MaxDetailStep)
+                    .Select(d => (Name: string.Create(CultureInfo.InvariantCulture, $"L{ImageEncodeOptions.DetailBaseLevels}+D{d:0.##}"), Options: new ImageEncodeOptions { DetailStep = d })));
+            foreach ((string name, ImageEncodeOptions options) in settings)
             {
                 token.ThrowIfCancellationRequested();
                 var ms = new MemoryStream();
                 clock.Restart();
-                ImageEncodeResult r = ImageCodec.Encode(m, source, ms, new ImageEncodeOptions { Levels = n }, token);
+                ImageEncodeResult r = ImageCodec.Encode(m, source, ms, options, token);
                 double enc = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
                 RgbImage decoded = ImageCodec.Decode(m, new MemoryStream(ms.ToArray()), cancellationToken: token);
                 double dec = clock.Elapsed.TotalMilliseconds;
                 double psnr = ImageMetrics.Psnr(source, decoded);
                 double msssim = ImageMetrics.MsSsim(source, decoded);
-                string stem = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(path)}.L{n}");
+                string stem = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(path)}.{name}");
                 OutputFile.WriteBytes(stem + ".vqc", force: true, ms.ToArray());
                 OutputFile.WriteBytes(stem + ".png", force: true, ImageFiles.Encode(decoded, ImageMagick.MagickFormat.Png));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n,6}  {r.Bytes,8}  {r.BitsPerPixel,7:F4}  {psnr,8:F2}  {msssim,7:F4}  {enc,10:F0}  {dec,10:F0}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-9}  {r.Bytes,8}  {r.BitsPerPixel,7:F4}  {psnr,8:F2}  {msssim,7:F4}  {enc,10:F0}  {dec,10:F0}"));
             }
 
             Console.WriteLine($"wrote {outDir}/*.vqc and decoded PNGs");

@@ -14,14 +14,15 @@ internal static class EncodeCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Input files or folders (images: PNG, JPEG, WebP, ...; speech: WAV).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Output file, or folder when several inputs are given.", Required = true };
-        var levels = new Option<int?>("--levels") { Description = "RVQ levels to keep (1..16)." };
-        var bpp = new Option<double?>("--bpp") { Description = "Images: keep the most levels whose file stays under this many bits per pixel." };
+        var levels = new Option<int?>("--levels") { Description = "RVQ levels to keep (1..16). Images: alone, a tokens-only file; with --detail, the levels under the detail layer (default 2)." };
+        var detail = new Option<double?>("--detail") { Description = $"Images: quantizer step of the detail layer in pixel levels, {ImageEncodeOptions.MinDetailStep}..{ImageEncodeOptions.MaxDetailStep} (smaller = finer and larger; 0 = none; default {ImageEncodeOptions.DefaultDetailStep} unless --levels or --bpp is given)." };
+        var bpp = new Option<double?>("--bpp") { Description = "Images: the best setting whose file stays under this many bits per pixel (a detail step, or token levels alone at low rates)." };
         var kbps = new Option<double?>("--kbps") { Description = "Speech: keep the most levels whose file stays under this bitrate." };
         var fast = new Option<bool>("--fast") { Description = "Store tokens with LZ4 instead of rANS (faster, larger)." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
         var refine = new Option<int>("--refine") { Description = "Images: encoder effort, 0..200 gradient steps that refine the latent toward the input (slower encode, same decoder; 0 = off)." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, bpp, kbps, fast, force, refine, model };
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, force, refine, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -31,9 +32,20 @@ internal static class EncodeCommand
             var speech = new Lazy<SpeechModel>(() => ModelOptions.LoadSpeech(parse.GetValue(model)));
             int? lv = parse.GetValue(levels);
             double? rate = parse.GetValue(bpp);
+            double? step = parse.GetValue(detail);
             if (lv is not null && (rate is not null || parse.GetValue(kbps) is not null))
             {
                 throw new CliException("--levels and --bpp/--kbps are exclusive", ExitCodes.Usage);
+            }
+
+            if (step is not null && rate is not null)
+            {
+                throw new CliException("--detail and --bpp are exclusive", ExitCodes.Usage);
+            }
+
+            if (step is double v && v != 0 && !(v >= ImageEncodeOptions.MinDetailStep && v <= ImageEncodeOptions.MaxDetailStep))
+            {
+                throw new CliException($"--detail must be 0 or {ImageEncodeOptions.MinDetailStep}..{ImageEncodeOptions.MaxDetailStep}", ExitCodes.Usage);
             }
 
             TokenCodingPolicy policy = parse.GetValue(fast) ? TokenCodingPolicy.Lz4 : TokenCodingPolicy.Smallest;
@@ -54,6 +66,7 @@ internal static class EncodeCommand
                 var options = new ImageEncodeOptions
                 {
                     Levels = lv,
+                    DetailStep = step,
                     TargetBitsPerPixel = rate,
                     RefineSteps = parse.GetValue(refine),
                     Policy = policy,
@@ -63,7 +76,7 @@ internal static class EncodeCommand
                 };
                 ImageEncodeResult result = default!;
                 OutputFile.Write(dest, parse.GetValue(force), s => result = ImageCodec.Encode(m, image, s, options, token));
-                Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {result.Levels} levels, {result.Bytes} bytes, {result.BitsPerPixel:F4} bpp, {clock.Elapsed.TotalSeconds:F2} s");
+                Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {result.Levels} levels{(result.DetailStep > 0 ? $" + detail step {result.DetailStep:0.##}" : string.Empty)}, {result.Bytes} bytes, {result.BitsPerPixel:F4} bpp, {clock.Elapsed.TotalSeconds:F2} s");
             }
 
             return Task.FromResult(ExitCodes.Success);

@@ -22,6 +22,7 @@ internal static class InfoCommand
             VqcHeader h = VqcProbe.ReadHeader(data).Header;
             var chunks = new List<object>();
             var modes = new Dictionary<string, int>();
+            int detailBytes = 0;
             using (var reader = new VqcReader(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)), leaveOpen: false, structureOnlyWithoutPriors: true))
             {
                 reader.ReadHeader();
@@ -30,6 +31,8 @@ internal static class InfoCommand
                     modes[plane.Mode.ToString()] = modes.GetValueOrDefault(plane.Mode.ToString()) + 1;
                     chunks.Add(new { level = plane.Level, segment = plane.Segment, mode = plane.Mode.ToString(), bytes = plane.StoredBytes });
                 }
+
+                detailBytes = reader.Detail?.Length ?? 0;
             }
 
             double seconds = h.Kind == MediaKind.Speech ? h.SampleCount / (double)h.SampleRate : 0;
@@ -52,6 +55,7 @@ internal static class InfoCommand
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
+                    detailBytes,
                     segmentLength = h.SegmentLength,
                     segments = h.SegmentCount,
                     bitsPerPixel = h.Kind == MediaKind.Image ? bpp : (double?)null,
@@ -71,6 +75,11 @@ internal static class InfoCommand
                 Console.WriteLine($"priors:    {(h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : "none")}");
                 Console.WriteLine($"tokens:    {h.Levels.Length} levels, codebook {h.Levels[0].CodebookSize}, grid {h.Levels[0].GridHeight}x{h.Levels[0].GridWidth}, {h.SegmentCount} segment(s)");
                 Console.WriteLine($"coding:    {string.Join(", ", modes.Select(kv => $"{kv.Key} x{kv.Value}"))}");
+                if (h.Kind == MediaKind.Image)
+                {
+                    Console.WriteLine(detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL)" : "detail:    none");
+                }
+
                 Console.WriteLine(h.Kind == MediaKind.Image
                     ? $"rate:      {bpp.ToString("F4", ci)} bits per pixel"
                     : $"rate:      {kbps.ToString("F3", ci)} kbps");

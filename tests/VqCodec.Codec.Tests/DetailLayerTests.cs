@@ -1,0 +1,92 @@
+using VqCodec.Codec.Image;
+using VqCodec.Codec.Metrics;
+
+namespace VqCodec.Codec.Tests;
+
+/// <summary>The image detail layer on its own: a DCT residual coder between a source and a decoded image.</summary>
+public class DetailLayerTests
+{
+    /// <summary>A textured source and a smoothed, offset copy of it standing in for the token-decoded image.</summary>
+    private static (RgbImage Source, RgbImage Decoded) Pair(int w, int h)
+    {
+        RgbImage source = TinyModels.Gradient(w, h, 7);
+        var decoded = new byte[source.Pixels.Length];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int i = ((y * w) + x) * 3, j = ((y * w) + Math.Max(0, x - 1)) * 3;
+                for (int c = 0; c < 3; c++)
+                {
+                    decoded[i + c] = (byte)Math.Clamp(((source.Pixels[i + c] + source.Pixels[j + c]) / 2) + 9, 0, 255);
+                }
+            }
+        }
+
+        return (source, new RgbImage(w, h, decoded));
+    }
+
+    private static RgbImage Applied(byte[] payload, RgbImage decoded)
+    {
+        var copy = new RgbImage(decoded.Width, decoded.Height, (byte[])decoded.Pixels.Clone());
+        DetailLayer.Apply(payload, copy);
+        return copy;
+    }
+
+    [Fact]
+    public void FinerStepsCostMoreAndComeCloser()
+    {
+        (RgbImage source, RgbImage decoded) = Pair(67, 45);
+        double previousPsnr = ImageMetrics.Psnr(source, decoded);
+        int previousBytes = 0;
+        foreach (double step in new[] { 48.0, 16, 4, 2 })
+        {
+            byte[] payload = DetailLayer.Encode(source, decoded, step);
+            double psnr = ImageMetrics.Psnr(source, Applied(payload, decoded));
+            Assert.True(psnr > previousPsnr + 1, $"step {step}: {psnr:F2} dB after {previousPsnr:F2} dB");
+            Assert.True(payload.Length > previousBytes, $"step {step}: {payload.Length} bytes after {previousBytes}");
+            Assert.Equal(step, DetailLayer.StoredStep(payload));
+            (previousPsnr, previousBytes) = (psnr, payload.Length);
+        }
+
+        Assert.True(previousPsnr > 40, $"step 2 reaches only {previousPsnr:F2} dB");
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(9, 8)]
+    [InlineData(8, 17)]
+    public void AnySizeRoundTripsDeterministically(int w, int h)
+    {
+        (RgbImage source, RgbImage decoded) = Pair(w, h);
+        byte[] a = DetailLayer.Encode(source, decoded, 4), b = DetailLayer.Encode(source, decoded, 4);
+        Assert.Equal(a, b);
+        Assert.True(ImageMetrics.Psnr(source, Applied(a, decoded)) > ImageMetrics.Psnr(source, decoded));
+    }
+
+    [Fact]
+    public void MalformedPayloadsFailWithInvalidData()
+    {
+        (RgbImage source, RgbImage decoded) = Pair(64, 40);
+        byte[] payload = DetailLayer.Encode(source, decoded, 6);
+        Assert.Throws<InvalidDataException>(() => Applied(payload[..(payload.Length / 2)], decoded));
+        Assert.Throws<InvalidDataException>(() => Applied([2, .. payload[1..]], decoded));
+        Assert.Throws<InvalidDataException>(() => Applied([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
+        Assert.Throws<InvalidDataException>(() => Applied(payload[..4], decoded));
+
+        // Flipped bits either decode to some image or fail as invalid data; nothing else escapes.
+        var rng = new Random(3);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            byte[] bad = (byte[])payload.Clone();
+            bad[5 + rng.Next(bad.Length - 5)] ^= (byte)(1 << rng.Next(8));
+            try
+            {
+                Applied(bad, decoded);
+            }
+            catch (InvalidDataException)
+            {
+            }
+        }
+    }
+}

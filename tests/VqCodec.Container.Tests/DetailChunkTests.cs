@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using VqCodec.Container;
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container.Tests;
+
+/// <summary>The adaptive binary range coder and the image detail-layer chunk (spec §5a, §7a).</summary>
+public sealed class DetailChunkTests
+{
+    private static VqcDocument ImageDoc(byte[]? detail)
+    {
+        VqcHeader h = TestData.Image(100, 60, 2, 1024, 4, 7);
+        return new VqcDocument(h, TestData.Grids(h, 1.1, 9), null, detail);
+    }
+
+    [Fact]
+    public void RangeCoderRoundTripsSkewedAndBypassBitsNearTheirEntropy()
+    {
+        var rng = new TestData.Rng(17);
+        const int n = 200_000;
+        var bits = new int[n];
+        var bypass = new bool[n];
+        double entropy = 0;
+        for (int i = 0; i < n; i++)
+        {
+            bypass[i] = i % 10 == 0;
+            double p1 = bypass[i] ? 0.5 : (i / 1000 % 2 == 0 ? 0.05 : 0.3);
+            bits[i] = rng.NextDouble() < p1 ? 1 : 0;
+            entropy += -(p1 * Math.Log2(p1)) - ((1 - p1) * Math.Log2(1 - p1));
+        }
+
+        var encoder = new BinaryRangeEncoder();
+        var context = new ushort[2];
+        Array.Fill(context, BinaryRangeEncoder.Half);
+        for (int i = 0; i < n; i++)
+        {
+            if (bypass[i])
+            {
+                encoder.EncodeBypass(bits[i]);
+            }
+            else
+            {
+                encoder.Encode(ref context[i / 1000 % 2], bits[i]);
+            }
+        }
+
+        byte[] data = encoder.Finish();
+        Assert.InRange(data.Length * 8.0, entropy, entropy * 1.03);
+
+        var decoder = new BinaryRangeDecoder(data);
+        Array.Fill(context, BinaryRangeEncoder.Half);
+        for (int i = 0; i < n; i++)
+        {
+            int bit = bypass[i] ? decoder.DecodeBypass() : decoder.Decode(ref context[i / 1000 % 2]);
+            Assert.Equal(bits[i], bit);
+        }
+
+        Assert.Equal(0, decoder.Overrun);
+    }
+
+    [Fact]
+    public void RangeDecoderReportsDataThatEndsEarly()
+    {
+        var encoder = new BinaryRangeEncoder();
+        for (int i = 0; i < 4000; i++)
+        {
+            encoder.EncodeBypass(i % 3 == 0 ? 1 : 0);
+        }
+
+        byte[] data = encoder.Finish();
+        var decoder = new BinaryRangeDecoder(data[..(data.Length / 2)]);
+        for (int i = 0; i < 4000; i++)
+        {
+            decoder.DecodeBypass();
+        }
+
+        Assert.True(decoder.Overrun > 0);
+        Assert.Throws<InvalidDataException>(() => new BinaryRangeDecoder([1, 0, 0, 0, 0]));
+        Assert.Throws<InvalidDataException>(() => new BinaryRangeDecoder([0, 0, 0]));
+    }
+
+    [Fact]
+    public void DetailPayloadRoundTripsAfterTheTokenPlanes()
+    {
+        byte[] detail = [1, 2, 3, 4, 5, 6, 7];
+        byte[] file = TestData.Write(ImageDoc(detail));
+        VqcDocument back = VqcDocument.Read(new MemoryStream(file));
+        Assert.Equal(detail, back.Detail);
+        Assert.Null(VqcDocument.Read(new MemoryStream(TestData.Write(ImageDoc(null)))).Detail);
+
+        // Truncating levels drops the layer (it refines the image of all levels); keeping all keeps it.
+        Assert.Null(back.Truncate(1).Detail);
+        Assert.Equal(detail, back.Truncate(2).Detail);
+        Assert.Null(back.WithoutDetail().Detail);
+    }
+
+    [Fact]
+    public void WriterAcceptsOneDetailChunkOnlyAfterEveryPlaneOfAnImage()
+    {
+        VqcDocument doc = ImageDoc(null);
+        using var writer = new VqcWriter(new MemoryStream(), doc.Header);
+        Assert.Throws<InvalidOperationException>(() => writer.WriteDetail([1]));
+        writer.WritePlane(0, 0, doc.Tokens[0]);
+        writer.WritePlane(0, 1, doc.Tokens[1]);
+        Assert.Throws<ArgumentException>(() => writer.WriteDetail([]));
+        writer.WriteDetail([1]);
+        Assert.Throws<InvalidOperationException>(() => writer.WriteDetail([2]));
+
+        VqcHeader speech = TestData.Speech(50 * 320L, 50, 50, 1, 1024);
+        Assert.Throws<ArgumentException>(() => new VqcDocument(speech, TestData.Grids(speech, 1.1, 3), null, [1]));
+    }
+
+    [Fact]
+    public void ReaderRejectsMisplacedOrRepeatedDetailChunks()
+    {
+        byte[] file = TestData.Write(ImageDoc([9, 9, 9]));
+        var chunks = new List<(uint Type, byte[] Payload)>();
+        int p = ChunkIO.PreambleSize;
+        while (p < file.Length)
+        {
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(p));
+            int len = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
+            chunks.Add((type, file.AsSpan(p + 8, len).ToArray()));
+            p += 8 + len + 4;
+        }
+
+        int detailAt = chunks.FindIndex(c => c.Type == ChunkTypes.Detail);
+        Assert.Equal(chunks.Count - 2, detailAt);
+
+        byte[] Rebuild(IEnumerable<(uint Type, byte[] Payload)> list)
+        {
+            using var ms = new MemoryStream();
+            ms.Write(file.AsSpan(0, ChunkIO.PreambleSize));
+            foreach (var (type, payload) in list)
+            {
+                ChunkIO.WriteChunk(ms, type, payload);
+            }
+
+            return ms.ToArray();
+        }
+
+        var before = chunks.ToList();
+        var detail = before[detailAt];
+        before.RemoveAt(detailAt);
+        before.Insert(detailAt - 1, detail);
+        var twice = chunks.ToList();
+        twice.Insert(detailAt, detail);
+        var empty = chunks.ToList();
+        empty[detailAt] = (ChunkTypes.Detail, []);
+        foreach (byte[] bad in new[] { Rebuild(before), Rebuild(twice), Rebuild(empty) })
+        {
+            Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(bad)));
+        }
+
+        Assert.Equal([9, 9, 9], VqcDocument.Read(new MemoryStream(Rebuild(chunks))).Detail);
+    }
+}
