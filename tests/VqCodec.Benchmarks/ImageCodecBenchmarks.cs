@@ -14,8 +14,15 @@ public class ImageCodecBenchmarks
     private RgbImage _image = null!;
     private byte[] _encoded = [];
 
-    [Params(4, 16)]
-    public int Levels { get; set; }
+    /// <summary>"tokens-N": N token levels alone; "detail-S": two levels and a detail layer at step S.</summary>
+    [Params("tokens-4", "tokens-16", "detail-40")]
+    public string Setting { get; set; } = "tokens-4";
+
+    private ImageEncodeOptions Options()
+    {
+        int value = int.Parse(Setting[(Setting.IndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return Setting.StartsWith("tokens", StringComparison.Ordinal) ? new ImageEncodeOptions { Levels = value } : new ImageEncodeOptions { DetailStep = value };
+    }
 
     [GlobalSetup]
     public void Setup()
@@ -41,7 +48,7 @@ public class ImageCodecBenchmarks
 
         _image = new RgbImage(768, 512, px);
         var ms = new MemoryStream();
-        ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels });
+        ImageCodec.Encode(_model, _image, ms, Options());
         _encoded = ms.ToArray();
     }
 
@@ -49,7 +56,7 @@ public class ImageCodecBenchmarks
     public long Encode()
     {
         var ms = new MemoryStream();
-        return ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels }).Bytes;
+        return ImageCodec.Encode(_model, _image, ms, Options()).Bytes;
     }
 
     [Benchmark]
@@ -59,7 +66,7 @@ public class ImageCodecBenchmarks
     public int EncodeAndDecode()
     {
         var ms = new MemoryStream();
-        ImageCodec.Encode(_model, _image, ms, new ImageEncodeOptions { Levels = Levels });
+        ImageCodec.Encode(_model, _image, ms, Options());
         ms.Position = 0;
         return ImageCodec.Decode(_model, ms).Width;
     }

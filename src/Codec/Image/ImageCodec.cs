@@ -18,6 +18,12 @@ public static class ImageCodec
     private const int EncoderMargin = 112;
     private const int DecoderMarginCells = 8;
 
+    /// <summary>
+    /// Coarsest detail step of the rate search: below the size it gives, token levels alone are as good
+    /// (measured on the validation photographs, spec/design.md).
+    /// </summary>
+    private const double CoarsestRateStep = 160;
+
     /// <summary>Encodes <paramref name="image"/> to .vqc bytes on <paramref name="output"/> (not closed).</summary>
     /// <exception cref="ArgumentException">Options do not fit the model.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
@@ -77,7 +83,7 @@ public static class ImageCodec
         VqcDocument tokensOnly = MakeDocument(model, image, all, options, null);
         int baseLevels = Math.Min(ImageEncodeOptions.DetailBaseLevels, all.Length);
         VqcDocument under = tokensOnly.Truncate(baseLevels);
-        double[] ladder = [.. Enumerable.Range(0, 28).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0))];
+        double[] ladder = [.. Enumerable.Range(0, 64).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0)).TakeWhile(step => step >= ImageEncodeOptions.MinDetailStep)];
         RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken);
         VqcDocument Try(int i) => new(under.Header, under.Tokens, under.Metadata, DetailLayer.Encode(image, decoded, ladder[i], cancellationToken));
         VqcDocument coarsest = Try(0);
@@ -115,12 +121,6 @@ public static class ImageCodec
 
         return tokensOnly.Truncate(1);
     }
-
-    /// <summary>
-    /// Coarsest detail step of the rate search: below the size it gives, token levels alone are as good
-    /// (measured on the validation photographs, spec/design.md).
-    /// </summary>
-    private const double CoarsestRateStep = 160;
 
     /// <summary>The document with a detail layer at each of <paramref name="steps"/>, coded against the image its tokens decode to.</summary>
     internal static VqcDocument[] WithDetail(ImageModel model, RgbImage image, VqcDocument doc, IReadOnlyList<double> steps, CancellationToken cancellationToken)
