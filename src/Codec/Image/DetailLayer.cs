@@ -40,6 +40,7 @@ internal static class DetailLayer
         var above = new[] { new bool[bw], new bool[bw], new bool[bw] };
         var band = new[] { new double[8 * pw], new double[8 * pw], new double[8 * pw] };
         var block = new double[64];
+        var scaled = new double[64];
         var levels = new int[64];
         for (int by = 0; by < (h + 7) / 8; by++)
         {
@@ -72,6 +73,7 @@ internal static class DetailLayer
                     for (int k = 0; k < 64; k++)
                     {
                         double v = block[Zigzag[k]] / q;
+                        scaled[k] = v;
                         int m = Math.Max(0, (int)Math.Floor(Math.Abs(v) + 0.5 - DeadZone));
                         levels[k] = v < 0 ? -m : m;
                         if (m != 0)
@@ -80,7 +82,9 @@ internal static class DetailLayer
                         }
                     }
 
-                    EncodeBlock(encoder, ctx, levels, last, Neighbours(left, above[c][bx]));
+                    int neighbours = Neighbours(left, above[c][bx]);
+                    last = ChooseLast(ctx, levels, scaled, last, neighbours);
+                    EncodeBlock(encoder, ctx, levels, last, neighbours);
                     left = above[c][bx] = last >= 0;
                 }
             }
@@ -238,6 +242,109 @@ internal static class DetailLayer
             e.EncodeBypass(levels[k] < 0 ? 1 : 0);
         }
     }
+
+    /// <summary>
+    /// Rate-distortion weight of the encoder's choice of the last coded coefficient, in squared quantizer
+    /// steps per bit (encoder choice). Measured on 5 validation photographs: 0.1 gains 0.04–0.05 dB at equal
+    /// rate over no choice; 0.2 and 0.35 lose.
+    /// </summary>
+    private const double Lambda = 0.1;
+
+    /// <summary>
+    /// Encoder choice: the end of the block (every level after it set to zero, or the whole block skipped)
+    /// that minimises distortion + λ·bits, with bits priced by the current context probabilities.
+    /// Zeroes the dropped levels in <paramref name="levels"/>; returns the new last index (−1: not coded).
+    /// </summary>
+    private static int ChooseLast(Contexts ctx, int[] levels, double[] scaled, int last, int neighbours)
+    {
+        if (last < 0)
+        {
+            return last;
+        }
+
+        double best = Lambda * BlockBits(ctx, levels, last, neighbours), extra = 0;
+        int bestLast = last;
+        for (int k = last; k >= 0; k--)
+        {
+            if (levels[k] == 0)
+            {
+                continue;
+            }
+
+            // Distortion added by zeroing level k (in squared steps): v² − (v − level)².
+            double v = scaled[k], e = v - levels[k];
+            extra += (v * v) - (e * e);
+            int previous = k - 1;
+            while (previous >= 0 && levels[previous] == 0)
+            {
+                previous--;
+            }
+
+            double cost = extra + (Lambda * BlockBits(ctx, levels, previous, neighbours));
+            if (cost < best)
+            {
+                (best, bestLast) = (cost, previous);
+            }
+        }
+
+        for (int k = bestLast + 1; k <= last; k++)
+        {
+            levels[k] = 0;
+        }
+
+        return bestLast;
+    }
+
+    /// <summary>Bits that <see cref="EncodeBlock"/> would spend on this block with the current probabilities (no update).</summary>
+    private static double BlockBits(Contexts ctx, int[] levels, int last, int neighbours)
+    {
+        double bits = Cost(ctx.Coded[neighbours], last >= 0 ? 1 : 0);
+        if (last < 0)
+        {
+            return bits;
+        }
+
+        for (int b = 5, node = 1; b >= 0; b--)
+        {
+            int bit = (last >> b) & 1;
+            bits += Cost(ctx.Last[node], bit);
+            node = (node * 2) + bit;
+        }
+
+        int aboveOne = 0;
+        for (int k = 0; k <= last; k++)
+        {
+            int m = Math.Abs(levels[k]);
+            if (k < last)
+            {
+                bits += Cost(ctx.Significant[SignificanceContext(levels, k)], m != 0 ? 1 : 0);
+            }
+
+            if (m == 0)
+            {
+                continue;
+            }
+
+            int band = Band(k);
+            bits += 1 + Cost(ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
+            if (m > 1)
+            {
+                aboveOne++;
+                bits += Cost(ctx.AboveTwo[band], m > 2 ? 1 : 0);
+                if (m > 2)
+                {
+                    bits += 1 + (2 * (31 - int.LeadingZeroCount(m - 2)));
+                }
+            }
+        }
+
+        return bits;
+    }
+
+    private static double Cost(ushort probability, int bit) => BitCosts[bit == 0 ? probability : (1 << BinaryRangeEncoder.ProbabilityBits) - probability];
+
+    /// <summary>BitCosts[p] = −log2(p / 2048).</summary>
+    private static readonly double[] BitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
 
     /// <summary>Decodes one block into dequantized DCT coefficients (natural order); false when the block is not coded.</summary>
     private static bool DecodeBlock(BinaryRangeDecoder d, Contexts ctx, double[] coefficients, double q, int neighbours)
