@@ -84,7 +84,8 @@ internal static class DetailLayer
 
                     int neighbours = Neighbours(left, above[c][bx]);
                     last = ChooseLast(ctx, levels, scaled, last, neighbours);
-                    EncodeBlock(encoder, ctx, levels, last, neighbours);
+                    var sink = new RangeSink(encoder);
+                    EncodeBlock(ref sink, ctx, levels, last, neighbours);
                     left = above[c][bx] = last >= 0;
                 }
             }
@@ -188,7 +189,8 @@ internal static class DetailLayer
     /// band and levels above one so far), a greater-than-two flag (context: band), the rest as an order-0
     /// Exp-Golomb code in bypass bits, and the sign as a bypass bit.
     /// </summary>
-    private static void EncodeBlock(BinaryRangeEncoder e, Contexts ctx, int[] levels, int last, int neighbours)
+    private static void EncodeBlock<TSink>(ref TSink e, Contexts ctx, int[] levels, int last, int neighbours)
+        where TSink : struct, IBitSink
     {
         e.Encode(ref ctx.Coded[neighbours], last >= 0 ? 1 : 0);
         if (last < 0)
@@ -298,47 +300,9 @@ internal static class DetailLayer
     /// <summary>Bits that <see cref="EncodeBlock"/> would spend on this block with the current probabilities (no update).</summary>
     private static double BlockBits(Contexts ctx, int[] levels, int last, int neighbours)
     {
-        double bits = Cost(ctx.Coded[neighbours], last >= 0 ? 1 : 0);
-        if (last < 0)
-        {
-            return bits;
-        }
-
-        for (int b = 5, node = 1; b >= 0; b--)
-        {
-            int bit = (last >> b) & 1;
-            bits += Cost(ctx.Last[node], bit);
-            node = (node * 2) + bit;
-        }
-
-        int aboveOne = 0;
-        for (int k = 0; k <= last; k++)
-        {
-            int m = Math.Abs(levels[k]);
-            if (k < last)
-            {
-                bits += Cost(ctx.Significant[SignificanceContext(levels, k)], m != 0 ? 1 : 0);
-            }
-
-            if (m == 0)
-            {
-                continue;
-            }
-
-            int band = Band(k);
-            bits += 1 + Cost(ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
-            if (m > 1)
-            {
-                aboveOne++;
-                bits += Cost(ctx.AboveTwo[band], m > 2 ? 1 : 0);
-                if (m > 2)
-                {
-                    bits += 1 + (2 * (31 - int.LeadingZeroCount(m - 2)));
-                }
-            }
-        }
-
-        return bits;
+        var sink = new CostSink();
+        EncodeBlock(ref sink, ctx, levels, last, neighbours);
+        return sink.Bits;
     }
 
     private static double Cost(ushort probability, int bit) => BitCosts[bit == 0 ? probability : (1 << BinaryRangeEncoder.ProbabilityBits) - probability];
@@ -474,6 +438,32 @@ internal static class DetailLayer
         }
 
         return order;
+    }
+
+    /// <summary>Where <see cref="EncodeBlock"/> puts its bits: the range coder, or a bit count for the encoder's choices.</summary>
+    private interface IBitSink
+    {
+        void Encode(ref ushort probability, int bit);
+
+        void EncodeBypass(int bit);
+    }
+
+    /// <summary>Codes the bits (and adapts the probabilities).</summary>
+    private readonly struct RangeSink(BinaryRangeEncoder encoder) : IBitSink
+    {
+        public void Encode(ref ushort probability, int bit) => encoder.Encode(ref probability, bit);
+
+        public void EncodeBypass(int bit) => encoder.EncodeBypass(bit);
+    }
+
+    /// <summary>Sums −log2 of each bit's probability; leaves the probabilities as they are.</summary>
+    private struct CostSink : IBitSink
+    {
+        public double Bits;
+
+        public void Encode(ref ushort probability, int bit) => Bits += Cost(probability, bit);
+
+        public void EncodeBypass(int bit) => Bits += 1;
     }
 
     /// <summary>Adaptive probabilities of one component class (luma, or both chroma components).</summary>
