@@ -12,17 +12,20 @@ internal static class ChunkIO
 {
     public const byte Major = 1;
     public const byte Minor = 0;
+
+    /// <summary>Minor version of files that use a 1.1 feature (the <c>rstr</c> chunk); other files stay 1.0.</summary>
+    public const byte MinorRestoration = 1;
     public const int PreambleSize = 16;
     public const int ChunkOverhead = 12;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    public static void WritePreamble(Stream stream)
+    public static void WritePreamble(Stream stream, byte minor = Minor)
     {
         Span<byte> p = stackalloc byte[PreambleSize];
         Magic.CopyTo(p);
         p[8] = Major;
-        p[9] = Minor;
+        p[9] = minor;
         p[10] = 0;
         p[11] = 0;
         BinaryPrimitives.WriteUInt32LittleEndian(p[12..], Crc32.HashToUInt32(p[..12]));

@@ -26,6 +26,9 @@ public static class ChunkTypes
     /// <summary>LZ4-compressed UTF-8 JSON metadata (ancillary).</summary>
     public static readonly uint Metadata = Code("meta");
 
+    /// <summary>Decoder-side restoration network of an image (ancillary, at most one, before the first token chunk; format 1.1).</summary>
+    public static readonly uint Restoration = Code("rstr");
+
     /// <summary>Seek table: segment → byte offset (ancillary).</summary>
     public static readonly uint SeekIndex = Code("sidx");
 

@@ -11,6 +11,14 @@ public sealed class ModelMismatchException : Exception
         ModelId = modelId;
     }
 
+    /// <summary>Creates the exception with its own message (for a restoration network the file names).</summary>
+    public ModelMismatchException(string message, string fileModelId, string modelId)
+        : base(message)
+    {
+        FileModelId = fileModelId;
+        ModelId = modelId;
+    }
+
     /// <summary>Model id recorded in the file.</summary>
     public string FileModelId { get; }
 

@@ -8,6 +8,16 @@ public sealed class VqcDocument
     /// <paramref name="detail"/> is the payload of an image's detail layer (null: none).
     /// </summary>
     public VqcDocument(VqcHeader header, int[][] tokens, IReadOnlyDictionary<string, string>? metadata = null, byte[]? detail = null)
+        : this(header, tokens, metadata, detail, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a document whose detail layer is to be followed by the restoration network
+    /// <paramref name="restoration"/> (needs a detail layer).
+    /// </summary>
+    /// <exception cref="ArgumentException">Grids do not fit the header, the detail layer is invalid, or a restoration is given without a detail layer.</exception>
+    public VqcDocument(VqcHeader header, int[][] tokens, IReadOnlyDictionary<string, string>? metadata, byte[]? detail, RestorationId? restoration)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -30,9 +40,15 @@ public sealed class VqcDocument
             throw new ArgumentException("a detail layer needs unsegmented media and 1..64 MiB of payload", nameof(detail));
         }
 
+        if (restoration is not null && detail is null)
+        {
+            throw new ArgumentException("a restoration network follows a detail layer; the document has none", nameof(restoration));
+        }
+
         Header = header;
         Tokens = tokens;
         Detail = detail;
+        Restoration = restoration;
         Metadata = metadata ?? new Dictionary<string, string>();
     }
 
@@ -45,6 +61,9 @@ public sealed class VqcDocument
     /// <summary>Payload of the detail layer (images only; null when there is none).</summary>
     public byte[]? Detail { get; }
 
+    /// <summary>The restoration network the decoder applies after the detail layer (null when there is none).</summary>
+    public RestorationId? Restoration { get; }
+
     /// <summary>String metadata.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
@@ -53,6 +72,14 @@ public sealed class VqcDocument
     public static VqcDocument Read(Stream stream, Func<VqcHeader, TokenPriors?>? priors = null, bool leaveOpen = false)
     {
         using var reader = new VqcReader(stream, priors, leaveOpen);
+        return Read(reader);
+    }
+
+    /// <summary>Reads the rest of a file from <paramref name="reader"/> (whose header may already have been read).</summary>
+    /// <exception cref="VqcFormatException">Bad bytes.</exception>
+    public static VqcDocument Read(VqcReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         VqcHeader header = reader.ReadHeader();
         int[][] tokens = header.Levels.Select(l => new int[l.Cells]).ToArray();
         while (reader.GetNextPlane() is { } plane)
@@ -61,13 +88,14 @@ public sealed class VqcDocument
             plane.Tokens.CopyTo(tokens[plane.Level], start);
         }
 
-        return new VqcDocument(header, tokens, reader.Metadata, reader.Detail);
+        return new VqcDocument(header, tokens, reader.Metadata, reader.Detail, reader.Detail is null ? null : reader.Restoration);
     }
 
     /// <summary>Writes the document; returns the number of bytes written.</summary>
     public long Write(Stream stream, VqcWriterOptions? options = null, bool leaveOpen = false)
     {
-        var writer = new VqcWriter(stream, Header, options, leaveOpen: true);
+        options ??= new VqcWriterOptions();
+        var writer = new VqcWriter(stream, Header, new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = Restoration }, leaveOpen: true);
         try
         {
             if (Metadata.Count > 0)
@@ -109,9 +137,14 @@ public sealed class VqcDocument
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(levels, Header.Levels.Length);
-        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata, levels == Header.Levels.Length ? Detail : null);
+        bool all = levels == Header.Levels.Length;
+        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata, all ? Detail : null, all ? Restoration : null);
     }
 
-    /// <summary>The same document without its detail layer.</summary>
+    /// <summary>The same document with the restoration network <paramref name="restoration"/> (null: none) after its detail layer.</summary>
+    /// <exception cref="ArgumentException">A restoration is given and the document has no detail layer.</exception>
+    public VqcDocument WithRestoration(RestorationId? restoration) => new(Header, Tokens, Metadata, Detail, restoration);
+
+    /// <summary>The same document without its detail layer (and so without restoration).</summary>
     public VqcDocument WithoutDetail() => new(Header, Tokens, Metadata);
 }

@@ -67,6 +67,12 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     /// <summary>Payload of the image's detail-layer chunk (<c>DETL</c>), once it has been read; null when the file has none.</summary>
     public byte[]? Detail { get; private set; }
 
+    /// <summary>
+    /// The restoration network named by the image's <c>rstr</c> chunk, once it has been read (it precedes the
+    /// token chunks); null when the file has none. It applies only to a file with a detail layer.
+    /// </summary>
+    public RestorationId? Restoration { get; private set; }
+
     /// <summary>Metadata from the ancillary meta chunk, once it has been read (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata => _metadata ?? new Dictionary<string, string>();
 
@@ -216,6 +222,15 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
                 }
 
                 Detail = detail;
+            }
+            else if (type == ChunkTypes.Restoration)
+            {
+                if (segmented || Restoration is not null || _tokenChunks > 0)
+                {
+                    throw new VqcFormatException(segmented ? "restoration chunk in segmented media" : Restoration is not null ? "second restoration chunk" : "restoration chunk after a token chunk", offset);
+                }
+
+                Restoration = RestorationId.Read(r.ReadPayload(type, length, offset, 2 + VqcLimits.MaxModelIdBytes + 32, crc), offset + 8);
             }
             else if (type == ChunkTypes.Metadata)
             {

@@ -51,6 +51,11 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException("the header names token priors but none were given to the writer", nameof(options));
         }
 
+        if (options.Restoration is not null && header.Kind != MediaKind.Image)
+        {
+            throw new ArgumentException("only images have a restoration network", nameof(options));
+        }
+
         if (options.Policy == TokenCodingPolicy.RansStatic && options.Priors is null)
         {
             throw new ArgumentException("static rANS coding needs token priors", nameof(options));
@@ -328,10 +333,14 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        ChunkIO.WritePreamble(_pending);
+        ChunkIO.WritePreamble(_pending, _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration);
         _position = ChunkIO.PreambleSize;
         _started = true;
         WriteChunk(ChunkTypes.Header, _header.Serialize());
+        if (_options.Restoration is { } restoration)
+        {
+            WriteChunk(ChunkTypes.Restoration, restoration.ToPayload());
+        }
     }
 
     private void WriteChunk(uint type, ReadOnlySpan<byte> payload)

@@ -8,4 +8,10 @@ public sealed class VqcWriterOptions
 
     /// <summary>Static token tables; required by <see cref="TokenCodingPolicy.RansStatic"/>. Their hash must equal the header's.</summary>
     public TokenPriors? Priors { get; init; }
+
+    /// <summary>
+    /// The restoration network the decoder applies after the detail layer (images only; written as an
+    /// <c>rstr</c> chunk after the header, and the file is marked format 1.1). Null: none.
+    /// </summary>
+    public RestorationId? Restoration { get; init; }
 }

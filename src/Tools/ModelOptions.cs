@@ -12,7 +12,7 @@ internal static class ModelOptions
     public static Option<string?> ImageModelOption() => new("--model") { Description = "Model file (.vqm); default: the pretrained model embedded in vqc." };
 
     public static ImageModel LoadImage(string? path) =>
-        Load(path, "image", ImageModel.HasPretrained, ImageModel.LoadPretrained, ImageModel.Load);
+        Load(path, "image", ImageModel.HasPretrained, ImageModel.LoadPretrained, s => ImageModel.Load(s));
 
     public static SpeechModel LoadSpeech(string? path) =>
         Load(path, "speech", SpeechModel.HasPretrained, SpeechModel.LoadPretrained, SpeechModel.Load);

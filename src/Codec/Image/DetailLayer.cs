@@ -31,7 +31,11 @@ internal static class DetailLayer
     private static readonly double[] Basis = BuildBasis();
 
     /// <summary>Codes the residual <paramref name="source"/> − <paramref name="decoded"/> with luma step <paramref name="step"/> (pixel levels).</summary>
-    public static byte[] Encode(RgbImage source, RgbImage decoded, double step, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With <paramref name="lumaOnly"/> (a greyscale source, whose decoder output is converted to grey) every
+    /// chroma block is coded as empty: its residual would be discarded by the conversion.
+    /// </remarks>
+    public static byte[] Encode(RgbImage source, RgbImage decoded, double step, CancellationToken cancellationToken = default, bool lumaOnly = false)
     {
         int lumaUnits = StepToUnits(step), chromaUnits = StepToUnits(step * ChromaStepRatio);
         int w = source.Width, h = source.Height, bw = (w + 7) / 8, pw = bw * 8;
@@ -83,7 +87,7 @@ internal static class DetailLayer
                     }
 
                     int neighbours = Neighbours(left, above[c][bx]);
-                    last = ChooseLast(ctx, levels, scaled, last, neighbours);
+                    last = lumaOnly && c > 0 ? -1 : ChooseLast(ctx, levels, scaled, last, neighbours);
                     var sink = new RangeSink(encoder);
                     EncodeBlock(ref sink, ctx, levels, last, neighbours);
                     left = above[c][bx] = last >= 0;

@@ -65,9 +65,15 @@ public static class ImageCodec
         options ??= new ImageEncodeOptions();
         int levels = options.EffectiveLevels(model.Config.Levels);
         int[][] tokens = EncodeTokens(model, image, levels, options.TileSize, cancellationToken, options.RefineSteps);
-        VqcDocument doc = MakeDocument(model, image, tokens, options, null);
+        VqcDocument doc = MakeDocument(model, image, tokens, options);
         double step = options.EffectiveDetailStep;
-        return step > 0 ? WithDetail(model, image, doc, [step], cancellationToken)[0] : doc;
+        if (step <= 0)
+        {
+            return doc;
+        }
+
+        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, tokens, options.TileSize, cancellationToken);
+        return WithDetail(model, options, doc, image, decoded, step, cancellationToken);
     }
 
     /// <summary>
@@ -78,14 +84,15 @@ public static class ImageCodec
     private static VqcDocument FitRate(ImageModel model, RgbImage image, ImageEncodeOptions options, double target, VqcWriterOptions writerOptions, CancellationToken cancellationToken)
     {
         double pixels = (double)image.Width * image.Height;
-        bool Fits(VqcDocument d) => d.Write(Stream.Null, writerOptions) * 8 / pixels <= target;
+        double Bits(VqcDocument d) => d.Write(Stream.Null, writerOptions) * 8 / pixels;
+        bool Fits(VqcDocument d) => Bits(d) <= target;
         int[][] all = EncodeTokens(model, image, model.Config.Levels, options.TileSize, cancellationToken, options.RefineSteps);
-        VqcDocument tokensOnly = MakeDocument(model, image, all, options, null);
+        VqcDocument tokensOnly = MakeDocument(model, image, all, options);
         int baseLevels = Math.Min(ImageEncodeOptions.DetailBaseLevels, all.Length);
         VqcDocument under = tokensOnly.Truncate(baseLevels);
         double[] ladder = [.. Enumerable.Range(0, 64).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0)).TakeWhile(step => step >= ImageEncodeOptions.MinDetailStep)];
         RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken);
-        VqcDocument Try(int i) => new(under.Header, under.Tokens, under.Metadata, DetailLayer.Encode(image, decoded, ladder[i], cancellationToken));
+        VqcDocument Try(int i) => WithDetail(model, options, under, image, decoded, ladder[i], cancellationToken);
         VqcDocument coarsest = Try(0);
         if (Fits(coarsest))
         {
@@ -106,6 +113,28 @@ public static class ImageCodec
                 }
             }
 
+            if (hi == ladder.Length)
+            {
+                return best;
+            }
+
+            // Between two ladder steps (19 % apart) the size moves by up to about 20 %: bisect the step itself
+            // (stored in 1/16 level units) until the file lands within 2 % under the target.
+            double coarse = ladder[lo], fine = ladder[hi];
+            for (int i = 0; i < 8 && Bits(best) < 0.98 * target && coarse - fine > 1.0 / DetailLayer.StepUnits; i++)
+            {
+                double mid = Math.Sqrt(coarse * fine);
+                VqcDocument candidate = WithDetail(model, options, under, image, decoded, mid, cancellationToken);
+                if (Fits(candidate))
+                {
+                    (coarse, best) = (mid, candidate);
+                }
+                else
+                {
+                    fine = mid;
+                }
+            }
+
             return best;
         }
 
@@ -122,32 +151,91 @@ public static class ImageCodec
         return tokensOnly.Truncate(1);
     }
 
-    /// <summary>The document with a detail layer at each of <paramref name="steps"/>, coded against the image its tokens decode to.</summary>
-    internal static VqcDocument[] WithDetail(ImageModel model, RgbImage image, VqcDocument doc, IReadOnlyList<double> steps, CancellationToken cancellationToken)
-    {
-        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, doc.Tokens, 512, cancellationToken);
-        return [.. steps.Select(step => new VqcDocument(doc.Header, doc.Tokens, doc.Metadata, DetailLayer.Encode(image, decoded, step, cancellationToken)))];
-    }
+    /// <summary>
+    /// The document with a detail layer at <paramref name="step"/> (and the model's restorer named when the options
+    /// ask for it); <paramref name="decoded"/> is the image its tokens decode to.
+    /// </summary>
+    private static VqcDocument WithDetail(ImageModel model, ImageEncodeOptions options, VqcDocument doc, RgbImage image, RgbImage decoded, double step, CancellationToken cancellationToken) =>
+        new(doc.Header, doc.Tokens, doc.Metadata, DetailLayer.Encode(image, decoded, step, cancellationToken, lumaOnly: options.SourceChannels == 1), options.Restore ? model.Restorer?.Identity : null);
 
     /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>
-    /// <exception cref="VqcFormatException">Bad bytes.</exception>
-    /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image.</exception>
-    public static RgbImage Decode(ImageModel model, Stream input, int tileSize = 512, CancellationToken cancellationToken = default)
+    /// <exception cref="VqcFormatException">Bad bytes, or an image larger than <see cref="ImageDecodeOptions.MaxPixels"/>.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model, or names a restorer the model lacks.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image, or its token layout does not fit the model.</exception>
+    public static RgbImage Decode(ImageModel model, Stream input, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
-        VqcDocument doc = VqcDocument.Read(input, h => PriorsFor(model, h), leaveOpen: true);
-        return DecodeDocument(model, doc, tileSize, cancellationToken);
+        options ??= new ImageDecodeOptions();
+        using var reader = new VqcReader(input, h => PriorsFor(model, h), leaveOpen: true);
+        CheckDecodable(model, reader.ReadHeader(), options);
+        return DecodeDocument(model, VqcDocument.Read(reader), options, cancellationToken);
     }
 
     /// <summary>Decodes tokens already read from a file.</summary>
-    public static RgbImage DecodeDocument(ImageModel model, VqcDocument doc, int tileSize = 512, CancellationToken cancellationToken = default)
+    /// <exception cref="VqcFormatException">An image larger than <see cref="ImageDecodeOptions.MaxPixels"/>, or a malformed detail layer.</exception>
+    /// <exception cref="ModelMismatchException">The file was made by another model, or names a restorer the model lacks.</exception>
+    /// <exception cref="InvalidDataException">The file is not an image, or its token layout does not fit the model.</exception>
+    public static RgbImage DecodeDocument(ImageModel model, VqcDocument doc, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(doc);
+        options ??= new ImageDecodeOptions();
         VqcHeader h = doc.Header;
+        CheckDecodable(model, h, options);
+        ImageRestorer? restorer = null;
+        if (options.Restore && doc.Detail is not null && doc.Restoration is { } named)
+        {
+            restorer = model.Restorer;
+            if (restorer is null || !named.Matches(restorer.Id, restorer.Hash))
+            {
+                throw new ModelMismatchException(
+                    $"the file asks for restoration network '{named.Id}' ({Convert.ToHexString(named.Hash)[..16]}…) but the loaded model has {(restorer is null ? "none" : $"'{restorer.Id}' ({Convert.ToHexString(restorer.Hash)[..16]}…)")}",
+                    named.Id,
+                    restorer?.Id ?? string.Empty);
+            }
+        }
+
+        RgbImage image = DecodeTokens(model, h.Width, h.Height, doc.Tokens, options.TileSize, cancellationToken);
+        if (doc.Detail is not null)
+        {
+            RgbImage? baseImage = restorer is null ? null : new RgbImage(image.Width, image.Height, (byte[])image.Pixels.Clone());
+            DetailLayer.Apply(doc.Detail, image, cancellationToken);
+            restorer?.Apply(image, baseImage!, DetailLayer.StoredStep(doc.Detail), options.TileSize, cancellationToken);
+        }
+
+        if (h.Channels == 1)
+        {
+            // A greyscale source decodes to grey: the colour the tokens and detail layer leave in it is coding noise.
+            ToGrey(image);
+        }
+
+        return image;
+    }
+
+    /// <summary>Replaces every pixel by its BT.601 luma in all three channels.</summary>
+    private static void ToGrey(RgbImage image)
+    {
+        byte[] p = image.Pixels;
+        for (int i = 0; i < p.Length; i += 3)
+        {
+            byte y = (byte)Math.Clamp((int)Math.Round((0.299 * p[i]) + (0.587 * p[i + 1]) + (0.114 * p[i + 2])), 0, 255);
+            p[i] = p[i + 1] = p[i + 2] = y;
+        }
+    }
+
+    /// <summary>Checks, from the header alone, that the file is an image of this model within the size limit.</summary>
+    private static void CheckDecodable(ImageModel model, VqcHeader h, ImageDecodeOptions options)
+    {
         if (h.Kind != MediaKind.Image)
         {
             throw new InvalidDataException($"the file holds {h.Kind}, not an image");
+        }
+
+        long pixels = (long)h.Width * h.Height;
+        if (pixels > options.MaxPixels)
+        {
+            throw new VqcFormatException($"the image is {h.Width}x{h.Height} ({pixels} pixels), above the decoder's limit of {options.MaxPixels} pixels", ChunkIO.PreambleSize);
         }
 
         model.EnsureMatches(h);
@@ -156,20 +244,12 @@ public static class ImageCodec
         {
             throw new InvalidDataException("the token layout does not fit the model and image size");
         }
-
-        RgbImage image = DecodeTokens(model, h.Width, h.Height, doc.Tokens, tileSize, cancellationToken);
-        if (doc.Detail is not null)
-        {
-            DetailLayer.Apply(doc.Detail, image, cancellationToken);
-        }
-
-        return image;
     }
 
     internal static TokenPriors? PriorsFor(ImageModel model, VqcHeader header) =>
         model.Priors is not null && model.Priors.Hash.AsSpan().SequenceEqual(header.PriorsHash) ? model.Priors : null;
 
-    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options, byte[]? detail)
+    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options)
     {
         int gh = (image.Height + Factor - 1) / Factor, gw = (image.Width + Factor - 1) / Factor;
         var header = new VqcHeader
@@ -184,7 +264,7 @@ public static class ImageCodec
             PriorsHash = model.Priors?.Hash ?? new byte[32],
             Levels = tokens.Select(_ => new TokenLevelLayout(model.Config.CodebookSize, gh, gw)).ToArray(),
         };
-        return new VqcDocument(header, tokens, options.Metadata, detail);
+        return new VqcDocument(header, tokens, options.Metadata);
     }
 
     /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
@@ -314,7 +394,7 @@ public static class ImageCodec
 
         Tensor rows = NativeCallGuard.Run(() => model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels])));
         Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
-        var pixels = new byte[width * height * 3];
+        var pixels = new byte[checked((long)width * height * 3)];
         int tileCells = tileSize / Factor;
         for (int ty = 0; ty < gh; ty += tileCells)
         {
@@ -355,7 +435,7 @@ public static class ImageCodec
     }
 
     /// <summary>A region of the edge-padded image as [1, 3, h, w] floats in [0, 1].</summary>
-    private static Tensor Region(RgbImage image, int x0, int y0, int w, int h)
+    internal static Tensor Region(RgbImage image, int x0, int y0, int w, int h)
     {
         var data = new float[3 * h * w];
         int plane = h * w;

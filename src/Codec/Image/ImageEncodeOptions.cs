@@ -105,6 +105,12 @@ public sealed class ImageEncodeOptions
     /// <summary>The token levels these options ask for before any rate search, capped at <paramref name="modelLevels"/>.</summary>
     internal int EffectiveLevels(int modelLevels) => Math.Min(Levels ?? (EffectiveDetailStep > 0 ? DetailBaseLevels : modelLevels), modelLevels);
 
+    /// <summary>
+    /// Ask the decoder to apply the model's restoration network after the detail layer (default true; no
+    /// effect when the model has no restorer or the file has no detail layer).
+    /// </summary>
+    public bool Restore { get; init; } = true;
+
     /// <summary>Token coding policy (default: smallest per plane).</summary>
     public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
 

@@ -14,13 +14,25 @@ public sealed class ImageModel : LoadedModel
     /// <summary>Id of the model embedded in this library.</summary>
     public const string PretrainedId = "vqc-image-v1";
 
-    private static readonly Lazy<ImageModel> Shared = new(() => Load(OpenEmbedded(PretrainedId + ".vqm")), LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>Id of the restoration network embedded in this library for <see cref="PretrainedId"/>.</summary>
+    public const string PretrainedRestorerId = "vqc-image-v1-restore";
 
-    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash)
+    private static readonly Lazy<ImageModel> Shared = new(
+        () => Load(OpenEmbedded(PretrainedId + ".vqm"), IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null),
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer)
         : base(bundle, hash)
     {
         Network = network;
+        Restorer = restorer;
     }
+
+    /// <summary>
+    /// The decoder-side restoration network that ships with this model (null when it has none): the encoder
+    /// names it in files with a detail layer, and the decoder applies it after the detail layer.
+    /// </summary>
+    public ImageRestorer? Restorer { get; }
 
     /// <summary>Architecture.</summary>
     public ImageModelConfig Config => Network.Config;
@@ -34,15 +46,25 @@ public sealed class ImageModel : LoadedModel
     /// <summary>True when the library carries its pretrained image model.</summary>
     public static bool HasPretrained => IsEmbedded(PretrainedId);
 
-    /// <summary>Loads a model file (.vqm) from a stream (read to its end; the stream is not closed).</summary>
-    /// <exception cref="InvalidDataException">Not an image model file.</exception>
-    public static ImageModel Load(Stream stream)
+    /// <summary>
+    /// Loads a model file (.vqm) from a stream (read to its end; the stream is not closed), with the restoration
+    /// network in <paramref name="restorer"/> when one is given.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not an image model file, not a restorer file, or a restorer made for another model.</exception>
+    public static ImageModel Load(Stream stream, Stream? restorer = null)
     {
         (ModelBundle bundle, byte[] hash) = ReadBundle(stream, "image", d => d.Image is not null);
+        ImageRestorer? loadedRestorer = restorer is null ? null : ImageRestorer.Load(restorer);
+        if (loadedRestorer is not null && loadedRestorer.BaseModel != bundle.Description.Id)
+        {
+            loadedRestorer.Dispose();
+            throw new InvalidDataException($"restorer '{loadedRestorer.Id}' was trained for model '{loadedRestorer.BaseModel}', not '{bundle.Description.Id}'");
+        }
+
         var network = new ImageVqVae(bundle.Description.Image!);
         LoadHalfState(network, bundle.State);
         network.eval();
-        return new ImageModel(network, bundle, hash);
+        return new ImageModel(network, bundle, hash, loadedRestorer);
     }
 
     /// <summary>Builds a model bundle from a training checkpoint (weights file of <c>Module.save</c>).</summary>
@@ -65,6 +87,7 @@ public sealed class ImageModel : LoadedModel
         if (disposing)
         {
             Network.Dispose();
+            Restorer?.Dispose();
         }
     }
 }

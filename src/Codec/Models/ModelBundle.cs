@@ -98,7 +98,7 @@ internal sealed class ModelBundle
 /// <summary>JSON description of a model bundle.</summary>
 public sealed record ModelDescription
 {
-    /// <summary>"image" or "speech".</summary>
+    /// <summary>"image", "speech" or "restorer".</summary>
     public required string Kind { get; init; }
 
     /// <summary>Stable model id written into .vqc headers.</summary>
@@ -109,6 +109,12 @@ public sealed record ModelDescription
 
     /// <summary>Speech architecture (when Kind is "speech").</summary>
     public SpeechModelConfig? Speech { get; init; }
+
+    /// <summary>Restoration network architecture (when Kind is "restorer").</summary>
+    public RestorerConfig? Restorer { get; init; }
+
+    /// <summary>Id of the image model whose decoded images a restorer restores (when Kind is "restorer").</summary>
+    public string? BaseModel { get; init; }
 
     /// <summary>Free-form training facts (steps, command, data).</summary>
     public Dictionary<string, string> Training { get; init; } = [];

@@ -41,9 +41,10 @@ internal static class DecodeCommand
 
                 string dest = planned;
                 OutputFile.Check(dest, parse.GetValue(force));
+                ImageMagick.MagickFormat format = ImageFiles.FormatFromPath(dest);
                 ImageModel m = loaded.Value;
                 RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), cancellationToken: token);
-                byte[] encoded = ImageFiles.Encode(image, ImageFiles.FormatFromPath(dest), quality: 95);
+                byte[] encoded = ImageFiles.Encode(image, format, quality: 95, grey: header.Channels == 1);
                 OutputFile.WriteBytes(dest, parse.GetValue(force), encoded);
                 Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {header.Levels.Length} levels, {clock.Elapsed.TotalSeconds:F2} s");
             }

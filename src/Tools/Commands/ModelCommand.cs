@@ -17,13 +17,22 @@ internal static class ModelCommand
         var id = new Option<string?>("--id") { Description = $"Model id (default {ImageModel.PretrainedId} or {SpeechModel.PretrainedId})." };
         var output = new Option<string>("--output", "-o") { Description = "Output .vqm file.", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
-        var kind = new Argument<string>("kind") { Description = "image or speech." };
-        kind.AcceptOnlyFromAmong("image", "speech");
+        var kind = new Argument<string>("kind") { Description = "image, speech or restore (the image model's restoration network)." };
+        kind.AcceptOnlyFromAmong("image", "speech", "restore");
         var export = new Command("export", "Export a checkpoint as a model file.") { kind, checkpoint, data, id, output, force };
         export.SetAction((parse, token) =>
         {
             string outPath = parse.GetValue(output)!;
             OutputFile.Check(outPath, parse.GetValue(force));
+            if (parse.GetValue(kind) == "restore")
+            {
+                string restoreId = parse.GetValue(id) ?? ImageModel.PretrainedRestorerId;
+                byte[] restorer = RestorerTrainer.Export(parse.GetValue(checkpoint)!, restoreId, new Dictionary<string, string> { ["checkpoint"] = parse.GetValue(checkpoint)! });
+                OutputFile.WriteBytes(outPath, parse.GetValue(force), restorer);
+                Console.Error.WriteLine($"wrote {outPath} ({restorer.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(restorer)).ToLowerInvariant()})");
+                return Task.FromResult(ExitCodes.Success);
+            }
+
             bool speech = parse.GetValue(kind) == "speech";
             string dir = InputFiles.RequireFolder(parse.GetValue(data) ?? (speech ? "../shared/data/speech/train" : "../shared/data/images/train"), "training data");
             string modelId = parse.GetValue(id) ?? (speech ? SpeechModel.PretrainedId : ImageModel.PretrainedId);

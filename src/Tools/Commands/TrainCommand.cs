@@ -14,6 +14,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model (runs for hours on a CPU; resumable).");
         command.Add(CreateImage());
         command.Add(CreateSpeech());
+        command.Add(CreateRestorer());
         return command;
     }
 
@@ -95,6 +96,64 @@ internal static class TrainCommand
             log.Update(p.Step, p.TotalSteps);
         }
     });
+
+    private static Command CreateRestorer()
+    {
+        var data = new Option<string[]>("--data") { Description = "Training image folders (clean targets).", DefaultValueFactory = _ => ["../shared/data/images/train_lossless"], AllowMultipleArgumentsPerToken = true };
+        var dataHalf = new Option<string[]>("--data-half") { Description = "Training image folders reduced 2x first (takes JPEG artefacts out of the targets).", DefaultValueFactory = _ => ["../shared/data/images/train"], AllowMultipleArgumentsPerToken = true };
+        var valid = new Option<string>("--valid") { Description = "Validation images folder.", DefaultValueFactory = _ => "../shared/data/images/valid" };
+        var output = new Option<string>("--out", "-o") { Description = "Run folder for checkpoints and logs.", DefaultValueFactory = _ => "runs/restore" };
+        var steps = new Option<int>("--steps") { Description = "Total training steps.", DefaultValueFactory = _ => 6000 };
+        var batch = new Option<int>("--batch") { Description = "Crops per batch.", DefaultValueFactory = _ => 12 };
+        var crop = new Option<int>("--crop") { Description = "Crop size (multiple of 8).", DefaultValueFactory = _ => 96 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var width = new Option<int>("--width") { Description = "Channels at half resolution.", DefaultValueFactory = _ => 32 };
+        var blocks = new Option<int>("--blocks") { Description = "Residual blocks.", DefaultValueFactory = _ => 3 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 250 };
+        var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
+        var modelOption = ModelOptions.ImageModelOption();
+        var command = new Command("restore", "Train the decoder-side restoration network of the image model (the detail layer in the loop).")
+        {
+            data, dataHalf, valid, output, steps, batch, crop, lr, width, blocks, seed, threads, validateEvery, stopAt, modelOption,
+        };
+        command.SetAction((parse, token) =>
+        {
+            string validDir = InputFiles.RequireFolder(parse.GetValue(valid)!, "validation data");
+            var log = new ConsoleProgress("train restore");
+            var train = new List<RgbImage>();
+            foreach (string dir in parse.GetValue(data)!)
+            {
+                train.AddRange(InputFiles.Expand([InputFiles.RequireFolder(dir, "training data")], ImageFiles.Extensions).Select(f => ImageFiles.Load(f)));
+            }
+
+            foreach (string dir in parse.GetValue(dataHalf)!)
+            {
+                train.AddRange(InputFiles.Expand([InputFiles.RequireFolder(dir, "training data")], ImageFiles.Extensions).Select(f => ImageFiles.LoadReduced(f, 2)));
+            }
+
+            List<RgbImage> validImages = InputFiles.Expand([validDir], ImageFiles.Extensions).Select(ImageFiles.Load).ToList();
+            log.Message($"loaded {train.Count} training images ({train.Sum(i => (long)i.Width * i.Height) / 1e6:F1} Mpixel) and {validImages.Count} validation images");
+            ImageModel baseModel = ModelOptions.LoadImage(parse.GetValue(modelOption));
+            var options = new RestorerTrainingOptions
+            {
+                OutputDirectory = parse.GetValue(output)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                CropSize = parse.GetValue(crop),
+                LearningRate = parse.GetValue(lr),
+                Model = new RestorerConfig { Width = parse.GetValue(width), Blocks = parse.GetValue(blocks) },
+                StopAt = parse.GetValue(stopAt),
+                Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads),
+                ValidateEvery = parse.GetValue(validateEvery),
+            };
+            new RestorerTrainer(baseModel, options, train, validImages, Progress(log)).Run(token);
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
 
     private static Command CreateImage()
     {

@@ -53,7 +53,13 @@ internal static class ImageFiles
     }
 
     /// <summary>Loads an image as 8-bit RGB. Grey is expanded to RGB; alpha is composited over white.</summary>
-    public static RgbImage Load(string path)
+    public static RgbImage Load(string path) => LoadReduced(path, 1);
+
+    /// <summary>
+    /// Loads an image as 8-bit RGB, reduced by <paramref name="shrink"/> in each direction (area-averaging
+    /// filter) when it is above 1: training uses this to take JPEG block artefacts out of training targets.
+    /// </summary>
+    public static RgbImage LoadReduced(string path, int shrink)
     {
         Probe(path);
         try
@@ -67,7 +73,15 @@ internal static class ImageFiles
                 image.Alpha(AlphaAction.Remove);
             }
 
+            // Photos from cameras store their rotation in EXIF; the codec sees the picture as it is meant to be seen.
+            image.AutoOrient();
             image.ColorSpace = ColorSpace.sRGB;
+            if (shrink > 1)
+            {
+                image.FilterType = FilterType.Box;
+                image.Resize(image.Width / (uint)shrink, image.Height / (uint)shrink);
+            }
+
             byte[] pixels = image.GetPixels().ToByteArray(PixelMapping.RGB) ?? throw new CliException($"{path}: no pixel data", ExitCodes.InvalidData);
             return new RgbImage((int)image.Width, (int)image.Height, pixels);
         }
@@ -77,12 +91,20 @@ internal static class ImageFiles
         }
     }
 
-    /// <summary>Encodes an RGB image to a format chosen by the extension (PNG by default) and returns the bytes.</summary>
-    public static byte[] Encode(RgbImage image, MagickFormat format, int quality = 0)
+    /// <summary>
+    /// Encodes an RGB image in <paramref name="format"/> and returns the bytes; <paramref name="grey"/> writes a
+    /// single-channel image (the decoded image of a greyscale source has equal R, G and B).
+    /// </summary>
+    public static byte[] Encode(RgbImage image, MagickFormat format, int quality = 0, bool grey = false)
     {
         var settings = new PixelReadSettings((uint)image.Width, (uint)image.Height, StorageType.Char, PixelMapping.RGB);
         using var img = new MagickImage(image.Pixels, settings);
         img.Format = format;
+        if (grey)
+        {
+            img.ColorType = ColorType.Grayscale;
+        }
+
         if (quality > 0)
         {
             img.Quality = (uint)quality;
@@ -91,14 +113,20 @@ internal static class ImageFiles
         return img.ToByteArray();
     }
 
+    /// <summary>Output extensions <see cref="FormatFromPath"/> accepts.</summary>
+    public const string OutputExtensions = ".png, .jpg, .jpeg, .webp, .bmp, .tif, .tiff, .ppm";
+
+    /// <summary>The image format an output name asks for.</summary>
+    /// <exception cref="CliException">An extension that is not an image format written here (usage error).</exception>
     public static MagickFormat FormatFromPath(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
+        ".png" => MagickFormat.Png,
         ".jpg" or ".jpeg" => MagickFormat.Jpeg,
         ".webp" => MagickFormat.WebP,
         ".bmp" => MagickFormat.Bmp,
         ".tif" or ".tiff" => MagickFormat.Tiff,
         ".ppm" => MagickFormat.Ppm,
-        _ => MagickFormat.Png,
+        string ext => throw new CliException($"{path}: cannot write images as '{(ext.Length == 0 ? "(no extension)" : ext)}'; use one of {OutputExtensions}", ExitCodes.Usage),
     };
 
     private static void CheckSize(string path, long width, long height)

@@ -1,0 +1,45 @@
+namespace VqCodec.Codec.Image;
+
+/// <summary>Options of <see cref="ImageCodec.Decode"/>; null means defaults.</summary>
+public sealed class ImageDecodeOptions
+{
+    private readonly int _tileSize = 512;
+    private readonly long _maxPixels = 1L << 28;
+
+    /// <summary>Tile side in pixels for bounded memory on large images (multiple of 16, 128..4096). Default 512.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a multiple of 16 in 128..4096.</exception>
+    public int TileSize
+    {
+        get => _tileSize;
+        init
+        {
+            if (value is < 128 or > 4096 || value % 16 != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "tile size must be a multiple of 16 in 128..4096");
+            }
+
+            _tileSize = value;
+        }
+    }
+
+    /// <summary>
+    /// Largest image (width × height) this decoder accepts; a file that claims more is refused before any
+    /// token or pixel buffer is allocated. Default 2^28, the encoder's limit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public long MaxPixels
+    {
+        get => _maxPixels;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _maxPixels = value;
+        }
+    }
+
+    /// <summary>
+    /// Apply the restoration network a file names (default true). False decodes the unrestored image (tokens
+    /// and detail layer only), which needs no restorer.
+    /// </summary>
+    public bool Restore { get; init; } = true;
+}

@@ -1,0 +1,24 @@
+namespace VqCodec.Codec.Models;
+
+/// <summary>Architecture of the image restoration network (<see cref="ImageRestorerNet"/>).</summary>
+public sealed record RestorerConfig
+{
+    /// <summary>Channels at half resolution.</summary>
+    public int Width { get; init; } = 32;
+
+    /// <summary>Residual blocks at half resolution.</summary>
+    public int Blocks { get; init; } = 3;
+
+    /// <summary>Pixels of context each side that the network's receptive field needs (rounded up to 8).</summary>
+    public int Margin => (((2 * ((2 * Blocks) + 2)) + 7) / 8 * 8) + 8;
+
+    /// <summary>Throws when a field is out of range.</summary>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
+    public void Validate()
+    {
+        if (Width < 4 || Width > 256 || Blocks < 0 || Blocks > 16)
+        {
+            throw new ArgumentException("restorer width must be 4..256 and blocks 0..16");
+        }
+    }
+}
