@@ -70,13 +70,28 @@ public class SpeechCodecTests
     }
 
     [Fact]
-    public void WindowedDecodingMatchesDecodingEveryFrameAtOnce()
+    public void WindowedDecodingMatchesDecodingEveryFrameAtOnce() => AssertWindowedMatchesWhole(Model);
+
+    [Fact]
+    public void PhaseContinuousModelCarriesItsPhaseAcrossWindows()
+    {
+        // A phase-continuous (v2) tiny model with a non-zero phase head: windows joined by the carried phase
+        // must give the whole-signal output, or every window boundary would click.
+        using SpeechModel continuous = TinyModels.LoadSpeech(TinyModels.SpeechConfig with { CumulativePhase = true });
+        AssertWindowedMatchesWhole(continuous);
+    }
+
+    private static void AssertWindowedMatchesWhole(SpeechModel model)
     {
         float[] x = TinyModels.Voice(12.0);
-        byte[] file = Encode(x);
-        (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
-        int[][] tokens = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors).Tokens;
-        float[] direct = SpeechCodec.DecodeWindow(Model, tokens, 0, tokens[0].Length);
+        var ms = new MemoryStream();
+        SpeechCodec.Encode(model, x, 16000, ms);
+        byte[] file = ms.ToArray();
+        (float[] y, _) = SpeechCodec.Decode(model, new MemoryStream(file));
+        int[][] tokens = VqcDocument.Read(new MemoryStream(file), _ => model.Priors).Tokens;
+        float[]? phase = null;
+        float[] direct = SpeechCodec.DecodeWindow(model, tokens, 0, tokens[0].Length, ref phase);
+        Assert.Equal(model.Config.CumulativePhase, phase is not null);
         double maxDiff = 0;
         for (int i = 0; i < y.Length; i++)
         {

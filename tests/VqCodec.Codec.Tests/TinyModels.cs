@@ -36,6 +36,15 @@ internal static class TinyModels
 
     public static SpeechModel LoadSpeech() => SpeechModel.Load(new MemoryStream(SpeechBundle));
 
+    /// <summary>A tiny untrained speech model of another configuration (seeded, so repeatable).</summary>
+    public static SpeechModel LoadSpeech(SpeechModelConfig config)
+    {
+        TorchSharp.torch.manual_seed(13);
+        using var net = new SpeechVqVae(config);
+        var counts = Enumerable.Range(0, config.Levels).Select(l => Enumerable.Range(0, config.CodebookSize).Select(i => (long)((i * 3 + l) % 7)).ToArray()).ToList();
+        return SpeechModel.Load(new MemoryStream(SpeechModel.Bundle(net, "tiny-speech-variant", TokenPriors.FromCounts(counts), new Dictionary<string, string> { ["purpose"] = "tests" })));
+    }
+
     /// <summary>A speech-like test signal: a gliding harmonic tone with an amplitude envelope plus a little noise.</summary>
     public static float[] Voice(double seconds, int rate = 16000, int seed = 3)
     {

@@ -38,6 +38,14 @@ public sealed record SpeechModelConfig
     /// <summary>Codewords per level.</summary>
     public int CodebookSize { get; init; } = 1024;
 
+    /// <summary>
+    /// Phase synthesis. False (v1): the decoder predicts each STFT frame's phase per bin directly. True (v2):
+    /// it predicts a bounded deviation δ ∈ (−π, π) from each bin's centre-frequency advance, and the phase is
+    /// the running sum φ[t] = φ[t−1] + 2π·k·StftHop/StftSize + δ[t], so sinusoids continue coherently
+    /// from frame to frame (no frame-rate comb) and consecutive windows are joined by carrying φ.
+    /// </summary>
+    public bool CumulativePhase { get; init; }
+
     /// <summary>Samples per token frame.</summary>
     public int Hop => 2 * StftHop;
 

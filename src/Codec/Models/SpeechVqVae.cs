@@ -93,6 +93,18 @@ internal sealed class SpeechVqVae : nn.Module
     public Tensor Decode(Tensor z)
     {
         using var scope = NewDisposeScope();
+        return Decode(z, null, 0).Waveform.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Latent [B, D, F] → waveform [B, F · hop] and the phase of every STFT frame [B, bins, 2F + 1]. With
+    /// <see cref="SpeechModelConfig.CumulativePhase"/> and a <paramref name="anchorPhase"/> [B, bins], the running
+    /// phase is offset so that STFT frame <paramref name="anchorFrame"/> has exactly that phase (windowed decoding
+    /// carries it from one window to the next); otherwise the anchor is ignored.
+    /// </summary>
+    public (Tensor Waveform, Tensor Phase) Decode(Tensor z, Tensor? anchorPhase, long anchorFrame)
+    {
+        using var scope = NewDisposeScope();
         long frames = z.shape[2];
         Tensor h = dec_in.forward(z);
         h = dec_coarse.forward(h);
@@ -105,11 +117,42 @@ internal sealed class SpeechVqVae : nn.Module
         Tensor[] parts = h.chunk(2, 1);
         Tensor mag = torch.exp(parts[0].clamp(max: 6f));
         Tensor phase = parts[1];
+        if (Config.CumulativePhase)
+        {
+            long bins = phase.shape[1];
+            // Each bin's centre-frequency advance per hop, reduced modulo 2π; the running sum in float64, so that
+            // minutes of frames lose no precision, then wrapped to (−π, π].
+            var advanceData = new double[bins];
+            for (int k = 0; k < bins; k++)
+            {
+                advanceData[k] = Math.IEEERemainder(2 * Math.PI * k * Config.StftHop / Config.StftSize, 2 * Math.PI);
+            }
+
+            Tensor advance = torch.tensor(advanceData, [1, bins, 1]);
+            Tensor running = (torch.tanh(phase).to_type(ScalarType.Float64).mul(Math.PI) + advance).cumsum(2);
+            if (anchorPhase is not null)
+            {
+                running = running + (anchorPhase.to_type(ScalarType.Float64).unsqueeze(2) - running[.., .., (int)anchorFrame..((int)anchorFrame + 1)]);
+            }
+
+            phase = torch.atan2(torch.sin(running), torch.cos(running)).to_type(ScalarType.Float32);
+        }
+
         Tensor spec = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase));
         long length = frames * Config.Hop;
         Tensor window = torch.hann_window(Config.StftSize, periodic: true, device: z.device);
         Tensor y = torch.istft(spec, Config.StftSize, Config.StftHop, window: window, center: true, length: length);
-        return y.MoveToOuterDisposeScope();
+        return (y.MoveToOuterDisposeScope(), phase.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Zeroes the phase half of the output layer (a v2 model initialised from v1: δ starts at 0).</summary>
+    public void ResetPhaseHead()
+    {
+        using var noGrad = torch.no_grad();
+        var conv = (TorchSharp.Modules.Conv1d)dec_out;
+        int bins = (Config.StftSize / 2) + 1;
+        conv.weight![bins.., .., ..].zero_();
+        conv.bias![bins..].zero_();
     }
 
     /// <summary>Latent [B, D, F] ↔ rows [B·F, D] (row-major over b, f).</summary>

@@ -114,11 +114,20 @@ public static class SpeechCodec
         return result;
     }
 
-    /// <summary>Decodes codes [levels][frames] to model-rate samples and returns those of frames [skip, skip + count).</summary>
-    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count) =>
-        NativeCallGuard.Run(() => DecodeWindowCore(model, codes, skip, count));
+    /// <summary>
+    /// Decodes codes [levels][frames] to model-rate samples and returns those of frames [skip, skip + count).
+    /// <paramref name="phase"/> carries a phase-continuous model's running STFT phase from one window to the
+    /// next (null on the first window or after a seek; updated to the phase at the window's end).
+    /// </summary>
+    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count, ref float[]? phase)
+    {
+        float[]? carried = phase;
+        (float[] samples, float[]? next) = NativeCallGuard.Run(() => DecodeWindowCore(model, codes, skip, count, carried));
+        phase = next;
+        return samples;
+    }
 
-    private static float[] DecodeWindowCore(SpeechModel model, int[][] codes, int skip, int count)
+    private static (float[] Samples, float[]? Phase) DecodeWindowCore(SpeechModel model, int[][] codes, int skip, int count, float[]? phase)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -133,8 +142,12 @@ public static class SpeechCodec
         }
 
         Tensor rows = model.Network.Quantizer.Decode(torch.tensor(flat, [frames, levels]));
-        Tensor y = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames));
+        int stftPerFrame = model.Config.Hop / model.Config.StftHop;
+        Tensor? anchor = phase is null ? null : torch.tensor(phase, [1, phase.Length]);
+        (Tensor y, Tensor p) = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames), anchor, (long)skip * stftPerFrame);
         int hop = model.Config.Hop;
-        return y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+        float[] samples = y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+        float[]? next = model.Config.CumulativePhase ? p[0, .., (skip + count) * stftPerFrame].contiguous().data<float>().ToArray() : null;
+        return (samples, next);
     }
 }

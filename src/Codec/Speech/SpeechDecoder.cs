@@ -26,6 +26,7 @@ public sealed class SpeechDecoder : IDisposable
     private long _modelSamples;
     private int _tokenStart;      // frame of _tokens[*][0]
     private int _nextFrame;       // next frame to synthesise
+    private float[]? _phase;      // running STFT phase at _nextFrame (phase-continuous models)
     private int _outRead;
     private long _produced;       // output samples handed out or queued
     private bool _ended;
@@ -195,6 +196,7 @@ public sealed class SpeechDecoder : IDisposable
 
         _reader.SeekToSegment(segment);
         _tokenStart = _nextFrame = segment * _header.SegmentLength;
+        _phase = null;
         foreach (List<int> t in _tokens)
         {
             t.Clear();
@@ -282,7 +284,7 @@ public sealed class SpeechDecoder : IDisposable
 
             int lo = Math.Max(_tokenStart, _nextFrame - margin);
             int[][] codes = _tokens.Select(t => t.GetRange(lo - _tokenStart, hi - lo).ToArray()).ToArray();
-            float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame);
+            float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame, ref _phase);
             long start = (long)_nextFrame * hop;
             int keep = (int)Math.Clamp(_modelSamples - start, 0, y.Length);
             _scratch.Clear();

@@ -13,6 +13,7 @@ internal sealed class SpeechLosses : IDisposable
 {
     private readonly List<(int Fft, int Hop, Tensor Bank, Tensor Window)> _mel = [];
     private readonly List<(int Fft, int Hop, Tensor Window)> _stft = [];
+    private readonly List<(int Fft, int Hop, Tensor Window)> _fine = [];
 
     private readonly Tensor _bands;
     private readonly Tensor _stoiWindow;
@@ -55,6 +56,11 @@ internal sealed class SpeechLosses : IDisposable
         {
             _stft.Add((fft, fft / 4, torch.hann_window(fft, periodic: true)));
         }
+
+        foreach (int fft in new[] { 1024, 2048 })
+        {
+            _fine.Add((fft, fft / 4, torch.hann_window(fft, periodic: true)));
+        }
     }
 
     /// <summary>Log-mel spectrogram [B, mels, frames] at the metric's scale (1024 / 256 / 80).</summary>
@@ -81,18 +87,27 @@ internal sealed class SpeechLosses : IDisposable
     }
 
     /// <summary>Mean of the per-resolution log-magnitude L1 distances (floor 1e-4).</summary>
-    public Tensor Stft(Tensor x, Tensor y)
+    public Tensor Stft(Tensor x, Tensor y) => LogMagnitudeL1(_stft, x, y);
+
+    /// <summary>
+    /// Log-magnitude L1 at 1024- and 2048-point STFTs (16 and 8 Hz bins at 16 kHz): the resolution at which a
+    /// voice's individual harmonics, and so its pitch, are visible (the mel and coarser STFT losses see only
+    /// envelopes).
+    /// </summary>
+    public Tensor FineStft(Tensor x, Tensor y) => LogMagnitudeL1(_fine, x, y);
+
+    private static Tensor LogMagnitudeL1(List<(int Fft, int Hop, Tensor Window)> resolutions, Tensor x, Tensor y)
     {
         using var scope = NewDisposeScope();
         Tensor total = torch.zeros(1);
-        foreach (var (fft, hop, window) in _stft)
+        foreach (var (fft, hop, window) in resolutions)
         {
             Tensor sx = x.stft(fft, hop, window: window, center: true, return_complex: true).abs();
             Tensor sy = y.stft(fft, hop, window: window, center: true, return_complex: true).abs();
             total = total + (torch.log(sx + 1e-4f) - torch.log(sy + 1e-4f)).abs().mean();
         }
 
-        return (total / _stft.Count).MoveToOuterDisposeScope();
+        return (total / resolutions.Count).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -100,7 +115,7 @@ internal sealed class SpeechLosses : IDisposable
     /// 0.7 · MSE of |X|^0.3 plus 0.3 · MSE of the compressed complex spectra |X|^0.3·e^{iφ}. Unlike the
     /// log losses it weights time-frequency bins by their energy and penalises phase errors.
     /// </summary>
-    public Tensor Compressed(Tensor x, Tensor y)
+    public Tensor Compressed(Tensor x, Tensor y, double phaseWeight = 0.3)
     {
         using var scope = NewDisposeScope();
         Tensor total = torch.zeros(1);
@@ -112,7 +127,7 @@ internal sealed class SpeechLosses : IDisposable
             Tensor cx = (ax * ax + 1e-8f).pow(0.15f), cy = (ay * ay + 1e-8f).pow(0.15f);
             Tensor magnitude = (cx - cy).square().mean();
             Tensor complexDiff = (sx * (cx / (ax + 1e-8f))) - (sy * (cy / (ay + 1e-8f)));
-            total = total + (0.7f * magnitude) + (0.3f * complexDiff.abs().square().mean());
+            total = total + (0.7f * magnitude) + (complexDiff.abs().square().mean() * phaseWeight);
         }
 
         return (total / 2).MoveToOuterDisposeScope();

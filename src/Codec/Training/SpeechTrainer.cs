@@ -55,11 +55,49 @@ public sealed class SpeechTrainer
 
         Directory.CreateDirectory(_options.OutputDirectory);
         torch.manual_seed(_options.Seed);
-        TrainerState state = TrainingSupport.LoadState<TrainerState>(_options.OutputDirectory) ?? new TrainerState { Config = _options.Model };
+        TrainerState? saved = TrainingSupport.LoadState<TrainerState>(_options.OutputDirectory);
+        if (saved is null && _options.InitFrom is not null)
+        {
+            saved = Initialise(_options.InitFrom);
+        }
+
+        TrainerState state = saved ?? new TrainerState { Config = _options.Model };
         using var model = new SpeechVqVae(state.Config);
         using var losses = new SpeechLosses(state.Config.SampleRate);
         var task = new SpeechTask(this, model, losses, BuildValidationClips(state.Config));
         VqTrainingLoop.Run(_options, task, state.Step, step => state with { Step = step }, _progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint at the end of the warm-up holding the weights of the model file
+    /// <paramref name="path"/> (in the architecture of the options, which must match it in shape) and a fresh
+    /// optimizer, so the run continues from there.
+    /// </summary>
+    private TrainerState Initialise(string path)
+    {
+        (ModelBundle bundle, _) = ModelBundle.Parse(File.ReadAllBytes(path));
+        SpeechModelConfig source = bundle.Description.Speech ?? throw new InvalidDataException($"{path} is not a speech model");
+        SpeechModelConfig wanted = _options.Model;
+        if (source with { CumulativePhase = wanted.CumulativePhase, FineDilations = wanted.FineDilations, CoarseDilations = wanted.CoarseDilations } != wanted
+            || !source.FineDilations.SequenceEqual(wanted.FineDilations) || !source.CoarseDilations.SequenceEqual(wanted.CoarseDilations))
+        {
+            throw new ArgumentException($"{path} has another architecture than the one asked for");
+        }
+
+        using var model = new SpeechVqVae(_options.Model);
+        model.to(ScalarType.Float16);
+        model.load(new MemoryStream(bundle.State));
+        model.to(ScalarType.Float32);
+        if (wanted.CumulativePhase && !source.CumulativePhase)
+        {
+            model.ResetPhaseHead();
+        }
+
+        using var optimizer = torch.optim.Adam(model.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.99);
+        var state = new TrainerState { Config = _options.Model, Step = _options.WarmupSteps };
+        TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state, model, optimizer, null);
+        _progress?.Report(new TrainingProgress(state.Step, _options.Steps, $"initialised from {bundle.Description.Id} ({path}); training continues after the warm-up"));
+        return state;
     }
 
     private static Tensor MelImage(SpeechLosses losses, Tensor x) => ((losses.LogMel(x) + 5f) / 5f).unsqueeze(1);
@@ -111,16 +149,22 @@ public sealed class SpeechTrainer
         {
             Tensor zq = SpeechVqVae.FromRows(model.Quantizer.Decode(codes[.., ..n]), z.shape[0], z.shape[2]);
             float[] y = model.Decode(zq).clamp(-1, 1).data<float>().ToArray();
-            double stoi = 0, mel = 0;
+            double stoi = 0, mel = 0, loudness = 0;
+            var refTrack = new List<double>();
+            var testTrack = new List<double>();
             for (int i = 0; i < clips.Count; i++)
             {
                 ReadOnlySpan<float> yi = y.AsSpan(i * length, length);
                 stoi += SpeechMetrics.Stoi(clips[i], yi, model.Config.SampleRate);
                 mel += SpeechMetrics.MelDistance(clips[i], yi, model.Config.SampleRate);
+                loudness += Loudness.Difference(clips[i], yi, model.Config.SampleRate);
+                refTrack.AddRange(PitchTracker.Track(clips[i], model.Config.SampleRate));
+                testTrack.AddRange(PitchTracker.Track(yi, model.Config.SampleRate));
             }
 
+            PitchComparison pitch = PitchComparison.Compare(refTrack, testTrack);
             double kbps = n * Math.Log2(model.Config.CodebookSize) * model.Config.FrameRate / 1000;
-            parts.Add($"L{n}({kbps:F1}k) stoi {stoi / clips.Count:F3} mel {mel / clips.Count:F3}");
+            parts.Add($"L{n}({kbps:F1}k) stoi {stoi / clips.Count:F3} mel {mel / clips.Count:F3} f0 {pitch.MedianCents:F0}c gpe {pitch.GrossPitchError:P0} loud {loudness / clips.Count:+0.0;-0.0}dB");
         }
 
         return $"valid ({clips.Count} clips x {ValidationSeconds:F0} s): {string.Join("; ", parts)}";
@@ -150,10 +194,20 @@ public sealed class SpeechTrainer
         public (Tensor Loss, Func<string> Describe) Loss(Tensor x, Tensor xHat)
         {
             Tensor mel = losses.Mel(x, xHat);
-            Tensor loss = mel + (losses.Stft(x, xHat) * _o.StftWeight) + ((xHat - x).abs().mean() * _o.WaveformWeight);
+            Tensor loss = mel + (losses.Stft(x, xHat) * _o.StftWeight);
+            if (_o.WaveformWeight > 0)
+            {
+                loss = loss + ((xHat - x).abs().mean() * _o.WaveformWeight);
+            }
+
             if (_o.CompressedWeight > 0)
             {
-                loss = loss + (losses.Compressed(x, xHat) * _o.CompressedWeight);
+                loss = loss + (losses.Compressed(x, xHat, _o.CompressedPhaseWeight) * _o.CompressedWeight);
+            }
+
+            if (_o.FineStftWeight > 0)
+            {
+                loss = loss + (losses.FineStft(x, xHat) * _o.FineStftWeight);
             }
 
             if (_o.IntelligibilityWeight > 0)

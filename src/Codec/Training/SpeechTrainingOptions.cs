@@ -30,6 +30,19 @@ public sealed class SpeechTrainingOptions : VqTrainingOptions
     /// <summary>Weight of the differentiable STOI-style band-envelope correlation loss.</summary>
     public double IntelligibilityWeight { get; init; }
 
+    /// <summary>Weight of the complex (phase-sensitive) part of the compressed loss; 0.3 in v1, 0 for a phase-continuous model.</summary>
+    public double CompressedPhaseWeight { get; init; } = 0.3;
+
+    /// <summary>Weight of the fine-resolution (1024/2048-point) log-magnitude loss that resolves harmonics (0 = off, as in v1).</summary>
+    public double FineStftWeight { get; init; }
+
+    /// <summary>
+    /// A shipped model file (.vqm) whose weights start a new run (its encoder, codebooks and decoder; with
+    /// <see cref="SpeechModelConfig.CumulativePhase"/> the phase head starts at zero). The run begins after the
+    /// warm-up, so the codebooks are not re-initialised. Ignored when the run folder has a checkpoint.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>Weight of the waveform L1 loss.</summary>
     public double WaveformWeight { get; init; } = 1.0;
 
@@ -38,7 +51,7 @@ public sealed class SpeechTrainingOptions : VqTrainingOptions
     {
         Model.Validate();
         ValidateShared();
-        if (ClipFrames < 4 || ClipFrames > 4096 || CompressedWeight < 0 || IntelligibilityWeight < 0 || StftWeight < 0 || WaveformWeight < 0)
+        if (ClipFrames < 4 || ClipFrames > 4096 || CompressedWeight < 0 || IntelligibilityWeight < 0 || StftWeight < 0 || WaveformWeight < 0 || CompressedPhaseWeight < 0 || FineStftWeight < 0)
         {
             throw new ArgumentException("Training options out of range (clip frames 4..4096, non-negative weights).");
         }

@@ -13,7 +13,18 @@ namespace VqCodec.Tools.Commands;
 /// <summary>`vqc bench speech DIR`: kbps (from file size), STOI, mel distance, SNR, SI-SNR and real-time factors.</summary>
 internal static class BenchSpeechCommand
 {
-    private sealed record Row(string Codec, string Setting, string File, long Bytes, double Kbps, double Stoi, double Mel, double Snr, double SiSnr, double EncodeRtf, double DecodeRtf);
+    private sealed record Row(string Codec, string Setting, string File, long Bytes, double Kbps, Quality Q, double EncodeRtf, double DecodeRtf);
+
+    /// <summary>Every metric of one decoded file against its reference.</summary>
+    private sealed record Quality(double Stoi, double Mel, double Snr, double SiSnr, double Cents, double Gpe, double Vde, double LoudnessDiff, double Lsd)
+    {
+        public static Quality Measure(float[] x, float[] y)
+        {
+            PitchComparison pitch = PitchComparison.Compute(x, y, 16000);
+            return new Quality(SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y),
+                pitch.MedianCents, pitch.GrossPitchError, pitch.VoicingError, Loudness.Difference(x, y, 16000), SpeechMetrics.LogSpectralDistance(x, y));
+        }
+    }
 
     public static Command Create()
     {
@@ -53,7 +64,7 @@ internal static class BenchSpeechCommand
                 Console.Error.WriteLine($"vqc: {n}");
             }
 
-            List<string> files = InputFiles.Expand([folder], [".wav"]);
+            List<string> files = InputFiles.Expand([folder], AudioFiles.Extensions);
             string work = Path.Combine(Path.GetTempPath(), "vqc-bench-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(work);
             var progress = new ConsoleProgress("bench speech");
@@ -64,14 +75,13 @@ internal static class BenchSpeechCommand
             {
                 foreach (string file in files)
                 {
-                    float[] x = WavReader.ReadMono(file, 16000);
+                    float[] x = AudioFiles.ReadMono(file, 16000);
                     double seconds = x.Length / 16000.0;
                     foreach (int n in lv)
                     {
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { Levels = n });
-                        rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
-                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
 
@@ -79,8 +89,7 @@ internal static class BenchSpeechCommand
                     {
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { TargetKbps = target });
-                        rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
-                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
 
@@ -89,8 +98,7 @@ internal static class BenchSpeechCommand
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = codec.Run(x, work);
                         y = Align(x, y, 1600);
-                        rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000,
-                            SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
                 }
@@ -101,8 +109,8 @@ internal static class BenchSpeechCommand
             }
 
             File.WriteAllText(Path.Combine(outDir, "measurements.csv"), Csv.Format(
-                ["codec", "setting", "file", "bytes", "kbps", "stoi", "mel_distance", "snr_db", "si_snr_db", "encode_rtf", "decode_rtf"],
-                rows.Select(r => new object[] { r.Codec, r.Setting, r.File, r.Bytes, r.Kbps, r.Stoi, r.Mel, r.Snr, r.SiSnr, r.EncodeRtf, r.DecodeRtf })));
+                ["codec", "setting", "file", "bytes", "kbps", "stoi", "mel_distance", "snr_db", "si_snr_db", "f0_median_cents", "gross_pitch_error", "voicing_error", "loudness_diff_db", "lsd_db", "encode_rtf", "decode_rtf"],
+                rows.Select(r => new object[] { r.Codec, r.Setting, r.File, r.Bytes, r.Kbps, r.Q.Stoi, r.Q.Mel, r.Q.Snr, r.Q.SiSnr, r.Q.Cents, r.Q.Gpe, r.Q.Vde, r.Q.LoudnessDiff, r.Q.Lsd, r.EncodeRtf, r.DecodeRtf })));
             var ci = CultureInfo.InvariantCulture;
             var sb = new StringBuilder($"# Speech rate-quality ({files.Count} files)\n\nkbps from the total encoded file size over the duration; metrics against the 16 kHz original after lag alignment. Real-time factors are audio seconds per processing second (process start-up included for the command-line codecs). Generated by `vqc bench speech`.\n\n");
             foreach (string n in notes)
@@ -110,11 +118,15 @@ internal static class BenchSpeechCommand
                 sb.AppendLine(ci, $"- {n}");
             }
 
-            sb.AppendLine("\n| codec | setting | kbps | STOI | mel distance | SNR (dB) | SI-SNR (dB) | encode RTF | decode RTF |\n|---|---|---|---|---|---|---|---|---|");
-            var curves = rows.GroupBy(r => (r.Codec, r.Setting)).Select(g => (g.Key.Codec, g.Key.Setting, Kbps: g.Average(r => r.Kbps), Stoi: g.Average(r => r.Stoi), Mel: g.Average(r => r.Mel), Snr: g.Average(r => r.Snr), SiSnr: g.Average(r => r.SiSnr), Enc: g.Average(r => r.EncodeRtf), Dec: g.Average(r => r.DecodeRtf))).OrderBy(c => c.Codec).ThenBy(c => c.Kbps).ToList();
+            sb.AppendLine("\nPitch: median F0 error in cents and gross pitch error (share off by more than 20 %) over frames voiced in both signals (YIN, 10 ms frames), voicing decision error over all frames; loudness difference after ITU-R BS.1770 (decoded minus original, LU); log-spectral distance (LSD) at full 1024-point STFT resolution (harmonic fine structure).");
+            sb.AppendLine("\n| codec | setting | kbps | STOI | mel distance | F0 error (cents, median) | gross pitch error | voicing error | loudness diff (dB) | LSD (dB) | SNR (dB) | encode RTF | decode RTF |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            static double Mean(IEnumerable<double> values) => values.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            var curves = rows.GroupBy(r => (r.Codec, r.Setting)).Select(g => (g.Key.Codec, g.Key.Setting, Kbps: g.Average(r => r.Kbps), Stoi: Mean(g.Select(r => r.Q.Stoi)), Mel: Mean(g.Select(r => r.Q.Mel)), Snr: Mean(g.Select(r => r.Q.Snr)),
+                Cents: Mean(g.Select(r => r.Q.Cents)), Gpe: Mean(g.Select(r => r.Q.Gpe)), Vde: Mean(g.Select(r => r.Q.Vde)), Loud: Mean(g.Select(r => r.Q.LoudnessDiff)), Lsd: Mean(g.Select(r => r.Q.Lsd)),
+                Enc: g.Average(r => r.EncodeRtf), Dec: g.Average(r => r.DecodeRtf))).OrderBy(c => c.Codec).ThenBy(c => c.Kbps).ToList();
             foreach (var c in curves)
             {
-                sb.AppendLine(ci, $"| {c.Codec} | {c.Setting} | {c.Kbps:F2} | {c.Stoi:F3} | {c.Mel:F3} | {c.Snr:F2} | {c.SiSnr:F2} | {c.Enc:F0} | {c.Dec:F0} |");
+                sb.AppendLine(ci, $"| {c.Codec} | {c.Setting} | {c.Kbps:F2} | {c.Stoi:F3} | {c.Mel:F3} | {c.Cents:F0} | {c.Gpe:P1} | {c.Vde:P1} | {c.Loud:+0.0;-0.0} | {c.Lsd:F2} | {c.Snr:F2} | {c.Enc:F0} | {c.Dec:F0} |");
             }
 
             if (curves.Any(c => c.Codec == "opus"))

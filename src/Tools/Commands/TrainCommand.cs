@@ -20,8 +20,8 @@ internal static class TrainCommand
 
     private static Command CreateSpeech()
     {
-        var data = new Option<string>("--data") { Description = "Training WAV folder.", DefaultValueFactory = _ => "../shared/data/speech/train" };
-        var valid = new Option<string>("--valid") { Description = "Validation WAV folder.", DefaultValueFactory = _ => "../shared/data/speech/valid" };
+        var data = new Option<string[]>("--data") { Description = "Training audio folders (WAV; FLAC and other formats through ffmpeg).", DefaultValueFactory = _ => ["../shared/data/speech/train"], AllowMultipleArgumentsPerToken = true };
+        var valid = new Option<string>("--valid") { Description = "Validation audio folder.", DefaultValueFactory = _ => "../shared/data/speech/valid" };
         var output = new Option<string>("--out", "-o") { Description = "Run folder for checkpoints and logs.", DefaultValueFactory = _ => "runs/speech" };
         var steps = new Option<int>("--steps") { Description = "Total training steps.", DefaultValueFactory = _ => 8000 };
         var batch = new Option<int>("--batch") { Description = "Clips per batch.", DefaultValueFactory = _ => 12 };
@@ -37,6 +37,10 @@ internal static class TrainCommand
         var compressed = new Option<double>("--compressed-weight") { Description = "Power-law compressed magnitude/phase spectral loss weight.", DefaultValueFactory = _ => 0 };
         var intelligibility = new Option<double>("--stoi-weight") { Description = "Differentiable STOI-style band-envelope correlation loss weight.", DefaultValueFactory = _ => 0 };
         var wave = new Option<double>("--waveform-weight") { Description = "Waveform L1 loss weight.", DefaultValueFactory = _ => 1.0 };
+        var compressedPhase = new Option<double>("--compressed-phase-weight") { Description = "Weight of the complex (phase) part of the compressed loss.", DefaultValueFactory = _ => 0.3 };
+        var fineStft = new Option<double>("--fine-stft-weight") { Description = "Fine-resolution (1024/2048-point) log-magnitude loss weight: resolves harmonics.", DefaultValueFactory = _ => 0 };
+        var cumulative = new Option<bool>("--cumulative-phase") { Description = "Phase-continuous synthesis (v2): the decoder predicts each bin's phase advance." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from the weights of this model file (.vqm), after the warm-up." };
         var nsvq = new Option<bool>("--nsvq") { Description = "Use the noise-substitution gradient estimator instead of straight-through." };
         var gan = new Option<double>("--gan-weight") { Description = "Adversarial loss weight (log-mel patch discriminator; 0 = off).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
@@ -45,15 +49,15 @@ internal static class TrainCommand
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
         var command = new Command("speech", "Train the speech RVQ model (16 kHz mono).")
         {
-            data, valid, output, steps, batch, clip, lr, warmup, levels, codebook, latent, fine, coarse, beta, compressed, intelligibility, wave, nsvq, gan, seed, threads, validateEvery, stopAt,
+            data, valid, output, steps, batch, clip, lr, warmup, levels, codebook, latent, fine, coarse, beta, compressed, intelligibility, wave, compressedPhase, fineStft, cumulative, initFrom, nsvq, gan, seed, threads, validateEvery, stopAt,
         };
         command.SetAction((parse, token) =>
         {
-            string dataDir = InputFiles.RequireFolder(parse.GetValue(data)!, "training data");
+            string[] dataDirs = parse.GetValue(data)!.Select(d => InputFiles.RequireFolder(d, "training data")).ToArray();
             string validDir = InputFiles.RequireFolder(parse.GetValue(valid)!, "validation data");
             var log = new ConsoleProgress("train speech");
-            List<float[]> train = InputFiles.Expand([dataDir], [".wav"]).Select(f => WavReader.ReadMono(f, 16000)).ToList();
-            List<float[]> validSignals = InputFiles.Expand([validDir], [".wav"]).Select(f => WavReader.ReadMono(f, 16000)).ToList();
+            List<float[]> train = InputFiles.Expand(dataDirs, AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
+            List<float[]> validSignals = InputFiles.Expand([validDir], AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
             log.Message($"loaded {train.Count} training ({train.Sum(t => t.Length) / 16000.0 / 60:F1} min) and {validSignals.Count} validation files");
             var options = new SpeechTrainingOptions
             {
@@ -66,8 +70,11 @@ internal static class TrainCommand
                 Model = new SpeechModelConfig
                 {
                     Levels = parse.GetValue(levels), CodebookSize = parse.GetValue(codebook), LatentDim = parse.GetValue(latent),
-                    FineWidth = parse.GetValue(fine), CoarseWidth = parse.GetValue(coarse),
+                    FineWidth = parse.GetValue(fine), CoarseWidth = parse.GetValue(coarse), CumulativePhase = parse.GetValue(cumulative),
                 },
+                CompressedPhaseWeight = parse.GetValue(compressedPhase),
+                FineStftWeight = parse.GetValue(fineStft),
+                InitFrom = parse.GetValue(initFrom),
                 Estimator = parse.GetValue(nsvq) ? GradientEstimator.NoiseSubstitution : GradientEstimator.StraightThrough,
                 GanWeight = parse.GetValue(gan),
                 CommitmentWeight = parse.GetValue(beta),
