@@ -172,7 +172,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
     /// <summary>Returns the next token plane, or null after the end chunk.</summary>
     /// <exception cref="VqcFormatException">Bad bytes anywhere up to and including the end chunk.</exception>
-    /// <exception cref="InvalidOperationException">A rANS plane needs token priors that were not supplied.</exception>
+    /// <exception cref="ModelMismatchException">A rANS plane needs token priors that were not supplied, or the supplied ones do not match the file.</exception>
     public VqcTokenPlane? GetNextPlane()
     {
         VqcHeader header = ReadHeader();
@@ -531,7 +531,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         {
             return ResolvePriors(header) is not null;
         }
-        catch (InvalidOperationException)
+        catch (ModelMismatchException)
         {
             return false;
         }
@@ -551,11 +551,11 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             if (_priors is not null && !_priors.Hash.AsSpan().SequenceEqual(header.PriorsHash))
             {
                 _priors = null;
-                throw new InvalidOperationException("the supplied token priors do not match the hash in the file header");
+                throw new ModelMismatchException("the supplied token priors do not match the hash in the file header", header.ModelId, string.Empty);
             }
         }
 
-        return _priors ?? throw new InvalidOperationException($"this file's tokens are coded with the token priors of model '{header.ModelId}', which were not supplied");
+        return _priors ?? throw new ModelMismatchException($"this file's tokens are coded with the token priors of model '{header.ModelId}', which were not supplied", header.ModelId, string.Empty);
     }
 
     private void ReadEnd(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)

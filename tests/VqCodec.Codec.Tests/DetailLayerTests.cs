@@ -1,3 +1,4 @@
+using VqCodec.Container;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Metrics;
 
@@ -69,10 +70,10 @@ public class DetailLayerTests
     {
         (RgbImage source, RgbImage decoded) = Pair(64, 40);
         byte[] payload = DetailLayer.Encode(source, decoded, 6);
-        Assert.Throws<InvalidDataException>(() => Applied(payload[..(payload.Length / 2)], decoded));
-        Assert.Throws<InvalidDataException>(() => Applied([2, .. payload[1..]], decoded));
-        Assert.Throws<InvalidDataException>(() => Applied([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
-        Assert.Throws<InvalidDataException>(() => Applied(payload[..4], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied(payload[..(payload.Length / 2)], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([2, .. payload[1..]], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied(payload[..4], decoded));
 
         // Flipped bits either decode to some image or fail as invalid data; nothing else escapes.
         var rng = new Random(3);
@@ -84,7 +85,7 @@ public class DetailLayerTests
             {
                 Applied(bad, decoded);
             }
-            catch (InvalidDataException)
+            catch (VqcFormatException)
             {
             }
         }

@@ -230,4 +230,38 @@ public class SpeechCodecTests
         using var net = new VqCodec.Codec.Models.SpeechVqVae(TinyModels.SpeechConfig);
         return SpeechModel.Load(new MemoryStream(SpeechModel.Bundle(net, "tiny-speech", null, [])));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(320)]
+    [InlineData(321)]
+    [InlineData(700)]
+    public void VeryShortSpeechEncodesAndDecodes(int samples)
+    {
+        float[] x = TinyModels.Voice(1.0)[..samples];
+        (float[] y, int rate) = SpeechCodec.Decode(Model, new MemoryStream(Encode(x)));
+        Assert.Equal(16000, rate);
+        Assert.Equal(samples, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void EveryCutOrFlipInTheTailAfterTheLastSegmentIsRefused()
+    {
+        // The seek table and end chunk follow the last segment: a decoder that stops at the header's sample count
+        // would never see them.
+        byte[] file = Encode(TinyModels.Voice(2.5));
+        for (int cut = 1; cut <= 60; cut++)
+        {
+            Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(file[..^cut])));
+        }
+
+        for (int bit = (file.Length - 60) * 8; bit < file.Length * 8; bit++)
+        {
+            byte[] bad = (byte[])file.Clone();
+            bad[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(bad)));
+        }
+    }
 }

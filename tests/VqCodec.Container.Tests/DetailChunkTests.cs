@@ -75,8 +75,8 @@ public sealed class DetailChunkTests
         }
 
         Assert.True(decoder.Overrun > 0);
-        Assert.Throws<InvalidDataException>(() => new BinaryRangeDecoder([1, 0, 0, 0, 0]));
-        Assert.Throws<InvalidDataException>(() => new BinaryRangeDecoder([0, 0, 0]));
+        Assert.Throws<VqcFormatException>(() => new BinaryRangeDecoder([1, 0, 0, 0, 0]));
+        Assert.Throws<VqcFormatException>(() => new BinaryRangeDecoder([0, 0, 0]));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class DetailChunkTests
     [Fact]
     public void ReaderRejectsMisplacedOrRepeatedDetailChunks()
     {
-        byte[] file = TestData.Write(ImageDoc([9, 9, 9]));
+        byte[] file = TestData.Write(ImageDoc([1, 9, 9, 9, 9, 9]));
         var chunks = new List<(uint Type, byte[] Payload)>();
         int p = ChunkIO.PreambleSize;
         while (p < file.Length)
@@ -152,6 +152,24 @@ public sealed class DetailChunkTests
             Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(bad)));
         }
 
-        Assert.Equal([9, 9, 9], VqcDocument.Read(new MemoryStream(Rebuild(chunks))).Detail);
+        Assert.Equal([1, 9, 9, 9, 9, 9], VqcDocument.Read(new MemoryStream(Rebuild(chunks))).Detail);
+    }
+
+    [Fact]
+    public void DetailLayerHeaderReadsAndRefusesItsFields()
+    {
+        // The container reader treats a DETL payload as opaque bytes (the golden image-detail.vqc fixes only its
+        // framing); the codec reads its first bytes through this structure.
+        foreach (byte[] bad in new byte[][] { [2, 16, 0, 24, 0], [1, 0, 0, 24, 0], [1, 16, 0, 0, 0], [1, 16, 0] })
+        {
+            Assert.Throws<VqcFormatException>(() => DetailLayerHeader.Read(bad));
+        }
+
+        DetailLayerHeader h = DetailLayerHeader.Read([1, 32, 1, 48, 1]);
+        Assert.Equal(288 / 16.0, h.LumaStep);
+        Assert.Equal(304 / 16.0, h.ChromaStep);
+        var written = new byte[DetailLayerHeader.Size];
+        h.Write(written);
+        Assert.Equal([1, 32, 1, 48, 1], written);
     }
 }

@@ -66,7 +66,7 @@ public sealed class RestorationChunkTests
     public void RestorationFollowsTheDetailLayer()
     {
         Assert.Throws<ArgumentException>(() => ImageDoc(null, Restorer));
-        VqcDocument doc = ImageDoc([7, 7, 7], Restorer);
+        VqcDocument doc = ImageDoc([1, 7, 7, 7, 7, 7], Restorer);
         Assert.Null(doc.Truncate(1).Restoration);
         Assert.NotNull(doc.Truncate(2).Restoration);
         Assert.Null(doc.WithoutDetail().Restoration);
@@ -83,7 +83,7 @@ public sealed class RestorationChunkTests
     [Fact]
     public void ReaderRejectsMisplacedRepeatedOrMalformedRestorationChunks()
     {
-        byte[] file = TestData.Write(ImageDoc([9, 9, 9], Restorer));
+        byte[] file = TestData.Write(ImageDoc([1, 9, 9, 9, 9, 9], Restorer));
         var chunks = Chunks(file);
         var rstr = chunks[1];
         var late = chunks.ToList();

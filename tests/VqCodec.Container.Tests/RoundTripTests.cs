@@ -166,7 +166,7 @@ public class RoundTripTests
     public void DecodingRansWithoutPriorsFailsClearly()
     {
         byte[] bytes = GoldenFiles.Load("image-static.vqc");
-        var ex = Assert.Throws<InvalidOperationException>(() => VqcDocument.Read(new MemoryStream(bytes)));
+        var ex = Assert.Throws<ModelMismatchException>(() => VqcDocument.Read(new MemoryStream(bytes)));
         Assert.Contains("priors", ex.Message);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using VqCodec.Container;
 using VqCodec.Container.Coding;
 
 namespace VqCodec.Codec.Image;
@@ -13,11 +14,8 @@ namespace VqCodec.Codec.Image;
 /// </summary>
 internal static class DetailLayer
 {
-    /// <summary>Syntax version in the first payload byte.</summary>
-    public const byte Version = 1;
-
     /// <summary>Quantizer steps are stored in 1/16 of an 8-bit pixel level.</summary>
-    public const int StepUnits = 16;
+    public const int StepUnits = DetailLayerHeader.StepUnits;
 
     /// <summary>Chroma step as a multiple of the luma step (encoder choice; stored in the payload).</summary>
     public const double ChromaStepRatio = 1.5;
@@ -25,7 +23,7 @@ internal static class DetailLayer
     /// <summary>Rounding offset subtracted before truncation: a dead zone that favours zero (encoder choice).</summary>
     public const double DeadZone = 0.3;
 
-    private const int HeaderBytes = 5;
+    private const int HeaderBytes = DetailLayerHeader.Size;
     private const int MaxEscapePrefix = 20;
     private static readonly int[] Zigzag = BuildZigzag();
     private static readonly double[] Basis = BuildBasis();
@@ -97,27 +95,22 @@ internal static class DetailLayer
 
         byte[] coded = encoder.Finish();
         var payload = new byte[HeaderBytes + coded.Length];
-        payload[0] = Version;
-        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(1), (ushort)lumaUnits);
-        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(3), (ushort)chromaUnits);
+        new DetailLayerHeader(DetailLayerHeader.CurrentVersion, (ushort)lumaUnits, (ushort)chromaUnits).Write(payload);
         coded.CopyTo(payload, HeaderBytes);
         return payload;
     }
 
     /// <summary>Decodes <paramref name="payload"/> and adds the residual to <paramref name="image"/>'s pixels in place.</summary>
-    /// <exception cref="InvalidDataException">The payload is malformed.</exception>
+    /// <exception cref="VqcFormatException">The payload is malformed (offsets are within the payload).</exception>
     public static void Apply(byte[] payload, RgbImage image, CancellationToken cancellationToken = default)
     {
-        if (payload.Length < HeaderBytes + 5 || payload[0] != Version)
+        DetailLayerHeader header = DetailLayerHeader.Read(payload);
+        if (payload.Length < HeaderBytes + 5)
         {
-            throw new InvalidDataException(payload.Length > 0 && payload[0] != Version ? $"detail layer version {payload[0]} is not supported" : "detail layer is too short");
+            throw new VqcFormatException("detail layer is too short", payload.Length);
         }
 
-        int lumaUnits = BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(1)), chromaUnits = BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(3));
-        if (lumaUnits == 0 || chromaUnits == 0)
-        {
-            throw new InvalidDataException("detail layer quantizer step is zero");
-        }
+        int lumaUnits = header.LumaStepUnits, chromaUnits = header.ChromaStepUnits;
 
         var decoder = new BinaryRangeDecoder(payload[HeaderBytes..]);
         int w = image.Width, h = image.Height, bw = (w + 7) / 8, pw = bw * 8;
@@ -152,7 +145,7 @@ internal static class DetailLayer
 
             if (decoder.Overrun > 0)
             {
-                throw new InvalidDataException("detail layer is truncated or corrupt");
+                throw new VqcFormatException("detail layer is truncated or corrupt", payload.Length);
             }
 
             for (int y = 0; y < Math.Min(8, h - (by * 8)); y++)
@@ -352,7 +345,7 @@ internal static class DetailLayer
                     {
                         if (++bits > MaxEscapePrefix)
                         {
-                            throw new InvalidDataException("detail layer holds an oversized coefficient");
+                            throw new VqcFormatException("detail layer holds an oversized coefficient", HeaderBytes);
                         }
                     }
 

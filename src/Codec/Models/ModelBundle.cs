@@ -67,8 +67,16 @@ internal sealed class ModelBundle
             throw new InvalidDataException("model file description is truncated or too large");
         }
 
-        ModelDescription description = JsonSerializer.Deserialize<ModelDescription>(s.Slice(8, jsonLength))
-            ?? throw new InvalidDataException("model file description is empty");
+        ModelDescription description;
+        try
+        {
+            description = JsonSerializer.Deserialize<ModelDescription>(s.Slice(8, jsonLength))
+                ?? throw new InvalidDataException("model file description is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"model file description is not valid JSON ({ex.Message.Split('\n')[0]})");
+        }
         int p = 8 + jsonLength;
         int priorsLength = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
         p += 4;

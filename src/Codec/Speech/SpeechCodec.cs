@@ -76,14 +76,22 @@ public static class SpeechCodec
             throw new VqcFormatException("the decoded signal would not fit in one array; use SpeechDecoder to stream it", 0);
         }
 
-        var samples = new float[decoder.OutputLength];
-        int done = 0, n;
-        while ((n = decoder.Read(samples.AsSpan(done))) > 0)
+        // Grows with the samples actually decoded (never with the length the header claims), and reads on to the
+        // end chunk, so a file cut or corrupted after its last segment is still refused.
+        var samples = new List<float>();
+        var block = new float[1 << 16];
+        int n;
+        while ((n = decoder.Read(block)) > 0)
         {
-            done += n;
+            samples.AddRange(block.AsSpan(0, n));
         }
 
-        return (samples, decoder.OutputSampleRate);
+        if (samples.Count != decoder.OutputLength)
+        {
+            throw new VqcFormatException($"the file decodes to {samples.Count} samples; its header says {decoder.OutputLength}", 16);
+        }
+
+        return ([.. samples], decoder.OutputSampleRate);
     }
 
     /// <summary>
@@ -97,6 +105,14 @@ public static class SpeechCodec
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
+        // The centred STFT reflects half a window at each end, which needs more samples than that: a signal of
+        // a frame or two (down to one sample) is extended with the silence that follows it anyway.
+        int minimum = model.Config.StftSize + model.Config.Hop;
+        if (samples.Length < minimum)
+        {
+            Array.Resize(ref samples, minimum / model.Config.Hop * model.Config.Hop);
+        }
+
         Tensor x = torch.tensor(samples, [1, samples.Length]);
         Tensor z = model.Network.Encode(x)[.., .., skip..(skip + count)];
         Tensor codes = model.Network.Quantizer.Encode(SpeechVqVae.ToRows(z), levels).t().contiguous();

@@ -106,13 +106,13 @@ internal sealed class BinaryRangeDecoder
     private uint _code;
 
     /// <summary>Starts decoding <paramref name="data"/>.</summary>
-    /// <exception cref="InvalidDataException">The data is shorter than the coder's five-byte start or does not start with 0.</exception>
+    /// <exception cref="VqcFormatException">The data is shorter than the coder's five-byte start or does not start with 0.</exception>
     public BinaryRangeDecoder(byte[] data)
     {
         _data = data;
         if (data.Length < 5 || data[0] != 0)
         {
-            throw new InvalidDataException("range-coded data must start with a zero byte and hold at least 5 bytes");
+            throw new VqcFormatException("range-coded data must start with a zero byte and hold at least 5 bytes", 0);
         }
 
         _position = 1;

@@ -26,9 +26,8 @@ internal static class DecodeCommand
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
             var speech = new Lazy<SpeechModel>(() => ModelOptions.LoadSpeech(parse.GetValue(model)));
             bool folder = Directory.Exists(target);
-            foreach ((string file, string planned) in InputFiles.Plan(parse.GetValue(inputs)!, target, [".vqc"], ".png"))
+            InputFiles.RunBatch(InputFiles.Plan(parse.GetValue(inputs)!, target, [".vqc"], ".png"), (file, planned) =>
             {
-                token.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
                 byte[] data = InputStream.ReadAll(file);
                 VqcHeader header = VqcProbe.ReadHeader(data).Header;
@@ -36,7 +35,7 @@ internal static class DecodeCommand
                 {
                     string wav = folder ? Path.ChangeExtension(planned, ".wav") : planned;
                     SpeechVerbs.Decode(file, data, wav, speech, parse.GetValue(originalRate), parse.GetValue(force), token);
-                    continue;
+                    return;
                 }
 
                 string dest = planned;
@@ -47,7 +46,7 @@ internal static class DecodeCommand
                 byte[] encoded = ImageFiles.Encode(image, format, quality: 95, grey: header.Channels == 1);
                 OutputFile.WriteBytes(dest, parse.GetValue(force), encoded);
                 Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {header.Levels.Length} levels, {clock.Elapsed.TotalSeconds:F2} s");
-            }
+            }, token);
 
             return Task.FromResult(ExitCodes.Success);
         });

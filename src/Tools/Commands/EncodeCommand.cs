@@ -48,14 +48,35 @@ internal static class EncodeCommand
                 throw new CliException($"--detail must be 0 or {ImageEncodeOptions.MinDetailStep}..{ImageEncodeOptions.MaxDetailStep}", ExitCodes.Usage);
             }
 
-            TokenCodingPolicy policy = parse.GetValue(fast) ? TokenCodingPolicy.Lz4 : TokenCodingPolicy.Smallest;
-            foreach ((string file, string dest) in InputFiles.Plan(parse.GetValue(inputs)!, target, [.. ImageFiles.Extensions, ".wav"], ".vqc"))
+            double? speechRate = parse.GetValue(kbps);
+            foreach ((string name, double? value) in new[] { ("--bpp", rate), ("--kbps", speechRate) })
             {
-                token.ThrowIfCancellationRequested();
-                if (Path.GetExtension(file).Equals(".wav", StringComparison.OrdinalIgnoreCase))
+                if (value is double r && !(double.IsFinite(r) && r > 0))
                 {
-                    SpeechVerbs.Encode(file, dest, speech, lv, parse.GetValue(kbps), policy, parse.GetValue(force), token);
-                    continue;
+                    throw new CliException($"{name} must be a positive number; got {r.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+                }
+            }
+
+            TokenCodingPolicy policy = parse.GetValue(fast) ? TokenCodingPolicy.Lz4 : TokenCodingPolicy.Smallest;
+            var plan = InputFiles.Plan(parse.GetValue(inputs)!, target, [.. ImageFiles.Extensions, .. AudioFiles.Extensions], ".vqc");
+            bool anyAudio = plan.Any(p => AudioFiles.Extensions.Contains(Path.GetExtension(p.Input).ToLowerInvariant()));
+            bool anyImage = plan.Any(p => !AudioFiles.Extensions.Contains(Path.GetExtension(p.Input).ToLowerInvariant()));
+            if (anyImage && speechRate is not null)
+            {
+                throw new CliException("--kbps is a speech option; images take --bpp, --detail or --levels", ExitCodes.Usage);
+            }
+
+            if (anyAudio && (rate is not null || step is not null || parse.GetValue(refine) != 0))
+            {
+                throw new CliException("--bpp, --detail and --refine are image options; speech takes --kbps or --levels", ExitCodes.Usage);
+            }
+
+            InputFiles.RunBatch(plan, (file, dest) =>
+            {
+                if (AudioFiles.Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                {
+                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, parse.GetValue(force), token);
+                    return;
                 }
 
                 OutputFile.Check(dest, parse.GetValue(force));
@@ -77,7 +98,7 @@ internal static class EncodeCommand
                 ImageEncodeResult result = default!;
                 OutputFile.Write(dest, parse.GetValue(force), s => result = ImageCodec.Encode(m, image, s, options, token));
                 Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {result.Levels} levels{(result.DetailStep > 0 ? $" + detail step {result.DetailStep:0.##}" : string.Empty)}, {result.Bytes} bytes, {result.BitsPerPixel:F4} bpp, {clock.Elapsed.TotalSeconds:F2} s");
-            }
+            }, token);
 
             return Task.FromResult(ExitCodes.Success);
         });

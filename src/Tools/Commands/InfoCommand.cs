@@ -23,6 +23,8 @@ internal static class InfoCommand
             var chunks = new List<object>();
             var modes = new Dictionary<string, int>();
             int detailBytes = 0;
+            DetailLayerHeader? detailHeader = null;
+            RestorationId? restoration = null;
             using (var reader = new VqcReader(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)), leaveOpen: false, structureOnlyWithoutPriors: true))
             {
                 reader.ReadHeader();
@@ -33,6 +35,8 @@ internal static class InfoCommand
                 }
 
                 detailBytes = reader.Detail?.Length ?? 0;
+                detailHeader = reader.Detail is { } payload ? DetailLayerHeader.Read(payload) : null;
+                restoration = reader.Detail is null ? null : reader.Restoration;
             }
 
             double seconds = h.Kind == MediaKind.Speech ? h.SampleCount / (double)h.SampleRate : 0;
@@ -40,26 +44,28 @@ internal static class InfoCommand
             double kbps = seconds > 0 ? data.Length * 8.0 / seconds / 1000 : 0;
             if (parse.GetValue(json))
             {
+                bool image = h.Kind == MediaKind.Image;
                 var o = new
                 {
                     kind = h.Kind.ToString().ToLowerInvariant(),
                     bytes = data.Length,
-                    width = h.Width,
-                    height = h.Height,
-                    sampleRate = h.SampleRate,
-                    sampleCount = h.SampleCount,
-                    durationSeconds = seconds,
+                    width = image ? h.Width : (int?)null,
+                    height = image ? h.Height : (int?)null,
+                    sampleRate = image ? (int?)null : h.SampleRate,
+                    sampleCount = image ? (long?)null : h.SampleCount,
+                    durationSeconds = image ? (double?)null : seconds,
                     channels = h.Channels,
                     bitsPerSample = h.BitsPerSample,
                     model = h.ModelId,
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
-                    detailBytes,
-                    segmentLength = h.SegmentLength,
-                    segments = h.SegmentCount,
-                    bitsPerPixel = h.Kind == MediaKind.Image ? bpp : (double?)null,
-                    kbps = h.Kind == MediaKind.Speech ? kbps : (double?)null,
+                    detail = detailHeader is { } d ? new { bytes = detailBytes, lumaStep = d.LumaStep, chromaStep = d.ChromaStep } : null,
+                    restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
+                    segmentLength = image ? (int?)null : h.SegmentLength,
+                    segments = image ? (int?)null : h.SegmentCount,
+                    bitsPerPixel = image ? bpp : (double?)null,
+                    kbps = image ? (double?)null : kbps,
                     tokenChunks = chunks,
                 };
                 Console.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
@@ -67,17 +73,20 @@ internal static class InfoCommand
             else
             {
                 var ci = CultureInfo.InvariantCulture;
-                Console.WriteLine($"file:      {path} ({data.Length} bytes)");
+                Console.WriteLine($"file:      {Cli.Printable(path)} ({data.Length} bytes)");
                 Console.WriteLine(h.Kind == MediaKind.Image
                     ? $"media:     image {h.Width}x{h.Height}, {h.Channels} channel(s), {h.BitsPerSample}-bit source"
                     : $"media:     speech {h.SampleRate} Hz, {h.SampleCount} samples ({seconds.ToString("F2", ci)} s)");
-                Console.WriteLine($"model:     {h.ModelId} sha256 {Convert.ToHexString(h.ModelHash).ToLowerInvariant()}");
+                Console.WriteLine($"model:     {Cli.Printable(h.ModelId)} sha256 {Convert.ToHexString(h.ModelHash).ToLowerInvariant()}");
                 Console.WriteLine($"priors:    {(h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : "none")}");
                 Console.WriteLine($"tokens:    {h.Levels.Length} levels, codebook {h.Levels[0].CodebookSize}, grid {h.Levels[0].GridHeight}x{h.Levels[0].GridWidth}, {h.SegmentCount} segment(s)");
                 Console.WriteLine($"coding:    {string.Join(", ", modes.Select(kv => $"{kv.Key} x{kv.Value}"))}");
                 if (h.Kind == MediaKind.Image)
                 {
-                    Console.WriteLine(detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL)" : "detail:    none");
+                    Console.WriteLine(detailHeader is { } d
+                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
+                        : "detail:    none");
+                    Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
                 }
 
                 Console.WriteLine(h.Kind == MediaKind.Image

@@ -11,6 +11,17 @@ internal static class SpeechVerbs
 {
     private const int Block = 1 << 15;
 
+    /// <summary>Compressed audio (FLAC, Opus, MP3, ...): decoded through ffmpeg to 16 kHz mono, then encoded whole.</summary>
+    private static void EncodeDecodedAudio(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool force, Stopwatch clock)
+    {
+        float[] pcm = AudioFiles.ReadMono(input, 16000);
+        SpeechModel m = model.Value;
+        var options = new SpeechEncodeOptions { Levels = levels, TargetKbps = kbps, Policy = policy };
+        SpeechEncodeResult result = default!;
+        OutputFile.Write(output, force, s => result = SpeechCodec.Encode(m, pcm, 16000, s, options));
+        Console.Error.WriteLine($"{input} -> {output}: {pcm.Length / 16000.0:F2} s (decoded by ffmpeg), {result.Levels} levels, {result.Bytes} bytes, {result.Bytes * 8 / (pcm.Length / 16000.0) / 1000:F2} kbps, {clock.Elapsed.TotalSeconds:F2} s");
+    }
+
     public static void Encode(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool force, CancellationToken token)
     {
         OutputFile.Check(output, force);
@@ -18,6 +29,12 @@ internal static class SpeechVerbs
         if (!File.Exists(input))
         {
             throw new CliException($"{input}: no such file", ExitCodes.IoError);
+        }
+
+        if (!AudioFiles.IsWav(input))
+        {
+            EncodeDecodedAudio(input, output, model, levels, kbps, policy, force, clock);
+            return;
         }
 
         using var reader = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);

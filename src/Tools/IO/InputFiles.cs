@@ -34,19 +34,70 @@ internal static class InputFiles
     /// </summary>
     public static List<(string Input, string Output)> Plan(IEnumerable<string> inputs, string target, IReadOnlyCollection<string> extensions, string outputExtension)
     {
-        List<string> files = Expand(inputs, extensions);
+        string[] given = inputs.ToArray();
+        List<string> files = Expand(given, extensions);
         if (files.Count == 0)
         {
             throw new CliException("no input files found", ExitCodes.IoError);
         }
 
-        bool many = files.Count > 1 || Directory.Exists(target);
+        bool many = files.Count > 1 || Directory.Exists(target) || given.Any(Directory.Exists) || target.EndsWith(Path.DirectorySeparatorChar) || target.EndsWith('/');
         if (many && !Directory.Exists(target))
         {
-            throw new CliException($"{target}: several inputs need an existing output folder", ExitCodes.IoError);
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(target.TrimEnd('/', Path.DirectorySeparatorChar)));
+            if (parent is null || !Directory.Exists(parent))
+            {
+                throw new CliException($"{target}: output folder cannot be created (its parent folder does not exist)", ExitCodes.IoError);
+            }
+
+            Directory.CreateDirectory(target);
         }
 
-        return files.Select(f => (f, many ? Path.Combine(target, Path.GetFileNameWithoutExtension(f) + outputExtension) : target)).ToList();
+        var plan = files.Select(f => (f, many ? Path.Combine(target, Path.GetFileNameWithoutExtension(f) + outputExtension) : target)).ToList();
+        foreach ((string input, string output) in plan)
+        {
+            if (output != "-" && string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.Ordinal))
+            {
+                throw new CliException($"{input}: the output would overwrite the input; choose another output name", ExitCodes.Usage);
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for every planned input. One input: its errors propagate as they are. Several:
+    /// each is announced as "[n of N]", a failing input is reported on one line and the batch goes on; at the
+    /// end the failures are named and the exit code is that of the first failure.
+    /// </summary>
+    public static void RunBatch(IReadOnlyList<(string Input, string Output)> plan, Action<string, string> work, CancellationToken token)
+    {
+        if (plan.Count == 1)
+        {
+            work(plan[0].Input, plan[0].Output);
+            return;
+        }
+
+        var failed = new List<(string File, int Code)>();
+        for (int i = 0; i < plan.Count; i++)
+        {
+            token.ThrowIfCancellationRequested();
+            Console.Error.Write($"[{i + 1} of {plan.Count}] ");
+            try
+            {
+                work(plan[i].Input, plan[i].Output);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && Cli.ExitCodeOf(ex) is int code && code != ExitCodes.Failure)
+            {
+                Console.Error.WriteLine($"vqc: {Cli.Printable(Cli.MessageOf(ex))}");
+                failed.Add((plan[i].Input, code));
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            throw new CliException($"{failed.Count} of {plan.Count} inputs failed: {string.Join(", ", failed.Select(f => f.File))}", failed[0].Code);
+        }
     }
 
     /// <summary>The shared data folder, or a clear error when it is absent.</summary>
