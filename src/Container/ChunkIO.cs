@@ -170,8 +170,23 @@ internal sealed class ChunkStreamReader
             throw new VqcFormatException($"chunk '{ChunkTypes.Name(type)}' claims {length} bytes, above its cap of {cap}", offset + 4);
         }
 
-        var payload = new byte[length];
-        ReadExactly(payload);
+        // Small payloads are read at once; a large claimed length is read in blocks into a buffer that grows with
+        // the bytes that actually arrive (doubling), so a truncated file claiming 64 MiB costs what it holds.
+        const int initial = 1 << 16;
+        byte[] payload = new byte[Math.Min(length, initial)];
+        int filled = 0;
+        while (filled < length)
+        {
+            if (filled == payload.Length)
+            {
+                Array.Resize(ref payload, (int)Math.Min(length, 2L * payload.Length));
+            }
+
+            int n = Math.Min(payload.Length - filled, initial);
+            ReadExactly(payload.AsSpan(filled, n));
+            filled += n;
+        }
+
         crc.Append(payload);
         CheckCrc(type, offset, crc);
         return payload;

@@ -42,17 +42,22 @@ internal sealed class PrefetchStream(Stream inner) : Stream
             return true;
         }
 
-        if (_start + need > _buffer.Length)
+        if (_start + need > _buffer.Length && _start > 0)
         {
-            byte[] grown = need > _buffer.Length ? new byte[Math.Max(need, _buffer.Length * 2)] : _buffer;
-            Array.Copy(_buffer, _start, grown, 0, _count);
-            _buffer = grown;
+            Array.Copy(_buffer, _start, _buffer, 0, _count);
             _start = 0;
         }
 
         while (_count < need)
         {
-            int n = await inner.ReadAsync(_buffer.AsMemory(_start + _count, need - _count), cancellationToken).ConfigureAwait(false);
+            // Grow with the bytes that arrive (doubling), never to a length a chunk header merely claims.
+            if (_start + _count == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, (int)Math.Min(need, Math.Max(2L * _buffer.Length, 1 << 16)));
+            }
+
+            int room = Math.Min(_buffer.Length - _start, need) - _count;
+            int n = await inner.ReadAsync(_buffer.AsMemory(_start + _count, room), cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 _ended = true;

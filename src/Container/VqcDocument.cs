@@ -81,14 +81,16 @@ public sealed class VqcDocument
     {
         ArgumentNullException.ThrowIfNull(reader);
         VqcHeader header = reader.ReadHeader();
-        int[][] tokens = header.Levels.Select(l => new int[l.Cells]).ToArray();
+
+        // Grids grow with the planes that actually arrive (segment after segment), never to the size a header
+        // merely claims; the reader checks that every plane is there before it reports the end.
+        var tokens = header.Levels.Select(_ => new List<int>()).ToArray();
         while (reader.GetNextPlane() is { } plane)
         {
-            int start = header.SegmentLength == 0 ? 0 : plane.Segment * header.SegmentLength;
-            plane.Tokens.CopyTo(tokens[plane.Level], start);
+            tokens[plane.Level].AddRange(plane.Tokens);
         }
 
-        return new VqcDocument(header, tokens, reader.Metadata, reader.Detail, reader.Detail is null ? null : reader.Restoration);
+        return new VqcDocument(header, [.. tokens.Select(t => t.ToArray())], reader.Metadata, reader.Detail, reader.Detail is null ? null : reader.Restoration);
     }
 
     /// <summary>Writes the document; returns the number of bytes written.</summary>

@@ -133,6 +133,11 @@ public sealed record VqcHeader
                     return "image token grids must share one shape no larger than the image";
                 }
 
+                if (Levels[0].Cells > VqcLimits.MaxTokensPerChunk)
+                {
+                    return $"an image level is one token chunk: at most {VqcLimits.MaxTokensPerChunk} tokens";
+                }
+
                 break;
             case MediaKind.Speech:
                 if (SampleRate is < 1000 or > 384000 || SampleCount is < 1 or > VqcLimits.MaxSampleCount || Channels != 1 || BitsPerSample is not (8 or 16 or 24 or 32) || Width != 0 || Height != 0)
@@ -148,6 +153,11 @@ public sealed record VqcHeader
                 if (SegmentCount > VqcLimits.MaxSegments)
                 {
                     return $"more than {VqcLimits.MaxSegments} segments";
+                }
+
+                if (SegmentLength > VqcLimits.MaxSegmentLength || (long)SegmentLength * Levels.Length > VqcLimits.MaxTokensPerChunk)
+                {
+                    return $"a segment holds at most {VqcLimits.MaxSegmentLength} frames and {VqcLimits.MaxTokensPerChunk} tokens over all levels";
                 }
 
                 break;

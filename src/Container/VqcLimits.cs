@@ -33,6 +33,12 @@ public static class VqcLimits
     /// <summary>Longest model id in UTF-8 bytes.</summary>
     public const int MaxModelIdBytes = 64;
 
+    /// <summary>
+    /// Longest speech segment in frames (2^16: about 22 minutes at 50 frames/s). A streaming decoder holds at most
+    /// one segment of tokens, so this bounds its memory whatever length a file claims.
+    /// </summary>
+    public const int MaxSegmentLength = 1 << 16;
+
     /// <summary>Most segments (seek-table entries).</summary>
     public const int MaxSegments = 1 << 20;
 

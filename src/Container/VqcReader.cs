@@ -31,6 +31,9 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private long _sidxOffset;
     private Dictionary<string, string>? _metadata;
     private readonly Queue<VqcTokenPlane> _queued = new();
+    private readonly List<long> _segmentOffsets = [];
+    private bool _sequential = true;
+    private bool _metadataRead;
 
     /// <summary>Creates a reader.</summary>
     /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
@@ -238,7 +241,18 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             }
             else if (type == ChunkTypes.SeekIndex)
             {
-                ReadSeekIndex(header, r.ReadPayload(type, length, offset, 4 + (12 * header.SegmentCount), crc), offset);
+                long[] table = ReadSeekIndex(header, r.ReadPayload(type, length, offset, 4 + (12 * header.SegmentCount), crc), offset);
+                if (_sequential)
+                {
+                    // Read from the start, the reader knows where every segment really is: the table must say so.
+                    for (int s = 0; s < table.Length; s++)
+                    {
+                        if (s >= _segmentOffsets.Count || table[s] != _segmentOffsets[s])
+                        {
+                            throw new VqcFormatException($"seek table entry {s} does not point at segment {s}", offset + 8 + (12 * s));
+                        }
+                    }
+                }
             }
             else if (ChunkTypes.IsAncillary(type))
             {
@@ -302,6 +316,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         _nextSegment = segment;
         _nextLevel = 0;
         _tokenChunks = segment;
+        _sequential = false;
         _queued.Clear();
         _ended = false;
     }
@@ -352,6 +367,11 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         if (_nextSegment >= header.SegmentCount)
         {
             throw new VqcFormatException("more token segments than the header declares", offset);
+        }
+
+        if (_sequential && _nextSegment == _segmentOffsets.Count)
+        {
+            _segmentOffsets.Add(offset);
         }
 
         int levels = header.Levels.Length;
@@ -590,6 +610,12 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
     private void ReadMetadata(byte[] p, long offset)
     {
+        if (_metadataRead)
+        {
+            throw new VqcFormatException("second metadata chunk", offset);
+        }
+
+        _metadataRead = true;
         if (p.Length < 4)
         {
             throw new VqcFormatException("metadata chunk too short", offset + 8);
@@ -617,14 +643,22 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException("metadata does not decompress", offset + 12);
         }
 
+        Dictionary<string, string>? parsed;
         try
         {
-            _metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(Encoding.UTF8.GetString(json)) ?? [];
+            parsed = JsonSerializer.Deserialize<Dictionary<string, string>>(new UTF8Encoding(false, true).GetString(json));
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or DecoderFallbackException)
         {
-            throw new VqcFormatException("metadata is not a JSON object of strings", offset + 12);
+            throw new VqcFormatException("metadata is not UTF-8 JSON: an object of strings", offset + 12);
         }
+
+        if (parsed is null || parsed.Values.Any(v => v is null) || parsed.Keys.Concat(parsed.Values).Any(t => t.Contains('\0')))
+        {
+            throw new VqcFormatException("metadata holds a null or a NUL character", offset + 12);
+        }
+
+        _metadata = parsed;
     }
 
     private long[] ReadSeekIndex(VqcHeader header, byte[] p, long offset)

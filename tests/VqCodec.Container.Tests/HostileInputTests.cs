@@ -169,4 +169,93 @@ public class HostileInputTests
             Assert.DoesNotContain((ushort)0, f);
         }
     }
+
+    private static byte[] Meta(string json, bool validUtf8 = true)
+    {
+        byte[] text = validUtf8 ? System.Text.Encoding.UTF8.GetBytes(json) : [.. System.Text.Encoding.UTF8.GetBytes(json[..^2]), 0xC3, (byte)'"', (byte)'}'];
+        var payload = new byte[4 + K4os.Compression.LZ4.LZ4Codec.MaximumOutputSize(text.Length)];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, text.Length);
+        int n = K4os.Compression.LZ4.LZ4Codec.Encode(text, payload.AsSpan(4));
+        return payload[..(4 + n)];
+    }
+
+    private static byte[] WithChunkAfterHeader(byte[] file, string type, byte[] payload)
+    {
+        int headerEnd = ChunkIO.PreambleSize + 12 + BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(ChunkIO.PreambleSize + 4));
+        var ms = new MemoryStream();
+        ms.Write(file.AsSpan(0, headerEnd));
+        ChunkIO.WriteChunk(ms, ChunkTypes.Code(type), payload);
+        ms.Write(file.AsSpan(headerEnd));
+        return ms.ToArray();
+    }
+
+    [Fact]
+    public void MetadataMustBeOneChunkOfValidUtf8StringsWithoutNulls()
+    {
+        VqcHeader h = TestData.Image(64, 64, 1, 1024, 4, 4);
+        byte[] plain = TestData.Write(new VqcDocument(h, TestData.Grids(h, 1.1, 5)));
+        Assert.Equal("v", VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"v\"}")))).Metadata["k"]);
+        byte[] twice = WithChunkAfterHeader(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"v\"}")), "meta", Meta("{\"k\":\"w\"}"));
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(twice)));
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":null}")))));
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"a\\u0000b\"}")))));
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"ab\"}", validUtf8: false)))));
+    }
+
+    [Fact]
+    public void ASeekTableEntryThatDoesNotPointAtItsSegmentIsRejected()
+    {
+        VqcHeader h = TestData.Speech(90 * 320L, 90, 30, 2, 1024);
+        byte[] file = TestData.Write(new VqcDocument(h, TestData.Grids(h, 1.2, 8)), new VqcWriterOptions { Policy = TokenCodingPolicy.Packed });
+        int p = ChunkIO.PreambleSize;
+        while (BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(p)) != ChunkTypes.SeekIndex)
+        {
+            p += 12 + BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
+        }
+
+        // Point entry 1 into the header (still increasing, still before the table), then fix the chunk CRC.
+        int len = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
+        byte[] bad = (byte[])file.Clone();
+        long first = BinaryPrimitives.ReadInt64LittleEndian(bad.AsSpan(p + 8 + 4 + 4));
+        BinaryPrimitives.WriteInt64LittleEndian(bad.AsSpan(p + 8 + 4 + 12 + 4), first + 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(bad.AsSpan(p + 8 + len), System.IO.Hashing.Crc32.HashToUInt32(bad.AsSpan(p, 8 + len)));
+        VqcDocument.Read(new MemoryStream(file));
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(bad)));
+    }
+
+    [Fact]
+    public void ATruncatedChunkClaiming64MiBCostsWhatTheFileHolds()
+    {
+        VqcHeader h = TestData.Image(64, 64, 1, 1024, 4, 4);
+        byte[] plain = TestData.Write(new VqcDocument(h, TestData.Grids(h, 1.1, 5)));
+        int endAt = plain.Length - 24;
+        var ms = new MemoryStream();
+        ms.Write(plain.AsSpan(0, endAt));
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, ChunkTypes.Detail);
+        BinaryPrimitives.WriteInt32LittleEndian(head[4..], VqcLimits.MaxChunkPayload);
+        ms.Write(head);
+        ms.Write(new byte[200]);
+        byte[] file = ms.ToArray();
+        Rejected(file);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.ThrowsAny<VqcFormatException>(() =>
+        {
+            using var reader = new VqcReader(new MemoryStream(file));
+            while (reader.GetNextPlaneAsync().AsTask().GetAwaiter().GetResult() is not null)
+            {
+            }
+        });
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 4 << 20, $"the async path allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void HeadersClaimingHugeSegmentsOrImageChunksAreRejected()
+    {
+        Assert.Throws<ArgumentException>(() => TestData.Speech(70000 * 320L, 70000, 70000, 1, 1024).Validate());
+        Assert.Throws<ArgumentException>(() => TestData.Image(65536, 65536, 1, 1024, 4096, 4096).Validate());
+        TestData.Speech(50 * 320L, 50, 50, 16, 1024).Validate();
+    }
 }
