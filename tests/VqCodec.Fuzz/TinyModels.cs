@@ -3,10 +3,10 @@ using VqCodec.Codec.Models;
 using VqCodec.Codec.Speech;
 using VqCodec.Container;
 
-namespace VqCodec.Codec.Tests;
+namespace VqCodec.Fuzz;
 
 /// <summary>Small randomly initialised models: they exercise the whole pipeline quickly without the pretrained weights.</summary>
-internal static class TinyModels
+public static class TinyModels
 {
     public static readonly ImageModelConfig Config = new() { Widths = [8, 8, 16], BottleneckBlocks = 1, LatentDim = 8, Levels = 4, CodebookSize = 64 };
 
