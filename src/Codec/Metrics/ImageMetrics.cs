@@ -38,6 +38,61 @@ public static class ImageMetrics
     }
 
     /// <summary>
+    /// Blockiness of a decoded image on the 8×8 grid: the mean absolute luma step (BT.601 Y) between neighbouring
+    /// pixels across block boundaries (x or y a multiple of 8) minus the mean absolute step between neighbours
+    /// inside blocks, horizontally and vertically pooled. About 0 for content without block structure; positive
+    /// when block edges stand out.
+    /// </summary>
+    public static double Blockiness(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int w = image.Width, h = image.Height;
+        byte[] p = image.Pixels;
+        double Y(int x, int y)
+        {
+            int i = ((y * w) + x) * 3;
+            return (0.299 * p[i]) + (0.587 * p[i + 1]) + (0.114 * p[i + 2]);
+        }
+
+        double across = 0, inside = 0;
+        long nAcross = 0, nInside = 0;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 1; x < w; x++)
+            {
+                double d = Math.Abs(Y(x, y) - Y(x - 1, y));
+                if (x % 8 == 0)
+                {
+                    across += d;
+                    nAcross++;
+                }
+                else
+                {
+                    inside += d;
+                    nInside++;
+                }
+
+                if (y > 0)
+                {
+                    double v = Math.Abs(Y(x, y) - Y(x, y - 1));
+                    if (y % 8 == 0)
+                    {
+                        across += v;
+                        nAcross++;
+                    }
+                    else
+                    {
+                        inside += v;
+                        nInside++;
+                    }
+                }
+            }
+        }
+
+        return nAcross == 0 || nInside == 0 ? 0 : (across / nAcross) - (inside / nInside);
+    }
+
+    /// <summary>
     /// MS-SSIM (Wang, Simoncelli and Bovik 2003): five scales, 11-tap Gaussian window with σ = 1.5,
     /// 2×2 average down-sampling, the standard exponents, computed per RGB channel and averaged.
     /// Negative contrast-structure terms are clamped to zero.
