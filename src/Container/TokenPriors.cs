@@ -146,4 +146,15 @@ public sealed class TokenPriors
         _lookups ??= new ushort[]?[_frequencies.Length];
         return _lookups[level] ??= Table(level).BuildLookup();
     }
+
+    /// <summary>
+    /// The one way priors are found for a file: a resolver (for <see cref="VqcReader"/>) that returns the first of
+    /// <paramref name="candidates"/> whose hash is the header's priors hash, or null (no priors named, or none
+    /// of these).
+    /// </summary>
+    public static Func<VqcHeader, TokenPriors?> Resolver(params IEnumerable<TokenPriors?> candidates)
+    {
+        TokenPriors[] list = [.. candidates.OfType<TokenPriors>()];
+        return header => header.HasPriors ? list.FirstOrDefault(p => p.Hash.AsSpan().SequenceEqual(header.PriorsHash)) : null;
+    }
 }

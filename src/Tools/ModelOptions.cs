@@ -39,9 +39,6 @@ internal static class ModelOptions
         return load(s);
     }
 
-    /// <summary>Priors for a header from the embedded models (no network is loaded).</summary>
-    public static TokenPriors? PriorsFor(VqcHeader header) => ModelCatalog.FindPriors(header);
-
     /// <summary>A resolver that also looks in a model file given with --model.</summary>
     public static Func<VqcHeader, TokenPriors?> PriorsResolver(string? modelPath)
     {
@@ -57,6 +54,6 @@ internal static class ModelOptions
             extra = ModelCatalog.ReadFile(s).Priors;
         }
 
-        return h => extra is not null && extra.Hash.AsSpan().SequenceEqual(h.PriorsHash) ? extra : ModelCatalog.FindPriors(h);
+        return TokenPriors.Resolver([extra, .. ModelCatalog.Embedded.Select(e => e.Priors)]);
     }
 }

@@ -145,4 +145,21 @@ public class CliBehaviourTests
         AssertOneLine(r.StdErr);
         Assert.DoesNotContain('\u001b', r.StdErr);
     }
+
+    [Fact]
+    public void TruncateWritesWithThePriorsItReadWith()
+    {
+        // A file coded with a model file's priors (not an embedded model's): truncate reads and writes it with them.
+        string dir = CliRunner.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "tiny.vqm"), VqCodec.Fuzz.TinyModels.ImageBundle);
+        var r = CliRunner.Run(dir, "encode", Sample, "-o", "t.vqc", "--levels", "3", "--model", "tiny.vqm");
+        Assert.True(r.Code == 0, r.StdErr);
+        r = CliRunner.Run(dir, "truncate", "t.vqc", "--levels", "1", "-o", "t1.vqc", "--model", "tiny.vqm");
+        Assert.True(r.Code == 0, r.StdErr);
+        r = CliRunner.Run(dir, "verify", "t1.vqc", "--model", "tiny.vqm");
+        Assert.True(r.Code == 0, r.StdOut + r.StdErr);
+        r = CliRunner.Run(dir, "truncate", "t.vqc", "--levels", "1", "-o", "t2.vqc");
+        Assert.Equal(4, r.Code);
+        AssertOneLine(r.StdErr);
+    }
 }

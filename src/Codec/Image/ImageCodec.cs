@@ -167,7 +167,7 @@ public static class ImageCodec
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         options ??= new ImageDecodeOptions();
-        using var reader = new VqcReader(input, h => PriorsFor(model, h), leaveOpen: true);
+        using var reader = new VqcReader(input, TokenPriors.Resolver(model.Priors), leaveOpen: true);
         CheckDecodable(model, reader.ReadHeader(), options);
         return DecodeDocument(model, VqcDocument.Read(reader), options, cancellationToken);
     }
@@ -245,9 +245,6 @@ public static class ImageCodec
             throw new InvalidDataException("the token layout does not fit the model and image size");
         }
     }
-
-    internal static TokenPriors? PriorsFor(ImageModel model, VqcHeader header) =>
-        model.Priors is not null && model.Priors.Hash.AsSpan().SequenceEqual(header.PriorsHash) ? model.Priors : null;
 
     private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options)
     {

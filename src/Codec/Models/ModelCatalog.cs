@@ -18,7 +18,7 @@ public static class ModelCatalog
     public static TokenPriors? FindPriors(VqcHeader header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        return Entries.Value.Select(e => e.Priors).FirstOrDefault(p => p is not null && p.Hash.AsSpan().SequenceEqual(header.PriorsHash));
+        return TokenPriors.Resolver(Entries.Value.Select(e => e.Priors))(header);
     }
 
     /// <summary>Token priors and id of a model file, read without loading its network.</summary>

@@ -49,7 +49,7 @@ public static class SpeechCodec
     public static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output)
     {
         ArgumentNullException.ThrowIfNull(model);
-        VqcDocument doc = VqcDocument.Read(allLevels, _ => model.Priors, leaveOpen: true);
+        VqcDocument doc = VqcDocument.Read(allLevels, TokenPriors.Resolver(model.Priors), leaveOpen: true);
         var writerOptions = new VqcWriterOptions { Policy = policy, Priors = model.Priors };
         for (int n = doc.Header.Levels.Length; n >= 1; n--)
         {

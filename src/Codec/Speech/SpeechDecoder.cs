@@ -42,7 +42,7 @@ public sealed class SpeechDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         _model = model;
         _originalRate = originalRate;
-        _reader = new VqcReader(input, h => h.HasPriors ? model.Priors : null, leaveOpen);
+        _reader = new VqcReader(input, TokenPriors.Resolver(model.Priors), leaveOpen);
         Start(_reader.ReadHeader());
     }
 
@@ -53,7 +53,7 @@ public sealed class SpeechDecoder : IDisposable
         _model = model;
         _originalRate = originalRate;
         _feed = new FeedStream();
-        _reader = new VqcReader(_feed, h => h.HasPriors ? model.Priors : null, leaveOpen: true);
+        _reader = new VqcReader(_feed, TokenPriors.Resolver(model.Priors), leaveOpen: true);
     }
 
     /// <summary>The file header (null in push mode until its bytes have arrived).</summary>

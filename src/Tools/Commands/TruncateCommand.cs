@@ -19,14 +19,16 @@ internal static class TruncateCommand
         command.SetAction(parse =>
         {
             byte[] data = InputStream.ReadAll(parse.GetValue(file)!);
-            VqcDocument doc = VqcDocument.Read(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)));
+            // One resolver reads and writes: a file coded with a --model file's priors is truncated with them too.
+            Func<VqcHeader, TokenPriors?> resolve = ModelOptions.PriorsResolver(parse.GetValue(model));
+            VqcDocument doc = VqcDocument.Read(new MemoryStream(data), resolve);
             int n = parse.GetValue(levels) ?? doc.Header.Levels.Length;
             if (n < 1 || n > doc.Header.Levels.Length)
             {
                 throw new CliException($"--levels must be 1..{doc.Header.Levels.Length}", ExitCodes.Usage);
             }
 
-            TokenPriors? priors = doc.Header.HasPriors ? ModelOptions.PriorsFor(doc.Header) : null;
+            TokenPriors? priors = resolve(doc.Header);
             VqcDocument low = parse.GetValue(dropDetail) ? doc.Truncate(n).WithoutDetail() : doc.Truncate(n);
             long size = 0;
             OutputFile.Write(parse.GetValue(output)!, parse.GetValue(force), s => size = low.Write(s, new VqcWriterOptions { Priors = priors }, leaveOpen: true));
