@@ -195,4 +195,27 @@ public class SpeechCliTests
 
         return ms.ToArray();
     }
+
+    [Fact]
+    public void TonesGetANotSpeechWarningAndAnUnreachableRateAWarning()
+    {
+        string dir = CliRunner.TempDir();
+        var stereo = new float[44100 * 3];
+        for (int i = 0; i < stereo.Length; i++)
+        {
+            stereo[i] = (float)(0.3 * (Math.Sin(2 * Math.PI * 440 * i / 44100) + Math.Sin(2 * Math.PI * 660 * i / 44100)));
+        }
+
+        string tones = WriteWav(dir, "tones.wav", stereo, 44100);
+        var (code, _, err) = CliRunner.Run(dir, "encode", tones, "-o", "t.vqc", "--model", ModelFile.Value);
+        Assert.Equal(0, code);
+        Assert.Contains("does not look like speech", err);
+
+        string voice = WriteWav(dir, "voice.wav", VqCodec.Fuzz.TinyModels.Voice(2.0), 16000);
+        (code, _, err) = CliRunner.Run(dir, "encode", voice, "-o", "v.vqc", "--model", ModelFile.Value, "--kbps", "0.2");
+        Assert.Equal(0, code);
+        Assert.Contains("below the lowest rate", err);
+        Assert.DoesNotContain("does not look like speech", err);
+        Assert.Single(VqcProbe.ReadHeader(File.ReadAllBytes(Path.Combine(dir, "v.vqc"))).Header.Levels);
+    }
 }

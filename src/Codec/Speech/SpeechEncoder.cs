@@ -61,7 +61,7 @@ public sealed class SpeechEncoder : IDisposable
             throw new ArgumentException($"the audio has more than {VqcLimits.MaxSampleCount} samples");
         }
 
-        int levels = options.Levels ?? config.Levels;
+        int levels = options.EffectiveLevels(config.Levels);
         if (levels < 1 || levels > config.Levels)
         {
             throw new ArgumentException($"the model has {config.Levels} levels; {levels} were requested");

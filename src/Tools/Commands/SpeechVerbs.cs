@@ -11,14 +11,51 @@ internal static class SpeechVerbs
 {
     private const int Block = 1 << 15;
 
+    /// <summary>A one-line warning when the first 20 s of a WAV file do not look like speech.</summary>
+    private static void WarnIfNotSpeech(string input)
+    {
+        using var probe = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
+        var head = new float[(int)Math.Min(probe.FrameCount, 10L * probe.SampleRate)];
+        int got = 0, n;
+        while (got < head.Length && (n = probe.Read(head.AsSpan(got))) > 0)
+        {
+            got += n;
+        }
+
+        float[] at16k = VqCodec.Codec.Audio.Resampler.Resample(head[..got], probe.SampleRate, 16000);
+        if (SpeechLikeness.Problem(at16k, 16000) is { } problem)
+        {
+            Console.Error.WriteLine($"vqc: warning: {input}: {problem}");
+        }
+    }
+
+    /// <summary>A one-line warning when even one level does not fit the rate target (the file is written with one level).</summary>
+    private static void WarnIfUnreachable(string input, SpeechEncodeResult r, double target)
+    {
+        if (r.Kbps > target)
+        {
+            Console.Error.WriteLine($"vqc: warning: {input}: {target.ToString(System.Globalization.CultureInfo.InvariantCulture)} kbps is below the lowest rate this model reaches on this file ({r.Kbps:F2} kbps with 1 level); wrote that");
+        }
+    }
+
     /// <summary>Compressed audio (FLAC, Opus, MP3, ...): decoded through ffmpeg to 16 kHz mono, then encoded whole.</summary>
     private static void EncodeDecodedAudio(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool force, Stopwatch clock)
     {
         float[] pcm = AudioFiles.ReadMono(input, 16000);
+        if (SpeechLikeness.Problem(pcm, 16000) is { } problem)
+        {
+            Console.Error.WriteLine($"vqc: warning: {input}: {problem}");
+        }
+
         SpeechModel m = model.Value;
         var options = new SpeechEncodeOptions { Levels = levels, TargetKbps = kbps, Policy = policy };
         SpeechEncodeResult result = default!;
         OutputFile.Write(output, force, s => result = SpeechCodec.Encode(m, pcm, 16000, s, options));
+        if (kbps is double target)
+        {
+            WarnIfUnreachable(input, result, target);
+        }
+
         Console.Error.WriteLine($"{input} -> {output}: {pcm.Length / 16000.0:F2} s (decoded by ffmpeg), {result.Levels} levels, {result.Bytes} bytes, {result.Bytes * 8 / (pcm.Length / 16000.0) / 1000:F2} kbps, {clock.Elapsed.TotalSeconds:F2} s");
     }
 
@@ -37,6 +74,7 @@ internal static class SpeechVerbs
             return;
         }
 
+        WarnIfNotSpeech(input);
         using var reader = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
         if (reader.FrameCount == 0)
         {
@@ -58,12 +96,14 @@ internal static class SpeechVerbs
         {
             // Every level once (tokens only: bounded by duration × 1 kB/s), then the most levels that fit.
             var all = new MemoryStream();
+            options = new SpeechEncodeOptions { Levels = levels, TargetKbps = target, Policy = policy };
             EncodeStream(reader, m, all, source, options, token);
             all.Position = 0;
             var fitted = new MemoryStream();
             SpeechEncodeResult r = SpeechCodec.FitRate(m, all, target, seconds, policy, fitted);
             OutputFile.WriteBytes(output, force, fitted.ToArray());
             (keptLevels, bytes) = (r.Levels, r.Bytes);
+            WarnIfUnreachable(input, r, target);
         }
         else
         {
