@@ -127,4 +127,35 @@ public class ImageCodecTests
         Assert.NotNull(again.Priors);
         Assert.Throws<InvalidDataException>(() => ImageModel.Load(new MemoryStream([1, 2, 3])));
     }
+
+    [Fact]
+    public void AHugeImageHeaderIsRefusedBeforeAnyTokenOrPixelBuffer()
+    {
+        // 30000 x 30000 claimed by a valid file of a few kilobytes: refused from the header, under the default
+        // 2^28-pixel limit, with little allocated; and the same under a smaller caller-set limit.
+        var header = new VqcHeader
+        {
+            Kind = MediaKind.Image,
+            Width = 30000,
+            Height = 30000,
+            ModelId = Model.Id,
+            ModelHash = Model.Hash,
+            PriorsHash = new byte[32],
+            Levels = [new TokenLevelLayout(Model.Config.CodebookSize, 1875, 1875)],
+        };
+        var file = new MemoryStream();
+        new VqcDocument(header, [new int[1875 * 1875]]).Write(file, new VqcWriterOptions { Policy = TokenCodingPolicy.Lz4 }, leaveOpen: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<VqcFormatException>(() => ImageCodec.Decode(Model, new MemoryStream(file.ToArray())));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 * file.Length + (1 << 20));
+        Assert.Throws<VqcFormatException>(() => ImageCodec.Decode(Model, new MemoryStream(file.ToArray()), new ImageDecodeOptions { MaxPixels = 1000 }));
+    }
+
+    [Fact]
+    public void AModelFileWithACorruptDescriptionIsInvalidData()
+    {
+        byte[] bundle = (byte[])TinyModels.ImageBundle.Clone();
+        bundle[10] = (byte)'}';
+        Assert.Throws<InvalidDataException>(() => ImageModel.Load(new MemoryStream(bundle)));
+    }
 }

@@ -107,4 +107,31 @@ public class PretrainedImageTests
         Assert.True(refined > plain + 0.1, $"refined {refined:F2} dB, plain {plain:F2} dB");
         Assert.Throws<ArgumentOutOfRangeException>(() => new ImageEncodeOptions { RefineSteps = 201 });
     }
+
+    [Fact]
+    public void EveryBitFlipAndCutOfAPretrainedImageFileIsRefusedByTheFullDecoder()
+    {
+        ImageModel model = ImageModel.LoadPretrained();
+        RgbImage sample = LoadSample();
+        var crop = new byte[96 * 64 * 3];
+        for (int y = 0; y < 64; y++)
+        {
+            Array.Copy(sample.Pixels, y * sample.Width * 3, crop, y * 96 * 3, 96 * 3);
+        }
+
+        var ms = new MemoryStream();
+        ImageCodec.Encode(model, new RgbImage(96, 64, crop), ms, new ImageEncodeOptions { DetailStep = 24 });
+        byte[] file = ms.ToArray();
+        for (int bit = 0; bit < file.Length * 8; bit++)
+        {
+            byte[] bad = (byte[])file.Clone();
+            bad[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.Throws<VqCodec.Container.VqcFormatException>(() => ImageCodec.Decode(model, new MemoryStream(bad)));
+        }
+
+        for (int n = 0; n < file.Length; n++)
+        {
+            Assert.Throws<VqCodec.Container.VqcFormatException>(() => ImageCodec.Decode(model, new MemoryStream(file[..n])));
+        }
+    }
 }

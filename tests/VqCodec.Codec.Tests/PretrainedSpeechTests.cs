@@ -40,4 +40,25 @@ public class PretrainedSpeechTests
         Assert.True(results[2].Mel < results[0].Mel, $"mel {results[0].Mel:F3} -> {results[2].Mel:F3}");
         Assert.True(results[1].Stoi > 0.7, $"6 levels: STOI {results[1].Stoi:F3}");
     }
+
+    [Fact]
+    public void EveryBitFlipAndCutOfAPretrainedSpeechFileIsRefusedByTheFullDecoder()
+    {
+        SpeechModel model = SpeechModel.LoadPretrained();
+        var ms = new MemoryStream();
+        SpeechCodec.Encode(model, TinyModels.Voice(0.3), 16000, ms, new SpeechEncodeOptions { Levels = 2 });
+        byte[] file = ms.ToArray();
+        for (int bit = 0; bit < file.Length * 8; bit++)
+        {
+            byte[] bad = (byte[])file.Clone();
+            bad[bit / 8] ^= (byte)(1 << (bit % 8));
+            Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(model, new MemoryStream(bad)));
+            Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(bad), TokenPriors.Resolver(model.Priors)));
+        }
+
+        for (int n = 0; n < file.Length; n++)
+        {
+            Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(model, new MemoryStream(file[..n])));
+        }
+    }
 }

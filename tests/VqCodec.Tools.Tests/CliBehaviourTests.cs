@@ -162,4 +162,22 @@ public class CliBehaviourTests
         Assert.Equal(4, r.Code);
         AssertOneLine(r.StdErr);
     }
+
+    [Fact]
+    public void VerifyWalksAFolderAndNamesTheBadFile()
+    {
+        string dir = CliRunner.TempDir();
+        string golden = Path.Combine(CliRunner.RepositoryRoot, "spec", "examples");
+        Directory.CreateDirectory(Path.Combine(dir, "files"));
+        File.Copy(Path.Combine(golden, "image-lz4.vqc"), Path.Combine(dir, "files", "good.vqc"));
+        byte[] bad = File.ReadAllBytes(Path.Combine(golden, "image-lz4.vqc"));
+        bad[^30] ^= 0x10;
+        File.WriteAllBytes(Path.Combine(dir, "files", "bad.vqc"), bad);
+        var r = CliRunner.Run(dir, "verify", "files");
+        Assert.Equal(3, r.Code);
+        Assert.Contains("good.vqc: OK", r.StdOut);
+        Assert.Contains("bad.vqc", r.StdErr);
+        File.Delete(Path.Combine(dir, "files", "bad.vqc"));
+        Assert.Equal(0, CliRunner.Run(dir, "verify", "files").Code);
+    }
 }

@@ -16,11 +16,19 @@ internal static class DecodeCommand
         var output = new Option<string>("--output", "-o") { Description = "Output file (.png, .jpg, .webp, .bmp for images; .wav for speech), or a folder.", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
         var originalRate = new Option<bool>("--original-rate") { Description = "Speech: write the source sample rate instead of 16 kHz." };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images above this many pixels (checked from the header before decoding).", DefaultValueFactory = _ => 1L << 28 };
+        var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image)." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, model };
+        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, noRestore, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
+            if (parse.GetValue(maxPixels) < 1)
+            {
+                throw new CliException("--max-pixels must be positive", ExitCodes.Usage);
+            }
+
+            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore) };
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));
@@ -42,7 +50,7 @@ internal static class DecodeCommand
                 OutputFile.Check(dest, parse.GetValue(force));
                 ImageMagick.MagickFormat format = ImageFiles.FormatFromPath(dest);
                 ImageModel m = loaded.Value;
-                RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), cancellationToken: token);
+                RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), decodeOptions, token);
                 byte[] encoded = ImageFiles.Encode(image, format, quality: 95, grey: header.Channels == 1);
                 OutputFile.WriteBytes(dest, parse.GetValue(force), encoded);
                 Console.Error.WriteLine($"{file} -> {dest}: {image.Width}x{image.Height}, {header.Levels.Length} levels, {clock.Elapsed.TotalSeconds:F2} s");

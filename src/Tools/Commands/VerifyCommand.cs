@@ -9,14 +9,19 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var files = new Argument<string[]>("files") { Description = ".vqc files.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = ".vqc files or folders (every .vqc file in them).", Arity = ArgumentArity.OneOrMore };
         var model = ModelOptions.ImageModelOption();
         var command = new Command("verify", "Check the structure and every checksum of .vqc files; exits non-zero on any problem.") { files, model };
         command.SetAction(parse =>
         {
-            int failures = 0;
-            foreach (string path in parse.GetValue(files)!)
+            int failures = 0, code = ExitCodes.Success;
+            foreach (string path in InputFiles.Expand(parse.GetValue(files)!, [".vqc"]).DefaultIfEmpty(string.Empty))
             {
+                if (path.Length == 0)
+                {
+                    throw new CliException("no .vqc files found", ExitCodes.IoError);
+                }
+
                 try
                 {
                     byte[] data = InputStream.ReadAll(path);
@@ -35,16 +40,18 @@ internal static class VerifyCommand
                         planes++;
                     }
 
-                    Console.WriteLine($"{path}: OK ({data.Length} bytes, {planes} token planes in {reader.TokenChunksRead} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
+                    Console.WriteLine($"{Cli.Printable(path)}: OK ({data.Length} bytes, {planes} token planes in {reader.TokenChunksRead} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
                 }
-                catch (Exception ex) when (ex is VqcFormatException or InvalidOperationException or CliException)
+                catch (Exception ex) when (ex is VqcFormatException or ModelMismatchException or CliException)
                 {
                     failures++;
-                    Console.Error.WriteLine($"vqc: {path}: {ex.Message}");
+                    int c = Cli.ExitCodeOf(ex);
+                    code = code == ExitCodes.Success ? c : code;
+                    Console.Error.WriteLine($"vqc: {Cli.Printable(path)}: {Cli.Printable(ex.Message)}");
                 }
             }
 
-            return failures == 0 ? ExitCodes.Success : ExitCodes.InvalidData;
+            return code;
         });
         return command;
     }
