@@ -9,6 +9,16 @@ dotnet build -c Release src/Tools >/dev/null
 vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
 vqc bench image "$data/images/valid" --out spec/results/image
 vqc bench speech "$data/speech/valid" --out spec/results/speech
+vqc bench speech "$data/speech/valid_more" --levels 2 4 6 11 --kbps 3.2 6 --out spec/results/speech-valid-more
+# Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.
+rm -rf /tmp/vqc-espeak && mkdir -p /tmp/vqc-espeak
+text="The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore, and the shells she sells are surely seashells."
+for v in en+m3:40 en+f3:60 en-us+m1:30 en+f4:80; do
+  espeak-ng -v "${v%%:*}" -p "${v##*:}" -s 150 -w /tmp/vqc-espeak/raw.wav "$text"
+  ffmpeg -v error -y -i /tmp/vqc-espeak/raw.wav -ar 16000 -ac 1 "/tmp/vqc-espeak/espeak-${v%%:*}.wav"
+done
+rm /tmp/vqc-espeak/raw.wav
+vqc bench speech /tmp/vqc-espeak --levels 2 4 6 11 --kbps 3.2 6 --out spec/results/speech-synthetic
 vqc bench quantizers --images "$data/images/valid" --out spec/results/quantizers
 dotnet build -c Release tests/VqCodec.Benchmarks >/dev/null
 dotnet tests/VqCodec.Benchmarks/bin/Release/net10.0/VqCodec.Benchmarks.dll --filter '*' --job short --inProcess \

@@ -71,11 +71,17 @@ internal static class BenchSpeechCommand
             var rows = new List<Row>();
             double[] kbpsTargets = m is null ? [] : parse.GetValue(targets)!.Where(t => t > 0).Distinct().Order().ToArray();
             long done = 0, total = (long)files.Count * (refs.Count + lv.Length + kbpsTargets.Length);
+            var listen = new Dictionary<string, float[]>();
             try
             {
                 foreach (string file in files)
                 {
                     float[] x = AudioFiles.ReadMono(file, 16000);
+                    if (file == files[0])
+                    {
+                        listen["reference"] = x;
+                    }
+
                     double seconds = x.Length / 16000.0;
                     foreach (int n in lv)
                     {
@@ -89,6 +95,11 @@ internal static class BenchSpeechCommand
                     {
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { TargetKbps = target });
+                        if (file == files[0])
+                        {
+                            listen[string.Create(CultureInfo.InvariantCulture, $"vqc-{target:0.0##}kbps")] = y;
+                        }
+
                         rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
@@ -98,6 +109,11 @@ internal static class BenchSpeechCommand
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = codec.Run(x, work);
                         y = Align(x, y, 1600);
+                        if (file == files[0])
+                        {
+                            listen[$"{codec.Name}-{codec.Setting}"] = y;
+                        }
+
                         rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
@@ -146,11 +162,59 @@ internal static class BenchSpeechCommand
             Plots.Curves(Path.Combine(outDir, "stoi.png"), "STOI vs kbps", "kbps", "STOI", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Stoi).ToArray())));
             Plots.Curves(Path.Combine(outDir, "mel.png"), "Mel distance vs kbps (lower is better)", "kbps", "mel distance", curves.GroupBy(c => c.Codec).Select(g => (g.Key, g.Select(c => c.Kbps).ToArray(), g.Select(c => c.Mel).ToArray())));
             sb.AppendLine("\n![STOI](stoi.png)\n\n![Mel distance](mel.png)");
+            if (Spectrograms(listen, outDir) is { } pictures)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"\n## Spectrograms of {Path.GetFileName(files[0])} (first 4 s; sox)\n");
+                foreach (string picture in pictures)
+                {
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"![{picture}]({picture})");
+                }
+            }
             File.WriteAllText(Path.Combine(outDir, "README.md"), sb.ToString());
             Console.WriteLine(sb.ToString());
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Spectrograms (sox, when installed) of the first file's reference, vqc at the rate targets and Opus 6 kbps, so
+    /// the harmonics can be seen as well as measured; returns the PNG names, or null without sox.
+    /// </summary>
+    private static List<string>? Spectrograms(Dictionary<string, float[]> signals, string outDir)
+    {
+        if (!ReferenceSpeechCodec.Installed("sox") || signals.Count == 0)
+        {
+            return null;
+        }
+
+        var names = new List<string>();
+        foreach ((string name, float[] signal) in signals.Where(s => s.Key is "reference" or "opus-6" || s.Key.StartsWith("vqc-", StringComparison.Ordinal)))
+        {
+            string wav = Path.Combine(outDir, $"listen-{name}.wav");
+            using (var f = File.Create(wav))
+            {
+                WavWriter.WritePcm16(f, signal.AsSpan(0, Math.Min(signal.Length, 4 * 16000)).ToArray(), 16000);
+            }
+
+            string png = $"spectrogram-{name}.png";
+            var psi = new System.Diagnostics.ProcessStartInfo("sox") { RedirectStandardError = true };
+            foreach (string a in new[] { wav, "-n", "spectrogram", "-x", "800", "-y", "257", "-z", "80", "-t", name, "-o", Path.Combine(outDir, png) })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            File.Delete(wav);
+            if (p.ExitCode == 0)
+            {
+                names.Add(png);
+            }
+        }
+
+        return names;
     }
 
     /// <summary>Encodes and decodes in memory; times each direction.</summary>
