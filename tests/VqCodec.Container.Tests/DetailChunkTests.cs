@@ -114,30 +114,11 @@ public sealed class DetailChunkTests
     public void ReaderRejectsMisplacedOrRepeatedDetailChunks()
     {
         byte[] file = TestData.Write(ImageDoc([1, 9, 9, 9, 9, 9]));
-        var chunks = new List<(uint Type, byte[] Payload)>();
-        int p = ChunkIO.PreambleSize;
-        while (p < file.Length)
-        {
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(p));
-            int len = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
-            chunks.Add((type, file.AsSpan(p + 8, len).ToArray()));
-            p += 8 + len + 4;
-        }
-
+        var chunks = TestData.Chunks(file);
         int detailAt = chunks.FindIndex(c => c.Type == ChunkTypes.Detail);
         Assert.Equal(chunks.Count - 2, detailAt);
 
-        byte[] Rebuild(IEnumerable<(uint Type, byte[] Payload)> list)
-        {
-            using var ms = new MemoryStream();
-            ms.Write(file.AsSpan(0, ChunkIO.PreambleSize));
-            foreach (var (type, payload) in list)
-            {
-                ChunkIO.WriteChunk(ms, type, payload);
-            }
-
-            return ms.ToArray();
-        }
+        byte[] Rebuild(IEnumerable<(uint Type, byte[] Payload)> list) => TestData.Rebuild(file, list);
 
         var before = chunks.ToList();
         var detail = before[detailAt];

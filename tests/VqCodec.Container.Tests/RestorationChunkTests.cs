@@ -14,32 +14,9 @@ public sealed class RestorationChunkTests
         return new VqcDocument(h, TestData.Grids(h, 1.1, 9), null, detail, restoration);
     }
 
-    private static List<(uint Type, byte[] Payload)> Chunks(byte[] file)
-    {
-        var chunks = new List<(uint Type, byte[] Payload)>();
-        int p = ChunkIO.PreambleSize;
-        while (p < file.Length)
-        {
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(p));
-            int len = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
-            chunks.Add((type, file.AsSpan(p + 8, len).ToArray()));
-            p += 8 + len + 4;
-        }
+    private static List<(uint Type, byte[] Payload)> Chunks(byte[] file) => TestData.Chunks(file);
 
-        return chunks;
-    }
-
-    private static byte[] Rebuild(byte[] file, IEnumerable<(uint Type, byte[] Payload)> chunks)
-    {
-        using var ms = new MemoryStream();
-        ms.Write(file.AsSpan(0, ChunkIO.PreambleSize));
-        foreach (var (type, payload) in chunks)
-        {
-            ChunkIO.WriteChunk(ms, type, payload);
-        }
-
-        return ms.ToArray();
-    }
+    private static byte[] Rebuild(byte[] file, IEnumerable<(uint Type, byte[] Payload)> chunks) => TestData.Rebuild(file, chunks);
 
     [Fact]
     public void RestorationRoundTripsRightAfterTheHeaderAndMarksTheFileAsVersion11()

@@ -109,4 +109,33 @@ internal static class TestData
         doc.Write(ms, options, leaveOpen: true);
         return ms.ToArray();
     }
+
+    /// <summary>The chunks of a file after its preamble: type and payload.</summary>
+    public static List<(uint Type, byte[] Payload)> Chunks(byte[] file)
+    {
+        var chunks = new List<(uint Type, byte[] Payload)>();
+        int p = ChunkIO.PreambleSize;
+        while (p < file.Length)
+        {
+            uint type = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(p));
+            int len = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(p + 4));
+            chunks.Add((type, file.AsSpan(p + 8, len).ToArray()));
+            p += 8 + len + 4;
+        }
+
+        return chunks;
+    }
+
+    /// <summary>The file's preamble followed by <paramref name="chunks"/>, each framed with a correct CRC.</summary>
+    public static byte[] Rebuild(byte[] file, IEnumerable<(uint Type, byte[] Payload)> chunks)
+    {
+        using var ms = new MemoryStream();
+        ms.Write(file.AsSpan(0, ChunkIO.PreambleSize));
+        foreach (var (type, payload) in chunks)
+        {
+            ChunkIO.WriteChunk(ms, type, payload);
+        }
+
+        return ms.ToArray();
+    }
 }

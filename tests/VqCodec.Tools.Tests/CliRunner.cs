@@ -7,22 +7,27 @@ internal static class CliRunner
 {
     public static string VqcDll => Path.Combine(AppContext.BaseDirectory, "vqc.dll");
 
-    public static (int Code, string StdOut, string StdErr) Run(string workingDirectory, params string[] args)
+    public static (int Code, string StdOut, string StdErr) Run(string workingDirectory, params string[] args) =>
+        RunProcess("dotnet", workingDirectory, [VqcDll, .. args], 120_000);
+
+    /// <summary>Runs <paramref name="program"/> and returns its exit code and output; kills it after <paramref name="timeoutMs"/>.</summary>
+    public static (int Code, string StdOut, string StdErr) RunProcess(string program, string workingDirectory, IEnumerable<string> args, int timeoutMs)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
-        psi.ArgumentList.Add(VqcDll);
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
         }
 
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
         using var p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
+        if (!p.WaitForExit(timeoutMs))
         {
             p.Kill(true);
-            throw new TimeoutException($"vqc {string.Join(' ', args)} did not finish");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish");
         }
 
         return (p.ExitCode, stdout.Result, stderr.Result);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace VqCodec.Tools.Tests;
 
 /// <summary>
@@ -13,24 +11,8 @@ public class PackagingTests
 {
     private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(600_000))
-        {
-            p.Kill(true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish");
-        }
-
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var r = CliRunner.RunProcess("dotnet", workingDirectory, args, 600_000);
+        return (r.Code, r.StdOut + r.StdErr);
     }
 
     [Fact]

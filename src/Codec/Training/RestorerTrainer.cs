@@ -29,15 +29,7 @@ public sealed class RestorerTrainer
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException("No training images.", nameof(train));
-        }
-
-        if (train.Any(i => i.Width < options.CropSize || i.Height < options.CropSize))
-        {
-            throw new ArgumentException($"Every training image must be at least {options.CropSize} pixels on each side.", nameof(train));
-        }
+        TrainingSupport.CheckImages(train, options.CropSize);
 
         _base = baseModel;
         _options = options;

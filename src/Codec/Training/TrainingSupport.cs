@@ -77,6 +77,22 @@ internal static class TrainingSupport
         }
     }
 
+    /// <summary>Throws unless there are training images and every one holds a crop of <paramref name="crop"/> pixels.</summary>
+    /// <exception cref="ArgumentException">No images, or one smaller than a crop.</exception>
+    public static void CheckImages(IReadOnlyList<Image.RgbImage> train, int crop)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("No training images.", nameof(train));
+        }
+
+        if (train.Any(i => i.Width < crop || i.Height < crop))
+        {
+            throw new ArgumentException($"Every training image must be at least {crop} pixels on each side.", nameof(train));
+        }
+    }
+
     /// <summary>Reads the trainer state of the checkpoint in <paramref name="outputDirectory"/>, or null.</summary>
     public static T? LoadState<T>(string outputDirectory)
         where T : class
