@@ -79,7 +79,8 @@ public sealed class AsyncApiTests
         }
 
         Assert.Equal(detail, reader.Detail);
-        Assert.Equal(name == "image-detail.vqc", detail is not null);
+        Assert.Equal(name is "image-detail.vqc" or "image-restore.vqc", detail is not null);
+        Assert.Equal(name == "image-restore.vqc", reader.Restoration is not null);
     }
 
     [Fact]
@@ -103,7 +104,8 @@ public sealed class AsyncApiTests
             (VqcDocument doc, VqcWriterOptions options) = make();
             byte[] sync = TestData.Write(doc, options);
             var ms = new MemoryStream();
-            await using (var writer = new VqcWriter(ms, doc.Header, options, leaveOpen: true))
+            var withRestoration = new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = doc.Restoration };
+            await using (var writer = new VqcWriter(ms, doc.Header, withRestoration, leaveOpen: true))
             {
                 if (doc.Metadata.Count > 0)
                 {

@@ -37,6 +37,14 @@ internal static class GoldenFiles
             byte[] detail = [.. Enumerable.Range(0, 37).Select(i => (byte)(i * 29))];
             return (new VqcDocument(h, TestData.Grids(h, 1.1, 61), null, detail), new VqcWriterOptions());
         }),
+        ("image-restore.vqc", () =>
+        {
+            // Format 1.1: an rstr chunk after the header names a restoration network; a detail chunk after the planes.
+            VqcHeader h = TestData.Image(40, 24, 2, 1024, 2, 3);
+            byte[] detail = [1, 32, 2, 48, 3, .. Enumerable.Range(0, 24).Select(i => (byte)(i * 37))];
+            var restorer = new RestorationId("golden-restorer", [.. Enumerable.Range(0, 32).Select(i => (byte)(200 - i))]);
+            return (new VqcDocument(h, TestData.Grids(h, 1.1, 71), null, detail, restorer), new VqcWriterOptions());
+        }),
         ("speech-segments.vqc", () =>
         {
             VqcHeader h = TestData.Speech(37 * 320, 37, 16, 2, 1024);
