@@ -75,6 +75,14 @@ public sealed class VqcDocument
         return Read(reader);
     }
 
+    /// <summary>Reads a whole file under the limits of <paramref name="options"/>.</summary>
+    /// <exception cref="VqcFormatException">Bad bytes, or a size above a limit.</exception>
+    public static VqcDocument Read(Stream stream, Func<VqcHeader, TokenPriors?>? priors, bool leaveOpen, VqcReaderOptions? options)
+    {
+        using var reader = new VqcReader(stream, priors, leaveOpen, structureOnlyWithoutPriors: false, options);
+        return Read(reader);
+    }
+
     /// <summary>Reads the rest of a file from <paramref name="reader"/> (whose header may already have been read).</summary>
     /// <exception cref="VqcFormatException">Bad bytes.</exception>
     public static VqcDocument Read(VqcReader reader)

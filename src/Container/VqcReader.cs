@@ -34,6 +34,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private readonly List<long> _segmentOffsets = [];
     private bool _sequential = true;
     private bool _metadataRead;
+    private readonly VqcReaderOptions _options;
 
     /// <summary>Creates a reader.</summary>
     /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
@@ -53,7 +54,19 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     /// return the plane with an empty token array instead of throwing.
     /// </param>
     public VqcReader(Stream stream, Func<VqcHeader, TokenPriors?>? priorsResolver, bool leaveOpen, bool structureOnlyWithoutPriors)
+        : this(stream, priorsResolver, leaveOpen, structureOnlyWithoutPriors, null)
     {
+    }
+
+    /// <summary>Creates a reader with limits of its own (<paramref name="options"/>) on top of the format's caps.</summary>
+    /// <param name="stream">A readable stream positioned at the start of the .vqc data.</param>
+    /// <param name="priorsResolver">Supplies the token priors a header names.</param>
+    /// <param name="leaveOpen">Leave the stream open on dispose.</param>
+    /// <param name="structureOnlyWithoutPriors">Walk rANS planes whose priors are unavailable by checksum only.</param>
+    /// <param name="options">Limits; null means the format's caps.</param>
+    public VqcReader(Stream stream, Func<VqcHeader, TokenPriors?>? priorsResolver, bool leaveOpen, bool structureOnlyWithoutPriors, VqcReaderOptions? options)
+    {
+        _options = options ?? new VqcReaderOptions();
         _structureOnly = structureOnlyWithoutPriors;
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
@@ -111,7 +124,13 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         byte[] payload = _reader.ReadPayload(type, length, offset, VqcLimits.MaxHeaderPayload, crc);
-        _header = VqcHeader.Parse(payload, offset + 8);
+        VqcHeader parsed = VqcHeader.Parse(payload, offset + 8);
+        if (parsed.Levels.Any(l => l.Cells > _options.MaxTokensPerLevel))
+        {
+            throw new VqcFormatException($"the header declares {parsed.Levels.Max(l => l.Cells)} tokens per level, above this reader's limit of {_options.MaxTokensPerLevel}", offset + 8);
+        }
+
+        _header = parsed;
         return _header;
     }
 
@@ -622,7 +641,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         int size = BinaryPrimitives.ReadInt32LittleEndian(p);
-        if (size < 0 || size > VqcLimits.MaxMetadataBytes)
+        if (size < 0 || size > _options.MaxMetadataBytes)
         {
             throw new VqcFormatException($"metadata claims {size} bytes, above the cap", offset + 8);
         }

@@ -264,4 +264,12 @@ public class SpeechCodecTests
             Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(bad)));
         }
     }
+
+    [Fact]
+    public void DecodeRefusesMoreSamplesThanTheCallerAllows()
+    {
+        byte[] file = Encode(TinyModels.Voice(1.0));
+        Assert.Equal(16000, SpeechCodec.Decode(Model, new MemoryStream(file), maxSamples: 16000).Samples.Length);
+        Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(file), maxSamples: 15999));
+    }
 }

@@ -258,4 +258,19 @@ public class HostileInputTests
         Assert.Throws<ArgumentException>(() => TestData.Image(65536, 65536, 1, 1024, 4096, 4096).Validate());
         TestData.Speech(50 * 320L, 50, 50, 16, 1024).Validate();
     }
+
+    [Fact]
+    public void ReaderOptionsSetLimitsBelowTheFormatCaps()
+    {
+        VqcHeader h = TestData.Image(64, 64, 1, 1024, 4, 4);
+        byte[] file = TestData.Write(new VqcDocument(h, TestData.Grids(h, 1.1, 5)));
+        VqcDocument.Read(new MemoryStream(file), null, false, new VqcReaderOptions { MaxTokensPerLevel = 16 });
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(file), null, false, new VqcReaderOptions { MaxTokensPerLevel = 15 }));
+
+        byte[] withMeta = WithChunkAfterHeader(file, "meta", Meta("{\"k\":\"0123456789\"}"));
+        VqcDocument.Read(new MemoryStream(withMeta), null, false, new VqcReaderOptions { MaxMetadataBytes = 64 });
+        Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(withMeta), null, false, new VqcReaderOptions { MaxMetadataBytes = 8 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VqcReaderOptions { MaxTokensPerLevel = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VqcReaderOptions { MaxMetadataBytes = (1 << 20) + 1 });
+    }
 }

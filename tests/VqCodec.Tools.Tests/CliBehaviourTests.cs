@@ -180,4 +180,20 @@ public class CliBehaviourTests
         File.Delete(Path.Combine(dir, "files", "bad.vqc"));
         Assert.Equal(0, CliRunner.Run(dir, "verify", "files").Code);
     }
+
+    [Fact]
+    public void DecodeLimitsAreOptionsOfTheCli()
+    {
+        string dir = CliRunner.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "tiny.vqm"), VqCodec.Fuzz.TinyModels.ImageBundle);
+        var r = CliRunner.Run(dir, "encode", Sample, "-o", "i.vqc", "--levels", "1", "--model", "tiny.vqm");
+        Assert.True(r.Code == 0, r.StdErr);
+        r = CliRunner.Run(dir, "decode", "i.vqc", "-o", "i.png", "--model", "tiny.vqm", "--max-pixels", "1000");
+        Assert.Equal(3, r.Code);
+        AssertOneLine(r.StdErr);
+        Assert.Contains("limit", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(dir, "i.png")));
+        r = CliRunner.Run(dir, "decode", "i.vqc", "-o", "i.png", "--model", "tiny.vqm");
+        Assert.True(r.Code == 0, r.StdErr);
+    }
 }

@@ -17,15 +17,16 @@ internal static class DecodeCommand
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
         var originalRate = new Option<bool>("--original-rate") { Description = "Speech: write the source sample rate instead of 16 kHz." };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images above this many pixels (checked from the header before decoding).", DefaultValueFactory = _ => 1L << 28 };
+        var maxSamples = new Option<long>("--max-samples") { Description = "Speech: refuse files that declare more output samples (checked from the header).", DefaultValueFactory = _ => 1L << 31 };
         var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image)." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, noRestore, model };
+        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
-            if (parse.GetValue(maxPixels) < 1)
+            if (parse.GetValue(maxPixels) < 1 || parse.GetValue(maxSamples) < 1)
             {
-                throw new CliException("--max-pixels must be positive", ExitCodes.Usage);
+                throw new CliException("--max-pixels and --max-samples must be positive", ExitCodes.Usage);
             }
 
             var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore) };
@@ -42,7 +43,7 @@ internal static class DecodeCommand
                 if (header.Kind == MediaKind.Speech)
                 {
                     string wav = folder ? Path.ChangeExtension(planned, ".wav") : planned;
-                    SpeechVerbs.Decode(file, data, wav, speech, parse.GetValue(originalRate), parse.GetValue(force), token);
+                    SpeechVerbs.Decode(file, data, wav, speech, parse.GetValue(originalRate), parse.GetValue(force), token, parse.GetValue(maxSamples));
                     return;
                 }
 

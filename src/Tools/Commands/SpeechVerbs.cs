@@ -135,11 +135,16 @@ internal static class SpeechVerbs
         return encoder.Header;
     }
 
-    public static void Decode(string input, byte[] data, string output, Lazy<SpeechModel> model, bool originalRate, bool force, CancellationToken token)
+    public static void Decode(string input, byte[] data, string output, Lazy<SpeechModel> model, bool originalRate, bool force, CancellationToken token, long maxSamples = 1L << 31)
     {
         OutputFile.Check(output, force);
         var clock = Stopwatch.StartNew();
         using var decoder = new SpeechDecoder(model.Value, new MemoryStream(data), originalRate);
+        if (decoder.OutputLength > maxSamples)
+        {
+            throw new CliException($"{input}: the file declares {decoder.OutputLength} samples, above --max-samples {maxSamples}", ExitCodes.InvalidData);
+        }
+
         OutputFile.Write(output, force, s =>
         {
             var wav = new WavWriter(s, decoder.OutputSampleRate, decoder.OutputLength);
