@@ -196,4 +196,16 @@ public class CliBehaviourTests
         r = CliRunner.Run(dir, "decode", "i.vqc", "-o", "i.png", "--model", "tiny.vqm");
         Assert.True(r.Code == 0, r.StdErr);
     }
+
+    [Fact]
+    public void TheDemoDoesNotWriteIntoAFolderItDidNotMake()
+    {
+        string dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "mine"));
+        File.WriteAllText(Path.Combine(dir, "mine", "notes.txt"), "a user's file");
+        var r = CliRunner.Run(CliRunner.RepositoryRoot, "demo", "-o", Path.Combine(dir, "mine"));
+        Assert.Equal(5, r.Code);
+        AssertOneLine(r.StdErr);
+        Assert.Equal(["notes.txt"], Directory.GetFiles(Path.Combine(dir, "mine")).Select(Path.GetFileName));
+    }
 }

@@ -14,13 +14,14 @@ internal static class DemoCommand
     public static Command Create()
     {
         var image = new Option<string>("--image") { Description = "Image to use.", DefaultValueFactory = _ => "samples/sample.png" };
-        var output = new Option<string>("--out") { Description = "Folder for the .vqc and decoded PNG files.", DefaultValueFactory = _ => "out" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the .vqc and decoded PNG files (a folder the demo made itself, or a new one).", DefaultValueFactory = _ => "out" };
+        var force = new Option<bool>("--force", "-f") { Description = "Write into an existing folder the demo did not make." };
         var levels = new Option<int[]>("--levels") { Description = "Token-only level counts to try.", DefaultValueFactory = _ => [2, 4, 8, 16], AllowMultipleArgumentsPerToken = true };
         var detail = new Option<double[]>("--detail") { Description = "Detail-layer steps to try (over 2 token levels).", DefaultValueFactory = _ => [112, 56, 32, 16], AllowMultipleArgumentsPerToken = true };
         var speech = new Option<string>("--speech") { Description = "WAV file to use.", DefaultValueFactory = _ => "samples/sample.wav" };
         var speechLevels = new Option<int[]>("--speech-levels") { Description = "Speech level counts to try.", DefaultValueFactory = _ => [3, 6, 12], AllowMultipleArgumentsPerToken = true };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("demo", "Encode and decode the bundled samples (image and speech); print rate, quality and timings.") { image, output, levels, detail, speech, speechLevels, model };
+        var command = new Command("demo", "Encode and decode the bundled samples (image and speech); print rate, quality and timings.") { image, output, force, levels, detail, speech, speechLevels, model };
         command.SetAction((parse, token) =>
         {
             string path = parse.GetValue(image)!;
@@ -30,7 +31,16 @@ internal static class DemoCommand
             }
 
             string outDir = parse.GetValue(output)!;
+
+            // The demo replaces its own earlier results (the folder carries a marker), never a user's files.
+            string marker = Path.Combine(outDir, ".vqc-demo");
+            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !File.Exists(marker) && !parse.GetValue(force))
+            {
+                throw new CliException($"{outDir}: exists and was not made by 'vqc demo'; choose another --out or add --force", ExitCodes.OutputExists);
+            }
+
             Directory.CreateDirectory(outDir);
+            File.WriteAllText(marker, "made by vqc demo; its files are replaced by the next demo run\n");
             var clock = Stopwatch.StartNew();
             ImageModel m = ModelOptions.LoadImage(parse.GetValue(model));
             double loadMs = clock.Elapsed.TotalMilliseconds;
