@@ -98,6 +98,11 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("metadata must be written before the token planes");
         }
 
+        if (metadata.Any(kv => kv.Value is null || kv.Key.Contains('\0') || kv.Value.Contains('\0')))
+        {
+            throw new ArgumentException("metadata keys and values must be non-null strings without NUL characters (spec §7)", nameof(metadata));
+        }
+
         EnsureStarted();
         byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(metadata));
         if (json.Length > VqcLimits.MaxMetadataBytes)

@@ -200,6 +200,7 @@ public class HostileInputTests
         Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":null}")))));
         Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"a\\u0000b\"}")))));
         Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(WithChunkAfterHeader(plain, "meta", Meta("{\"k\":\"ab\"}", validUtf8: false)))));
+        Assert.Throws<ArgumentException>(() => new VqcDocument(h, TestData.Grids(h, 1.1, 5), new Dictionary<string, string> { ["k"] = "a\0b" }).Write(new MemoryStream()));
     }
 
     [Fact]
