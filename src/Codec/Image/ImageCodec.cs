@@ -219,7 +219,7 @@ public static class ImageCodec
         byte[] p = image.Pixels;
         for (int i = 0; i < p.Length; i += 3)
         {
-            byte y = (byte)Math.Clamp((int)Math.Round((0.299 * p[i]) + (0.587 * p[i + 1]) + (0.114 * p[i + 2])), 0, 255);
+            byte y = (byte)Math.Clamp((int)Math.Round(image.LumaAt(i)), 0, 255);
             p[i] = p[i + 1] = p[i + 2] = y;
         }
     }

@@ -11,15 +11,7 @@ public sealed class ImageDecodeOptions
     public int TileSize
     {
         get => _tileSize;
-        init
-        {
-            if (value is < 128 or > 4096 || value % 16 != 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "tile size must be a multiple of 16 in 128..4096");
-            }
-
-            _tileSize = value;
-        }
+        init => _tileSize = ImageEncodeOptions.CheckTileSize(value);
     }
 
     /// <summary>

@@ -118,16 +118,13 @@ public sealed class ImageEncodeOptions
     public int TileSize
     {
         get => _tileSize;
-        init
-        {
-            if (value is < 128 or > 4096 || value % 16 != 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(TileSize), "tile size must be a multiple of 16 in 128..4096");
-            }
-
-            _tileSize = value;
-        }
+        init => _tileSize = CheckTileSize(value);
     }
+
+    /// <summary>The one tile-size rule of encoding and decoding: a multiple of 16 in 128..4096.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside the rule.</exception>
+    internal static int CheckTileSize(int value) =>
+        value is >= 128 and <= 4096 && value % 16 == 0 ? value : throw new ArgumentOutOfRangeException(nameof(TileSize), value, "tile size must be a multiple of 16 in 128..4096");
 
     /// <summary>Channels of the source file before conversion to RGB (recorded in the header; 1, 3 or 4).</summary>
     public int SourceChannels { get; init; } = 3;

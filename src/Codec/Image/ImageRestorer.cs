@@ -42,16 +42,8 @@ public sealed class ImageRestorer : IDisposable
     /// <exception cref="InvalidDataException">Not a restorer file.</exception>
     public static ImageRestorer Load(Stream stream)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var ms = new MemoryStream();
-        stream.CopyTo(ms);
-        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
-        if (bundle.Description.Kind != "restorer" || bundle.Description.Restorer is null || bundle.Description.BaseModel is null)
-        {
-            throw new InvalidDataException($"model '{bundle.Description.Id}' is a {bundle.Description.Kind} model, not an image restorer");
-        }
-
-        var network = new ImageRestorerNet(bundle.Description.Restorer);
+        (ModelBundle bundle, byte[] hash) = LoadedModel.ReadBundle(stream, "restorer", d => d.Restorer is not null && d.BaseModel is not null);
+        var network = new ImageRestorerNet(bundle.Description.Restorer!);
         LoadedModel.LoadHalfState(network, bundle.State);
         network.eval();
         return new ImageRestorer(network, bundle.Description, hash);
@@ -62,11 +54,7 @@ public sealed class ImageRestorer : IDisposable
     {
         using var network = new ImageRestorerNet(config);
         network.load(weightsPath);
-        var description = new ModelDescription { Kind = "restorer", Id = id, Restorer = config, BaseModel = baseModel, Training = training };
-        network.to(ScalarType.Float16);
-        var state = new MemoryStream();
-        network.save(state);
-        return ModelBundle.Serialize(description, null, state.ToArray());
+        return LoadedModel.SerializeHalf(network, new ModelDescription { Kind = "restorer", Id = id, Restorer = config, BaseModel = baseModel, Training = training }, null);
     }
 
     /// <summary>

@@ -28,4 +28,7 @@ public sealed class RgbImage
 
     /// <summary>Interleaved RGB bytes.</summary>
     public byte[] Pixels { get; }
+
+    /// <summary>BT.601 luma (0.299 R + 0.587 G + 0.114 B) of the pixel whose red byte is at <paramref name="offset"/>.</summary>
+    internal double LumaAt(int offset) => (0.299 * Pixels[offset]) + (0.587 * Pixels[offset + 1]) + (0.114 * Pixels[offset + 2]);
 }

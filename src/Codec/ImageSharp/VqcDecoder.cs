@@ -29,10 +29,11 @@ public sealed class VqcDecoder(ImageModel? model = null, ImageDecodeOptions? opt
         try
         {
             byte[] data = ReadAll(stream);
+
+            // The codec's own header-first path: kind, model and pixel limit are checked before any token is read.
+            decoded = ImageCodec.Decode(model ?? ImageModel.LoadPretrained(), new MemoryStream(data), _options, cancellationToken);
             header = VqcProbe.ReadHeader(data).Header;
-            var doc = VqcDocument.Read(new MemoryStream(data), TokenPriors.Resolver((model ?? ImageModel.LoadPretrained()).Priors));
-            detail = doc.Detail is { } payload ? DetailLayerHeader.Read(payload) : null;
-            decoded = ImageCodec.DecodeDocument(model ?? ImageModel.LoadPretrained(), doc, _options, cancellationToken);
+            detail = DetailStep(data);
         }
         catch (Exception ex) when (ex is VqcFormatException or ModelMismatchException or InvalidDataException)
         {
@@ -83,6 +84,17 @@ public sealed class VqcDecoder(ImageModel? model = null, ImageDecodeOptions? opt
         var metadata = new ImageMetadata();
         metadata.GetFormatMetadata(VqcFormat.Instance).Levels = header.Levels.Length;
         return new VqcImageInfo(new PixelTypeInfo(24), header.Width, header.Height, metadata);
+    }
+
+    /// <summary>The detail layer's header of a file already decoded (so known to be valid), walking its chunks without decoding tokens.</summary>
+    private static DetailLayerHeader? DetailStep(byte[] data)
+    {
+        using var reader = new VqcReader(new MemoryStream(data), null, leaveOpen: false, structureOnlyWithoutPriors: true);
+        while (reader.GetNextPlane() is not null)
+        {
+        }
+
+        return reader.Detail is { } payload ? DetailLayerHeader.Read(payload) : null;
     }
 
     private static byte[] ReadAll(Stream stream)

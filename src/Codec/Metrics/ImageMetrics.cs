@@ -47,44 +47,31 @@ public static class ImageMetrics
     {
         ArgumentNullException.ThrowIfNull(image);
         int w = image.Width, h = image.Height;
-        byte[] p = image.Pixels;
-        double Y(int x, int y)
-        {
-            int i = ((y * w) + x) * 3;
-            return (0.299 * p[i]) + (0.587 * p[i + 1]) + (0.114 * p[i + 2]);
-        }
-
+        double Y(int x, int y) => image.LumaAt(((y * w) + x) * 3);
         double across = 0, inside = 0;
         long nAcross = 0, nInside = 0;
+        void Add(double step, bool boundary)
+        {
+            if (boundary)
+            {
+                across += step;
+                nAcross++;
+            }
+            else
+            {
+                inside += step;
+                nInside++;
+            }
+        }
+
         for (int y = 0; y < h; y++)
         {
             for (int x = 1; x < w; x++)
             {
-                double d = Math.Abs(Y(x, y) - Y(x - 1, y));
-                if (x % 8 == 0)
-                {
-                    across += d;
-                    nAcross++;
-                }
-                else
-                {
-                    inside += d;
-                    nInside++;
-                }
-
+                Add(Math.Abs(Y(x, y) - Y(x - 1, y)), x % 8 == 0);
                 if (y > 0)
                 {
-                    double v = Math.Abs(Y(x, y) - Y(x, y - 1));
-                    if (y % 8 == 0)
-                    {
-                        across += v;
-                        nAcross++;
-                    }
-                    else
-                    {
-                        inside += v;
-                        nInside++;
-                    }
+                    Add(Math.Abs(Y(x, y) - Y(x, y - 1)), y % 8 == 0);
                 }
             }
         }

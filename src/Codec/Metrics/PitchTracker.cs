@@ -22,7 +22,10 @@ public static class PitchTracker
     public const double VoicingThreshold = 0.3;
 
     /// <summary>F0 per 10 ms frame in Hz, 0 for unvoiced or silent frames.</summary>
-    public static double[] Track(ReadOnlySpan<float> signal, int sampleRate)
+    public static double[] Track(ReadOnlySpan<float> signal, int sampleRate) => TrackFrames(signal, sampleRate).F0;
+
+    /// <summary>F0 per frame (0 = unvoiced or silent) and whether each frame is active (within 40 dB of the loudest).</summary>
+    internal static (double[] F0, bool[] Active) TrackFrames(ReadOnlySpan<float> signal, int sampleRate)
     {
         if (sampleRate < 4000)
         {
@@ -50,12 +53,15 @@ public static class PitchTracker
         }
 
         var d = new double[maxLag + 2];
+        var active = new bool[frames];
         for (int f = 0; f < frames; f++)
         {
             if (energy[f] <= 0 || energy[f] < loudest * 1e-4)
             {
                 continue;
             }
+
+            active[f] = true;
 
             ReadOnlySpan<float> x = signal.Slice(f * hop, window + maxLag + 1);
             d[0] = 1;
@@ -117,6 +123,6 @@ public static class PitchTracker
             f0[f] = sampleRate / lag;
         }
 
-        return f0;
+        return (f0, active);
     }
 }

@@ -50,7 +50,7 @@ public abstract class LoadedModel : IDisposable
 
     /// <summary>Reads a whole model file from <paramref name="stream"/> and checks its kind.</summary>
     /// <exception cref="InvalidDataException">Not a model file, or a model of another kind.</exception>
-    private protected static (ModelBundle Bundle, byte[] Hash) ReadBundle(Stream stream, string kind, Func<ModelDescription, bool> hasConfig)
+    internal static (ModelBundle Bundle, byte[] Hash) ReadBundle(Stream stream, string kind, Func<ModelDescription, bool> hasConfig)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var ms = new MemoryStream();
@@ -65,7 +65,7 @@ public abstract class LoadedModel : IDisposable
     }
 
     /// <summary>A model bundle with the network's weights stored as float16.</summary>
-    private protected static byte[] SerializeHalf(torch.nn.Module network, ModelDescription description, TokenPriors? priors)
+    internal static byte[] SerializeHalf(torch.nn.Module network, ModelDescription description, TokenPriors? priors)
     {
         network.to(torch.ScalarType.Float16);
         var state = new MemoryStream();

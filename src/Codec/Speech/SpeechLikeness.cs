@@ -13,31 +13,13 @@ public static class SpeechLikeness
     /// <summary>Null when <paramref name="pcm"/> (mono, at <paramref name="sampleRate"/>) looks like speech, else why not.</summary>
     public static string? Problem(ReadOnlySpan<float> pcm, int sampleRate)
     {
-        ReadOnlySpan<float> head = pcm[..Math.Min(pcm.Length, 10 * sampleRate)];
-        double[] f0 = PitchTracker.Track(head, sampleRate);
+        (double[] f0, bool[] frameActive) = PitchTracker.TrackFrames(pcm[..Math.Min(pcm.Length, 10 * sampleRate)], sampleRate);
         if (f0.Length < 50)
         {
             return null;
         }
 
-        // Active frames: the tracker leaves frames more than 40 dB under the loudest at 0; count voiced among
-        // frames with energy.
-        int frame = (int)(0.025 * sampleRate), hop = (int)(PitchTracker.HopSeconds * sampleRate);
-        double loudest = 0;
-        var energy = new double[f0.Length];
-        for (int i = 0; i < f0.Length; i++)
-        {
-            double e = 0;
-            foreach (float v in head.Slice(i * hop, Math.Min(frame, head.Length - (i * hop))))
-            {
-                e += v * (double)v;
-            }
-
-            energy[i] = e;
-            loudest = Math.Max(loudest, e);
-        }
-
-        int active = energy.Count(e => e > loudest * 1e-4);
+        int active = frameActive.Count(a => a);
         double[] voiced = [.. f0.Where(f => f > 0).Select(f => 12 * Math.Log2(f)).Order()];
         if (active == 0 || voiced.Length < 0.9 * active)
         {

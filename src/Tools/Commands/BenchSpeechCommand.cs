@@ -18,12 +18,23 @@ internal static class BenchSpeechCommand
     /// <summary>Every metric of one decoded file against its reference.</summary>
     private sealed record Quality(double Stoi, double Mel, double Snr, double SiSnr, double Cents, double Gpe, double Vde, double LoudnessDiff, double Lsd)
     {
-        public static Quality Measure(float[] x, float[] y)
+        /// <summary>
+        /// Measures <paramref name="y"/> (as long as the reference: vqc keeps the length, reference codecs are aligned
+        /// to it) against <paramref name="r"/>, whose pitch track and loudness are computed once per file.
+        /// </summary>
+        public static Quality Measure(Reference r, float[] y)
         {
-            PitchComparison pitch = PitchComparison.Compute(x, y, 16000);
+            float[] x = r.Samples;
+            PitchComparison pitch = PitchComparison.Compare(r.F0, PitchTracker.Track(y, 16000));
             return new Quality(SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), SpeechMetrics.Snr(x, y), SpeechMetrics.SiSnr(x, y),
-                pitch.MedianCents, pitch.GrossPitchError, pitch.VoicingError, Loudness.Difference(x, y, 16000), SpeechMetrics.LogSpectralDistance(x, y));
+                pitch.MedianCents, pitch.GrossPitchError, pitch.VoicingError, Loudness.Integrated(y, 16000) - r.Lkfs, SpeechMetrics.LogSpectralDistance(x, y));
         }
+    }
+
+    /// <summary>A reference signal with what every comparison against it needs.</summary>
+    private sealed record Reference(float[] Samples, double[] F0, double Lkfs)
+    {
+        public static Reference Of(float[] x) => new(x, PitchTracker.Track(x, 16000), Loudness.Integrated(x, 16000));
     }
 
     public static Command Create()
@@ -77,6 +88,7 @@ internal static class BenchSpeechCommand
                 foreach (string file in files)
                 {
                     float[] x = AudioFiles.ReadMono(file, 16000);
+                    Reference reference = Reference.Of(x);
                     if (file == files[0])
                     {
                         listen["reference"] = x;
@@ -87,7 +99,7 @@ internal static class BenchSpeechCommand
                     {
                         token.ThrowIfCancellationRequested();
                         (long bytes, float[] y, double enc, double dec) = RunVqc(m!, x, new SpeechEncodeOptions { Levels = n });
-                        rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row("vqc", $"{n} levels", Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(reference, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
 
@@ -100,7 +112,7 @@ internal static class BenchSpeechCommand
                             listen[string.Create(CultureInfo.InvariantCulture, $"vqc-{target:0.0##}kbps")] = y;
                         }
 
-                        rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row("vqc-target", string.Create(CultureInfo.InvariantCulture, $"<= {target:0.0##} kbps"), Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(reference, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
 
@@ -114,7 +126,7 @@ internal static class BenchSpeechCommand
                             listen[$"{codec.Name}-{codec.Setting}"] = y;
                         }
 
-                        rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(x, y), seconds / enc, seconds / dec));
+                        rows.Add(new Row(codec.Name, codec.Setting, Path.GetFileName(file), bytes, bytes * 8 / seconds / 1000, Quality.Measure(reference, y), seconds / enc, seconds / dec));
                         progress.Update(++done, total);
                     }
                 }

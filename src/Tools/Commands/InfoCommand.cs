@@ -35,7 +35,7 @@ internal static class InfoCommand
                 }
 
                 detailBytes = reader.Detail?.Length ?? 0;
-                detailHeader = reader.Detail is { } payload ? DetailLayerHeader.Read(payload) : null;
+                detailHeader = reader.Detail is { } payload ? ReadableDetailHeader(payload) : null;
                 restoration = reader.Detail is null ? null : reader.Restoration;
             }
 
@@ -60,7 +60,7 @@ internal static class InfoCommand
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
-                    detail = detailHeader is { } d ? new { bytes = detailBytes, lumaStep = d.LumaStep, chromaStep = d.ChromaStep } : null,
+                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
                     segmentLength = image ? (int?)null : h.SegmentLength,
                     segments = image ? (int?)null : h.SegmentCount,
@@ -85,7 +85,7 @@ internal static class InfoCommand
                 {
                     Console.WriteLine(detailHeader is { } d
                         ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
-                        : "detail:    none");
+                        : detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL), syntax not readable by this version" : "detail:    none");
                     Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
                 }
 
@@ -97,5 +97,21 @@ internal static class InfoCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The detail layer's first bytes, or null when they are not this library's syntax: the container treats the
+    /// payload as opaque (the golden image-detail.vqc holds such bytes), so info shows its size only.
+    /// </summary>
+    private static DetailLayerHeader? ReadableDetailHeader(byte[] payload)
+    {
+        try
+        {
+            return DetailLayerHeader.Read(payload);
+        }
+        catch (VqcFormatException)
+        {
+            return null;
+        }
     }
 }

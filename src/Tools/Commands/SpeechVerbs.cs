@@ -11,7 +11,7 @@ internal static class SpeechVerbs
 {
     private const int Block = 1 << 15;
 
-    /// <summary>A one-line warning when the first 20 s of a WAV file do not look like speech.</summary>
+    /// <summary>A one-line warning when the first 10 s of a WAV file do not look like speech.</summary>
     private static void WarnIfNotSpeech(string input)
     {
         using var probe = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
@@ -22,8 +22,12 @@ internal static class SpeechVerbs
             got += n;
         }
 
-        float[] at16k = VqCodec.Codec.Audio.Resampler.Resample(head[..got], probe.SampleRate, 16000);
-        if (SpeechLikeness.Problem(at16k, 16000) is { } problem)
+        WarnIfNotSpeech(input, VqCodec.Codec.Audio.Resampler.Resample(head[..got], probe.SampleRate, 16000));
+    }
+
+    private static void WarnIfNotSpeech(string input, float[] pcm16k)
+    {
+        if (SpeechLikeness.Problem(pcm16k, 16000) is { } problem)
         {
             Console.Error.WriteLine($"vqc: warning: {input}: {problem}");
         }
@@ -42,10 +46,7 @@ internal static class SpeechVerbs
     private static void EncodeDecodedAudio(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool force, Stopwatch clock)
     {
         float[] pcm = AudioFiles.ReadMono(input, 16000);
-        if (SpeechLikeness.Problem(pcm, 16000) is { } problem)
-        {
-            Console.Error.WriteLine($"vqc: warning: {input}: {problem}");
-        }
+        WarnIfNotSpeech(input, pcm);
 
         SpeechModel m = model.Value;
         var options = new SpeechEncodeOptions { Levels = levels, TargetKbps = kbps, Policy = policy };

@@ -12,9 +12,6 @@ internal static class AudioFiles
     /// <summary>Extensions read as audio.</summary>
     public static readonly string[] Extensions = [".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"];
 
-    /// <summary>True for a non-WAV audio extension (decoded through ffmpeg).</summary>
-    public static bool NeedsFfmpeg(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant()) && !IsWav(path);
-
     public static bool IsWav(string path) => Path.GetExtension(path).Equals(".wav", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads an audio file down-mixed to mono at <paramref name="rate"/> Hz.</summary>
@@ -52,7 +49,12 @@ internal static class AudioFiles
             throw new CliException($"{path}: not decodable audio ({err.Result.Split('\n')[0].Trim()})", ExitCodes.InvalidData);
         }
 
-        byte[] b = pcm.ToArray();
+        return FromPcm16(pcm.ToArray());
+    }
+
+    /// <summary>Little-endian signed 16-bit samples as floats in [−1, 1).</summary>
+    public static float[] FromPcm16(byte[] b)
+    {
         var x = new float[b.Length / 2];
         for (int i = 0; i < x.Length; i++)
         {

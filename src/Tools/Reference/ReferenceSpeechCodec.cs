@@ -55,7 +55,7 @@ internal sealed record ReferenceSpeechCodec(string Name, string Setting, string 
             clock.Restart();
             Exec("c2dec", Setting, bits, outRaw);
             double d = clock.Elapsed.TotalSeconds;
-            float[] back8k = FromPcm16(File.ReadAllBytes(outRaw));
+            float[] back8k = AudioFiles.FromPcm16(File.ReadAllBytes(outRaw));
             return (new FileInfo(bits).Length, Resampler.Resample(back8k, 8000, 16000), e, d);
         }
         finally
@@ -96,16 +96,5 @@ internal sealed record ReferenceSpeechCodec(string Name, string Setting, string 
         }
 
         return b;
-    }
-
-    private static float[] FromPcm16(byte[] b)
-    {
-        var x = new float[b.Length / 2];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (short)(b[2 * i] | (b[(2 * i) + 1] << 8)) / 32768f;
-        }
-
-        return x;
     }
 }
