@@ -13,10 +13,10 @@ public class PretrainedSpeechTests
     {
         Assert.True(SpeechModel.HasPretrained);
         SpeechModel model = SpeechModel.LoadPretrained();
-        Assert.Equal(("vqc-speech-v1", 16, 1024, 320), (model.Id, model.Config.Levels, model.Config.CodebookSize, model.Config.Hop));
-        Assert.Equal("1a667e275cd8d1fed5fb12b70b83a4037ad28f286f660533f3eb6d8b483fb6b4", Convert.ToHexString(model.Hash).ToLowerInvariant());
+        Assert.Equal(("vqc-speech-v2", 16, 1024, 320), (model.Id, model.Config.Levels, model.Config.CodebookSize, model.Config.Hop));
+        Assert.Equal("7e31826a697f4d626763cd06f843b07401947dcf3f32b68916c6aa223054ed1e", Convert.ToHexString(model.Hash).ToLowerInvariant());
         Assert.NotNull(model.Priors);
-        Assert.Contains(ModelCatalog.Embedded, e => e.Id == "vqc-speech-v1");
+        Assert.Contains(ModelCatalog.Embedded, e => e.Id == "vqc-speech-v2");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace VqCodec.Codec.Speech;
 public sealed class SpeechModel : LoadedModel
 {
     /// <summary>Id of the model embedded in this library.</summary>
-    public const string PretrainedId = "vqc-speech-v1";
+    public const string PretrainedId = "vqc-speech-v2";
 
     private static readonly Lazy<SpeechModel> Shared = new(() => Load(OpenEmbedded(PretrainedId + ".vqm")), LazyThreadSafetyMode.ExecutionAndPublication);
 
