@@ -15,6 +15,9 @@ internal static class ChunkIO
 
     /// <summary>Minor version of files that use a 1.1 feature (the <c>rstr</c> chunk); other files stay 1.0.</summary>
     public const byte MinorRestoration = 1;
+
+    /// <summary>Minor version of files that may use token coding mode 5 (a learned context prior, format 1.2).</summary>
+    public const byte MinorContext = 2;
     public const int PreambleSize = 16;
     public const int ChunkOverhead = 12;
 

@@ -20,6 +20,12 @@ public enum TokenCodingMode : byte
     /// its static table (saves the per-plane mode, length and 4-byte final state).
     /// </summary>
     RansStaticJoint = 4,
+
+    /// <summary>
+    /// Segmented media only: every plane of a segment in one rANS stream in frame order (levels in order within a
+    /// frame), each token with the probabilities of the priors' learned <see cref="ContextPrior"/> (spec §5b).
+    /// </summary>
+    RansContext = 5,
 }
 
 /// <summary>What the writer does for each token chunk.</summary>
@@ -39,4 +45,10 @@ public enum TokenCodingPolicy
 
     /// <summary>Always <see cref="TokenCodingMode.RansAdaptive"/>.</summary>
     RansAdaptive,
+
+    /// <summary>Segmented media: every segment in <see cref="TokenCodingMode.RansContext"/> (needs priors with a context prior).</summary>
+    RansContext,
+
+    /// <summary>As <see cref="Smallest"/>, but never <see cref="TokenCodingMode.RansContext"/> (for comparison, or for readers without the learned prior).</summary>
+    SmallestWithoutContext,
 }

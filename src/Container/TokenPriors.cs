@@ -8,6 +8,7 @@ namespace VqCodec.Container;
 /// Static per-level token probability tables (integer frequencies summing to 2^16) used by the rANS modes.
 /// They are estimated from training tokens and ship with a model; a .vqc header names them by the
 /// SHA-256 of <see cref="Serialize"/>, so a file can be decoded to tokens without the neural model.
+/// Version 2 also carries a learned <see cref="ContextPrior"/> (spec §5b), which the hash then covers too.
 /// </summary>
 public sealed class TokenPriors
 {
@@ -17,11 +18,18 @@ public sealed class TokenPriors
     private FrequencyTable[]? _tables;
     private ushort[]?[]? _lookups;
 
-    private TokenPriors(ushort[][] frequencies)
+    private TokenPriors(ushort[][] frequencies, ContextPrior? context = null)
     {
         _frequencies = frequencies;
+        Context = context;
         Hash = SHA256.HashData(Serialize());
     }
+
+    /// <summary>The learned context prior (token coding mode 5), or null.</summary>
+    public ContextPrior? Context { get; }
+
+    /// <summary>These tables with <paramref name="context"/> attached (a version-2 priors file with its own hash).</summary>
+    public TokenPriors WithContext(ContextPrior? context) => new(_frequencies, context);
 
     /// <summary>Number of levels covered.</summary>
     public int Levels => _frequencies.Length;
@@ -58,13 +66,18 @@ public sealed class TokenPriors
         return new TokenPriors(freq);
     }
 
-    /// <summary>Serialized form: "VQPR", u8 version 1, u8 levels, then per level u32 K and K × u16 LE.</summary>
+    /// <summary>
+    /// Serialized form: "VQPR", u8 version (1, or 2 with a context prior), u8 levels, then per level u32 K and
+    /// K × u16 LE; version 2 then holds u32 n and the n bytes of <see cref="ContextPrior.Serialize"/>.
+    /// </summary>
     public byte[] Serialize()
     {
-        int size = 6 + _frequencies.Sum(f => 4 + (2 * f.Length));
+        byte[] context = Context?.Serialize() ?? [];
+        int tables = 6 + _frequencies.Sum(f => 4 + (2 * f.Length));
+        int size = tables + (Context is null ? 0 : 4 + context.Length);
         var buffer = new byte[size];
         Magic.CopyTo(buffer);
-        buffer[4] = 1;
+        buffer[4] = (byte)(Context is null ? 1 : 2);
         buffer[5] = (byte)_frequencies.Length;
         int p = 6;
         foreach (ushort[] f in _frequencies)
@@ -78,6 +91,12 @@ public sealed class TokenPriors
             }
         }
 
+        if (Context is not null)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(p), context.Length);
+            context.CopyTo(buffer.AsSpan(p + 4));
+        }
+
         return buffer;
     }
 
@@ -85,9 +104,9 @@ public sealed class TokenPriors
     /// <exception cref="VqcFormatException">The bytes are not a valid priors table.</exception>
     public static TokenPriors Deserialize(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 6 || !data[..4].SequenceEqual(Magic) || data[4] != 1 || data[5] is 0 or > VqcLimits.MaxLevels)
+        if (data.Length < 6 || !data[..4].SequenceEqual(Magic) || data[4] is not (1 or 2) || data[5] is 0 or > VqcLimits.MaxLevels)
         {
-            throw new VqcFormatException("not a version-1 token priors table", 0);
+            throw new VqcFormatException("not a version-1 or version-2 token priors table", 0);
         }
 
         int levels = data[5];
@@ -127,12 +146,31 @@ public sealed class TokenPriors
             }
         }
 
+        ContextPrior? context = null;
+        if (data[4] == 2)
+        {
+            if (data.Length - p < 4)
+            {
+                throw new VqcFormatException("token priors truncated before the context prior", p);
+            }
+
+            int n = BinaryPrimitives.ReadInt32LittleEndian(data[p..]);
+            p += 4;
+            if (n < 1 || n > data.Length - p)
+            {
+                throw new VqcFormatException("context prior length invalid or truncated", p);
+            }
+
+            context = ContextPrior.Deserialize(data.Slice(p, n));
+            p += n;
+        }
+
         if (p != data.Length)
         {
             throw new VqcFormatException("trailing bytes after token priors", p);
         }
 
-        return new TokenPriors(freq);
+        return new TokenPriors(freq, context);
     }
 
     internal FrequencyTable Table(int level)

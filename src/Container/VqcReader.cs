@@ -414,12 +414,13 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
-        if (p[4] != (byte)TokenCodingMode.RansStaticJoint && p.Length < 4 + (2 * levels))
+        bool joint = p[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
+        if (!joint && p.Length < 4 + (2 * levels))
         {
             throw new VqcFormatException("token segment chunk too short for its planes", at);
         }
 
-        if (p[4] == (byte)TokenCodingMode.RansStaticJoint)
+        if (joint)
         {
             ReadJointSegment(header, p, segment, at, length);
             return;
@@ -452,14 +453,16 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private void ReadJointSegment(VqcHeader header, byte[] p, int segment, long at, int length)
     {
         int levels = header.Levels.Length;
+        var mode = (TokenCodingMode)p[4];
+        string name = mode == TokenCodingMode.RansContext ? "context rANS" : "joint static rANS";
         if (!header.HasPriors)
         {
-            throw new VqcFormatException("joint static rANS segment in a file that names no token priors", at + 4);
+            throw new VqcFormatException($"{name} segment in a file that names no token priors", at + 4);
         }
 
         if (header.Levels.Any(l => l.CodebookSize > VqcLimits.MaxEntropyCodedCodebook))
         {
-            throw new VqcFormatException("joint static rANS segment with a codebook above 4096", at + 4);
+            throw new VqcFormatException($"{name} segment with a codebook above 4096", at + 4);
         }
 
         long chunkBytes = length + ChunkIO.ChunkOverhead;
@@ -467,7 +470,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         {
             for (int l = 0; l < levels; l++)
             {
-                _queued.Enqueue(new VqcTokenPlane(l, segment, TokenCodingMode.RansStaticJoint, [], l == levels - 1 ? chunkBytes : 0));
+                _queued.Enqueue(new VqcTokenPlane(l, segment, mode, [], l == levels - 1 ? chunkBytes : 0));
                 Advance(header);
             }
 
@@ -476,36 +479,51 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         TokenPriors priors = ResolvePriors(header)!;
-        if (Enumerable.Range(0, levels).Any(l => !TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, header.Levels[l].CodebookSize, priors, l)))
-        {
-            throw new VqcFormatException("the token priors do not cover every level of this file", at + 4);
-        }
-
         int[][] tokens = Enumerable.Range(0, levels).Select(l => new int[header.TokensInSegment(l, segment)]).ToArray();
-        var tables = Enumerable.Range(0, levels).Select(l => (priors.Table(l), priors.Lookup(l))).ToList();
-        if (!Rans.DecodeStaticPlanes(p.AsSpan(5), tables, tokens))
-        {
-            throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
-        }
-
-        // The chunk's bytes are shared among the planes in proportion to their ideal code lengths.
         double[] bits = new double[levels];
-        for (int l = 0; l < levels; l++)
+        if (mode == TokenCodingMode.RansContext)
         {
-            ushort[] freq = tables[l].Item1.Freq;
-            foreach (int t in tokens[l])
+            if (priors.Context is not { } context || !context.Covers(header.Levels.Select(l => l.CodebookSize).ToList()))
             {
-                bits[l] += 16 - Math.Log2(freq[t]);
+                throw new VqcFormatException("context rANS segment, but the token priors the file names have no context prior for its levels", at + 4);
+            }
+
+            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsSpan(5), tokens, bits))
+            {
+                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
+            }
+        }
+        else
+        {
+            if (Enumerable.Range(0, levels).Any(l => !TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, header.Levels[l].CodebookSize, priors, l)))
+            {
+                throw new VqcFormatException("the token priors do not cover every level of this file", at + 4);
+            }
+
+            var tables = Enumerable.Range(0, levels).Select(l => (priors.Table(l), priors.Lookup(l))).ToList();
+            if (!Rans.DecodeStaticPlanes(p.AsSpan(5), tables, tokens))
+            {
+                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
+            }
+
+            for (int l = 0; l < levels; l++)
+            {
+                ushort[] freq = tables[l].Item1.Freq;
+                foreach (int t in tokens[l])
+                {
+                    bits[l] += 16 - Math.Log2(freq[t]);
+                }
             }
         }
 
+        // The chunk's bytes are shared among the planes in proportion to their ideal code lengths.
         double totalBits = Math.Max(bits.Sum(), 1e-9);
         long given = 0;
         for (int l = 0; l < levels; l++)
         {
             long share = l == levels - 1 ? chunkBytes - given : (long)Math.Round(chunkBytes * bits[l] / totalBits);
             given += share;
-            _queued.Enqueue(new VqcTokenPlane(l, segment, TokenCodingMode.RansStaticJoint, tokens[l], share));
+            _queued.Enqueue(new VqcTokenPlane(l, segment, mode, tokens[l], share));
             Advance(header);
         }
 

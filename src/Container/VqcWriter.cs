@@ -61,6 +61,13 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException("static rANS coding needs token priors", nameof(options));
         }
 
+        _options = options;
+        _header = header;
+        if (options.Policy == TokenCodingPolicy.RansContext && !ContextApplies(options.Priors))
+        {
+            throw new ArgumentException("context coding needs segmented media and token priors whose context prior covers every level", nameof(options));
+        }
+
         _stream = stream;
         _header = header;
         _options = options;
@@ -267,20 +274,32 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     {
         int size = 4 + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
         TokenPriors? priors = _options.Priors;
-        bool jointAllowed = _options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansStatic && priors is not null
+        bool smallest = _options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.SmallestWithoutContext;
+        (TokenCodingMode Mode, byte[] Data)? best = null;
+        if ((_options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext) && ContextApplies(priors))
+        {
+            best = (TokenCodingMode.RansContext, priors!.Context!.Encode(_pendingSegment.Select(p => p.Tokens).ToList()));
+        }
+
+        bool jointAllowed = (smallest || _options.Policy == TokenCodingPolicy.RansStatic) && priors is not null
             && Enumerable.Range(0, _pendingSegment.Count).All(l => TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, _header.Levels[l].CodebookSize, priors, l));
         if (jointAllowed)
         {
             byte[] joint = Rans.EncodeStaticPlanes(_pendingSegment.Select(p => p.Tokens).ToList(), Enumerable.Range(0, _pendingSegment.Count).Select(l => priors!.Table(l)).ToList());
-            if (5 + joint.Length < size || _options.Policy == TokenCodingPolicy.RansStatic)
+            if (best is null || joint.Length < best.Value.Data.Length)
             {
-                var jp = new byte[5 + joint.Length];
-                BinaryPrimitives.WriteInt32LittleEndian(jp, segment);
-                jp[4] = (byte)TokenCodingMode.RansStaticJoint;
-                joint.CopyTo(jp.AsSpan(5));
-                lastMode = TokenCodingMode.RansStaticJoint;
-                return jp;
+                best = (TokenCodingMode.RansStaticJoint, joint);
             }
+        }
+
+        if (best is { } b && (5 + b.Data.Length < size || !smallest))
+        {
+            var jp = new byte[5 + b.Data.Length];
+            BinaryPrimitives.WriteInt32LittleEndian(jp, segment);
+            jp[4] = (byte)b.Mode;
+            b.Data.CopyTo(jp.AsSpan(5));
+            lastMode = b.Mode;
+            return jp;
         }
 
         var payload = new byte[size];
@@ -296,6 +315,9 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
         return payload;
     }
+
+    private bool ContextApplies(TokenPriors? priors) =>
+        _header.SegmentLength > 0 && priors?.Context is { } c && c.Covers(_header.Levels.Select(l => l.CodebookSize).ToList());
 
     private (TokenCodingMode, byte[]) Choose(ReadOnlySpan<int> tokens, int k, int level)
     {
@@ -338,7 +360,9 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        ChunkIO.WritePreamble(_pending, _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration);
+        byte minor = (_options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext) && ContextApplies(_options.Priors) ? ChunkIO.MinorContext
+            : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;
+        ChunkIO.WritePreamble(_pending, minor);
         _position = ChunkIO.PreambleSize;
         _started = true;
         WriteChunk(ChunkTypes.Header, _header.Serialize());

@@ -10,6 +10,7 @@ var root = new RootCommand("vqc: neural vector-quantized image and speech codec 
     InfoCommand.Create(),
     VerifyCommand.Create(),
     TokensCommand.Create(),
+    GenerateCommand.Create(),
     TruncateCommand.Create(),
     BenchCommand.Create(),
     TrainCommand.Create(),

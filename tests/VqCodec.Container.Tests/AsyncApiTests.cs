@@ -49,7 +49,7 @@ public sealed class AsyncApiTests
     public async Task AsyncReadingOfGoldenFilesMatchesSyncReading(string name)
     {
         byte[] file = GoldenFiles.Load(name);
-        Func<VqcHeader, TokenPriors?> priors = h => h.HasPriors ? GoldenFiles.StaticPriors : null;
+        Func<VqcHeader, TokenPriors?> priors = GoldenFiles.Resolve;
         var expected = new List<VqcTokenPlane>();
         byte[]? detail;
         using (var sync = new VqcReader(new MemoryStream(file), priors))

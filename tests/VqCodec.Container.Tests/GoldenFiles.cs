@@ -11,6 +11,12 @@ internal static class GoldenFiles
     /// <summary>Priors of image-static.vqc (also stored as spec/examples/image-static.vqpr).</summary>
     public static TokenPriors StaticPriors { get; } = TestData.Priors(2, 256, 1.0, 99);
 
+    /// <summary>Priors with a context prior (format 1.2, coding mode 5) of speech-context.vqc (also stored as spec/examples/speech-context.vqpr).</summary>
+    public static TokenPriors ContextPriors { get; } = TestData.Priors(3, 64, 1.0, 7).WithContext(TestData.Context(3, 64, 16, 2, 77));
+
+    /// <summary>Resolves the priors of every golden file by hash.</summary>
+    public static Func<VqcHeader, TokenPriors?> Resolve { get; } = TokenPriors.Resolver(StaticPriors, ContextPriors);
+
     public static readonly (string Name, Func<(VqcDocument Doc, VqcWriterOptions Options)> Make)[] All =
     [
         ("image-adaptive.vqc", () =>
@@ -56,6 +62,13 @@ internal static class GoldenFiles
             TokenPriors priors = StaticPriors;
             VqcHeader h = TestData.Speech(45 * 320, 45, 20, 2, 256, priors.Hash);
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 51)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansStatic });
+        }),
+        ("speech-context.vqc", () =>
+        {
+            // Format 1.2: segments coded with the learned context prior (TokenCodingMode.RansContext, spec §5b).
+            TokenPriors priors = ContextPriors;
+            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 81)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
         }),
     ];
 

@@ -17,7 +17,7 @@ public class GoldenTests
 
     private static (VqcDocument Doc, VqcWriterOptions Options) Make(string name) => GoldenFiles.All.Single(g => g.Name == name).Make();
 
-    private static TokenPriors? Resolve(VqcHeader h) => h.HasPriors ? GoldenFiles.StaticPriors : null;
+    private static TokenPriors? Resolve(VqcHeader h) => GoldenFiles.Resolve(h);
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -31,6 +31,7 @@ public class GoldenTests
             Directory.CreateDirectory(GoldenFiles.Folder);
             File.WriteAllBytes(path, produced);
             File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "image-static.vqpr"), GoldenFiles.StaticPriors.Serialize());
+            File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "speech-context.vqpr"), GoldenFiles.ContextPriors.Serialize());
         }
 
         Assert.True(File.Exists(path), $"golden file {path} is missing (set VQC_REGENERATE_GOLDEN=1 once to create it)");
@@ -53,6 +54,29 @@ public class GoldenTests
     {
         byte[] bytes = GoldenFiles.Load("image-static.vqpr");
         Assert.Equal(GoldenFiles.StaticPriors.Hash, TokenPriors.Deserialize(bytes).Hash);
+        byte[] context = GoldenFiles.Load("speech-context.vqpr");
+        Assert.Equal(GoldenFiles.ContextPriors.Serialize(), context);
+        Assert.Equal(GoldenFiles.ContextPriors.Hash, TokenPriors.Deserialize(context).Hash);
+    }
+
+    [Fact]
+    public void TheContextGoldenFileIsFormat12AndDecodesWithTheStoredPriorsFileAlone()
+    {
+        byte[] file = GoldenFiles.Load("speech-context.vqc");
+        Assert.Equal(2, file[9]);
+        TokenPriors stored = TokenPriors.Deserialize(GoldenFiles.Load("speech-context.vqpr"));
+        var planes = new List<VqcTokenPlane>();
+        using (var reader = new VqcReader(new MemoryStream(file), TokenPriors.Resolver(stored)))
+        {
+            while (reader.GetNextPlane() is { } plane)
+            {
+                planes.Add(plane);
+            }
+        }
+
+        Assert.All(planes, p => Assert.Equal(TokenCodingMode.RansContext, p.Mode));
+        (VqcDocument expected, _) = Make("speech-context.vqc");
+        Assert.Equal(expected.Tokens, VqcDocument.Read(new MemoryStream(file), TokenPriors.Resolver(stored)).Tokens);
     }
 
     [Theory]

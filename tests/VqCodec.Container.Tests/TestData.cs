@@ -103,6 +103,32 @@ internal static class TestData
         return TokenPriors.FromCounts(counts);
     }
 
+    /// <summary>A context prior with deterministic random weights (logits of a few nats, so that its own samples are predictable).</summary>
+    public static ContextPrior Context(int levels, int k, int width, int context, ulong seed, bool residual = false)
+    {
+        var rng = new Rng(seed);
+        sbyte[] Bytes(int n) => [.. Enumerable.Range(0, n).Select(_ => (sbyte)((int)(rng.Next() % 255) - 127))];
+        int[] Ints(int n, int range) => [.. Enumerable.Range(0, n).Select(_ => (int)(rng.Next() % (ulong)((2 * range) + 1)) - range)];
+        QuantizedLinear Linear(int rows, int inputs, int multiplier) =>
+            new(Bytes(rows * inputs), [.. Enumerable.Repeat(multiplier, rows)], Ints(rows, 256));
+        int mLinear = (int)(65536 / (73 * Math.Sqrt(width)));
+        return ContextPrior.Create(new ContextPriorParameters
+        {
+            CodebookSize = k,
+            Width = width,
+            ContextFrames = context,
+            Residual = residual,
+            Past = [.. Enumerable.Range(0, levels).Select(_ => (8 << 16, Bytes(k * width)))],
+            Current = [.. Enumerable.Range(0, levels).Select(_ => (8 << 16, Bytes(k * width)))],
+            Start = Ints(width, 512),
+            LevelCount = Ints(levels * width, 256),
+            LevelEmbedding = Ints(levels * width, 512),
+            Context = Linear(width, context * width, mLinear / context),
+            Hidden = Linear(width, width, mLinear),
+            Heads = [.. Enumerable.Range(0, levels).Select(_ => Linear(k, width, 3 * mLinear))],
+        });
+    }
+
     public static byte[] Write(VqcDocument doc, VqcWriterOptions? options = null)
     {
         using var ms = new MemoryStream();

@@ -16,7 +16,7 @@ internal sealed class ModelBundle
     private static ReadOnlySpan<byte> Magic => "VQM1"u8;
 
     private const int MaxDescription = 1 << 20;
-    private const int MaxPriors = 1 << 22;
+    private const int MaxPriors = 1 << 25;
 
     public required ModelDescription Description { get; init; }
 

@@ -101,6 +101,69 @@ public static class SpeechCodec
     }
 
     /// <summary>
+    /// Draws <paramref name="seconds"/> of token frames (<paramref name="levels"/> levels) from the model's learned
+    /// token prior, one segment of <paramref name="segmentFrames"/> frames at a time (the prior's context restarts
+    /// at each, as in a file), and returns them as a .vqc file of the model: speech the model never heard, a
+    /// demonstration that the tokens form a learnable language. Decode it with <see cref="Decode"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model's token priors have no context prior.</exception>
+    public static byte[] Generate(SpeechModel model, double seconds, int levels, int seed, double temperature = 1.0, int segmentFrames = 50)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ContextPrior prior = model.Priors?.Context ?? throw new InvalidOperationException($"model '{model.Id}' has no learned token prior");
+        ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(levels, Math.Min(prior.Levels, model.Config.Levels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(segmentFrames, 1);
+        if (!(seconds > 0 && seconds <= 3600))
+        {
+            throw new ArgumentOutOfRangeException(nameof(seconds), "0 to 3600 s");
+        }
+
+        int frames = Math.Max(1, (int)Math.Round(seconds * model.Config.FrameRate));
+        var random = new Random(seed);
+        var tokens = Enumerable.Range(0, levels).Select(_ => new int[frames]).ToArray();
+        for (int start = 0; start < frames; start += segmentFrames)
+        {
+            int n = Math.Min(segmentFrames, frames - start);
+            int[][] segment = prior.Sample(levels, n, random, temperature);
+            for (int l = 0; l < levels; l++)
+            {
+                segment[l].CopyTo(tokens[l], start);
+            }
+        }
+
+        VqcHeader header = TokenHeader(model, frames, levels, segmentFrames);
+        var metadata = new Dictionary<string, string> { ["generated"] = $"sampled from the token prior, seed {seed}, temperature {temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}" };
+        var file = new MemoryStream();
+        new VqcDocument(header, tokens, metadata).Write(file, new VqcWriterOptions { Priors = model.Priors }, leaveOpen: true);
+        return file.ToArray();
+    }
+
+    /// <summary>
+    /// The header of a file holding <paramref name="frames"/> token frames of <paramref name="levels"/> levels of
+    /// <paramref name="model"/> at its own sample rate (frames × hop samples), in segments of <paramref name="segmentFrames"/>.
+    /// </summary>
+    public static VqcHeader TokenHeader(SpeechModel model, int frames, int levels, int segmentFrames = 50)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var header = new VqcHeader
+        {
+            Kind = MediaKind.Speech,
+            SampleRate = model.Config.SampleRate,
+            SampleCount = (long)frames * model.Config.Hop,
+            Channels = 1,
+            BitsPerSample = 16,
+            ModelId = model.Id,
+            ModelHash = model.Hash,
+            PriorsHash = model.Priors?.Hash ?? new byte[32],
+            SegmentLength = Math.Min(segmentFrames, frames),
+            Levels = Enumerable.Repeat(new TokenLevelLayout(model.Config.CodebookSize, 1, frames), levels).ToArray(),
+        };
+        header.Validate();
+        return header;
+    }
+
+    /// <summary>
     /// Runs the encoder network on model-rate samples covering frames [lo, hi) and returns the codes of
     /// the <paramref name="count"/> frames starting <paramref name="skip"/> frames into the window, per level.
     /// </summary>

@@ -11,7 +11,7 @@ namespace VqCodec.Container.Coding;
 /// </summary>
 internal static class Rans
 {
-    private const uint Lower = 1u << 23;
+    internal const uint Lower = 1u << 23;
 
     /// <summary>Encodes symbols given per-symbol (start, freq) pairs; returns the coded bytes.</summary>
     public static byte[] Encode(ReadOnlySpan<int> starts, ReadOnlySpan<int> freqs)
@@ -178,5 +178,66 @@ internal static class Rans
         }
 
         return x == Lower && pos == data.Length;
+    }
+}
+
+/// <summary>
+/// Symbol-at-a-time rANS decoding for models whose distribution changes with every symbol (the context prior):
+/// the caller supplies each symbol's frequencies and cumulative starts.
+/// </summary>
+internal ref struct RansDecoder
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private uint _x;
+    private int _pos;
+    private bool _bad;
+
+    public RansDecoder(ReadOnlySpan<byte> data)
+    {
+        _data = data;
+        _bad = data.Length < 4;
+        _x = _bad ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(data);
+        _pos = 4;
+    }
+
+    /// <summary>True when the stream ended exactly: every byte read and the encoder's initial state reached.</summary>
+    public readonly bool Finished => !_bad && _x == Rans.Lower && _pos == _data.Length;
+
+    /// <summary>Decodes one symbol with <paramref name="freq"/> (sum 2^16) and <paramref name="start"/> (K + 1 cumulative starts); −1 when the data runs out.</summary>
+    public int Decode(ReadOnlySpan<int> freq, ReadOnlySpan<int> start)
+    {
+        if (_bad)
+        {
+            return -1;
+        }
+
+        uint slot = _x & (FrequencyTable.Total - 1);
+        int lo = 0, hi = freq.Length - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) >> 1;
+            if (start[mid] <= slot)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        _x = ((uint)freq[lo] * (_x >> FrequencyTable.ScaleBits)) + slot - (uint)start[lo];
+        while (_x < Rans.Lower)
+        {
+            if (_pos >= _data.Length)
+            {
+                _bad = true;
+                return -1;
+            }
+
+            _x = (_x << 8) | _data[_pos++];
+        }
+
+        return lo;
     }
 }

@@ -10,5 +10,6 @@ internal static class BenchCommand
         BenchImageCommand.Create(),
         BenchQuantizersCommand.Create(),
         BenchSpeechCommand.Create(),
+        BenchTokensCommand.Create(),
     };
 }

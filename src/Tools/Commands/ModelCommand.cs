@@ -17,9 +17,10 @@ internal static class ModelCommand
         var id = new Option<string?>("--id") { Description = $"Model id (default {ImageModel.PretrainedId} or {SpeechModel.PretrainedId})." };
         var output = new Option<string>("--output", "-o") { Description = "Output .vqm file.", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
-        var kind = new Argument<string>("kind") { Description = "image, speech or restore (the image model's restoration network)." };
-        kind.AcceptOnlyFromAmong("image", "speech", "restore");
-        var export = new Command("export", "Export a checkpoint as a model file.") { kind, checkpoint, data, id, output, force };
+        var kind = new Argument<string>("kind") { Description = "image, speech, restore (the image model's restoration network) or prior (the speech model with a learned token prior attached)." };
+        kind.AcceptOnlyFromAmong("image", "speech", "restore", "prior");
+        var model = new Option<string?>("--model") { Description = "prior: the speech model file the prior was trained on (default: the embedded one)." };
+        var export = new Command("export", "Export a checkpoint as a model file.") { kind, checkpoint, data, id, output, force, model };
         export.SetAction((parse, token) =>
         {
             string outPath = parse.GetValue(output)!;
@@ -30,6 +31,21 @@ internal static class ModelCommand
                 byte[] restorer = RestorerTrainer.Export(parse.GetValue(checkpoint)!, restoreId, new Dictionary<string, string> { ["checkpoint"] = parse.GetValue(checkpoint)! });
                 OutputFile.WriteBytes(outPath, parse.GetValue(force), restorer);
                 Console.Error.WriteLine($"wrote {outPath} ({restorer.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(restorer)).ToLowerInvariant()})");
+                return Task.FromResult(ExitCodes.Success);
+            }
+
+            if (parse.GetValue(kind) == "prior")
+            {
+                string? modelPath = parse.GetValue(model);
+                if (modelPath is not null && !File.Exists(modelPath))
+                {
+                    throw new CliException($"{modelPath}: no such model file", ExitCodes.IoError);
+                }
+
+                using Stream? modelFile = modelPath is null ? null : File.OpenRead(modelPath);
+                byte[] withPrior = PriorTrainer.AttachToModel(modelFile, parse.GetValue(checkpoint)!, parse.GetValue(id));
+                OutputFile.WriteBytes(outPath, parse.GetValue(force), withPrior);
+                Console.Error.WriteLine($"wrote {outPath} ({withPrior.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(withPrior)).ToLowerInvariant()})");
                 return Task.FromResult(ExitCodes.Success);
             }
 

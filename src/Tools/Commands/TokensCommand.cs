@@ -12,17 +12,34 @@ internal static class TokensCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "A .vqc file." };
-        var format = new Option<string>("--format") { Description = "json or npy (int32 array of shape [levels, height, width], or [levels, frames] for speech).", DefaultValueFactory = _ => "json" };
-        format.AcceptOnlyFromAmong("json", "npy");
+        var format = new Option<string>("--format") { Description = "json, npy (int32 array of shape [levels, height, width], or [levels, frames] for speech) or sequence (one line of vocabulary ids for language models, spec/tokens.md).", DefaultValueFactory = _ => "json" };
+        format.AcceptOnlyFromAmong("json", "npy", "sequence");
+        var vocab = new Option<string?>("--vocab") { Description = "sequence: also write the vocabulary (JSON) of the file's token layout here." };
         var output = new Option<string>("--output", "-o") { Description = "Output file ('-' for stdout).", DefaultValueFactory = _ => "-" };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("tokens", "Export the token grids of a .vqc file.") { file, format, output, force, model };
+        var command = new Command("tokens", "Export the token grids of a .vqc file.") { file, format, output, force, model, vocab };
         command.SetAction(parse =>
         {
             byte[] data = InputStream.ReadAll(parse.GetValue(file)!);
             VqcDocument doc = VqcDocument.Read(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)));
-            byte[] bytes = parse.GetValue(format) == "npy" ? Npy(doc) : Json(doc);
+            string? vocabPath = parse.GetValue(vocab);
+            if (vocabPath is not null && parse.GetValue(format) != "sequence")
+            {
+                throw new CliException("--vocab goes with --format sequence", ExitCodes.Usage);
+            }
+
+            byte[] bytes = parse.GetValue(format) switch
+            {
+                "npy" => Npy(doc),
+                "sequence" => Encoding.ASCII.GetBytes(string.Join(' ', TokenSequence.FromDocument(doc)) + "\n"),
+                _ => Json(doc),
+            };
+            if (vocabPath is not null)
+            {
+                OutputFile.WriteBytes(vocabPath, parse.GetValue(force), TokenSequence.Vocabulary(doc.Header));
+            }
+
             OutputFile.WriteBytes(parse.GetValue(output)!, parse.GetValue(force), bytes);
             return ExitCodes.Success;
         });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
+using VqCodec.Codec.Speech;
 using VqCodec.Codec.Training;
 using VqCodec.Tools.IO;
 
@@ -13,6 +14,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a model (runs for hours on a CPU; resumable).");
         command.Add(CreateImage());
+        command.Add(CreatePrior());
         command.Add(CreateSpeech());
         command.Add(CreateRestorer());
         return command;
@@ -103,6 +105,61 @@ internal static class TrainCommand
             log.Update(p.Step, p.TotalSteps);
         }
     });
+
+    private static Command CreatePrior()
+    {
+        var data = new Option<string[]>("--data") { Description = "Training speech folders.", DefaultValueFactory = _ => ["../shared/data/speech/train", "../shared/data/speech/train_more"], AllowMultipleArgumentsPerToken = true };
+        var valid = new Option<string>("--valid") { Description = "Validation speech folder.", DefaultValueFactory = _ => "../shared/data/speech/valid" };
+        var output = new Option<string>("--out", "-o") { Description = "Run folder for checkpoints, the token cache and logs.", DefaultValueFactory = _ => "runs/prior" };
+        var steps = new Option<int>("--steps") { Description = "Total training steps.", DefaultValueFactory = _ => 4000 };
+        var batch = new Option<int>("--batch") { Description = "Segments per batch.", DefaultValueFactory = _ => 16 };
+        var segment = new Option<int>("--segment-frames") { Description = "Frames per training segment (the context restarts at each).", DefaultValueFactory = _ => 50 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 2e-3 };
+        var width = new Option<int>("--width") { Description = "Hidden width.", DefaultValueFactory = _ => 128 };
+        var context = new Option<int>("--context") { Description = "Previous frames the prior sees.", DefaultValueFactory = _ => 4 };
+        var residual = new Option<bool>("--residual") { Description = "Residual hidden layer (h = relu(B u) + u)." };
+        var codebookInit = new Option<bool>("--codebook-init") { Description = "Start from the speech model's codebooks (needs --residual and a width of at least twice the latent)." };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 250 };
+        var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
+        var modelOption = ModelOptions.ImageModelOption();
+        var command = new Command("prior", "Train the learned token prior (context model for entropy coding) of the speech model.")
+        {
+            data, valid, output, steps, batch, segment, lr, width, context, residual, codebookInit, seed, threads, validateEvery, stopAt, modelOption,
+        };
+        command.SetAction((parse, token) =>
+        {
+            string[] dataDirs = parse.GetValue(data)!.Select(d => InputFiles.RequireFolder(d, "training data")).ToArray();
+            string validDir = InputFiles.RequireFolder(parse.GetValue(valid)!, "validation data");
+            var log = new ConsoleProgress("train prior");
+            List<float[]> train = InputFiles.Expand(dataDirs, AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
+            List<float[]> validSignals = InputFiles.Expand([validDir], AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
+            log.Message($"loaded {train.Count} training ({train.Sum(t => t.Length) / 16000.0 / 60:F1} min) and {validSignals.Count} validation files");
+            SpeechModel model = ModelOptions.LoadSpeech(parse.GetValue(modelOption));
+            var options = new PriorTrainingOptions
+            {
+                OutputDirectory = parse.GetValue(output)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                SegmentFrames = parse.GetValue(segment),
+                LearningRate = parse.GetValue(lr),
+                Model = new ContextPriorConfig
+                {
+                    Levels = model.Config.Levels, CodebookSize = model.Config.CodebookSize, Width = parse.GetValue(width), ContextFrames = parse.GetValue(context),
+                    Residual = parse.GetValue(residual),
+                },
+                CodebookInit = parse.GetValue(codebookInit),
+                StopAt = parse.GetValue(stopAt),
+                Seed = parse.GetValue(seed),
+                Threads = parse.GetValue(threads),
+                ValidateEvery = parse.GetValue(validateEvery),
+            };
+            new PriorTrainer(model, options, train, validSignals, Progress(log)).Run(token);
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
 
     private static Command CreateRestorer()
     {

@@ -1,0 +1,211 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VqCodec.Container;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Models;
+
+/// <summary>Architecture of the learned token prior (<see cref="ContextPrior"/>).</summary>
+public sealed record ContextPriorConfig
+{
+    /// <summary>Levels covered (the speech model's level count).</summary>
+    public int Levels { get; init; } = 16;
+
+    /// <summary>Codebook size of every level.</summary>
+    public int CodebookSize { get; init; } = 1024;
+
+    /// <summary>Hidden width D.</summary>
+    public int Width { get; init; } = 128;
+
+    /// <summary>Previous frames of the segment the prior sees.</summary>
+    public int ContextFrames { get; init; } = 4;
+
+    /// <summary>The hidden layer adds its input back (h = relu(B·u) + u).</summary>
+    public bool Residual { get; init; }
+
+    /// <summary>Throws when a field is out of range (the integer format's limits).</summary>
+    /// <exception cref="ArgumentException">Out of range.</exception>
+    public void Validate()
+    {
+        if (Levels is < 1 or > VqcLimits.MaxLevels || CodebookSize is < 2 or > VqcLimits.MaxEntropyCodedCodebook || Width is < 8 or > 256
+            || ContextFrames < 1 || ContextFrames * Width > 1024)
+        {
+            throw new ArgumentException("context prior: levels 1..32, codebook 2..4096, width 8..256, context frames × width ≤ 1024");
+        }
+    }
+}
+
+/// <summary>
+/// The float (training) form of <see cref="ContextPrior"/>: the same layers, ReLUs and clamps, so that the
+/// exported integer network computes nearly the same distribution (spec §5b; measured in the model card).
+/// </summary>
+internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
+{
+    private const double Limit = ContextPrior.ActivationLimit / 512.0;
+
+    private readonly Embedding past;
+    private readonly Embedding current;
+    private readonly Parameter start;
+    private readonly Parameter levelCount;
+    private readonly Parameter levelEmbedding;
+    private readonly Linear context;
+    private readonly Linear hidden;
+    private readonly Parameter heads;
+    private readonly Parameter headBias;
+
+    public TokenPriorNet(ContextPriorConfig config)
+        : base("TokenPriorNet")
+    {
+        config.Validate();
+        Config = config;
+        int l = config.Levels, k = config.CodebookSize, d = config.Width;
+        past = nn.Embedding(l * k, d);
+        current = nn.Embedding(l * k, d);
+        using (torch.no_grad())
+        {
+            past.weight!.normal_(0, 0.5 / Math.Sqrt(l));
+            current.weight!.normal_(0, 0.5 / Math.Sqrt(l));
+        }
+
+        start = nn.Parameter(torch.zeros(d));
+        levelCount = nn.Parameter(torch.zeros(l, d));
+        levelEmbedding = nn.Parameter(torch.randn(l, d) * 0.1);
+        context = nn.Linear(config.ContextFrames * d, d);
+        hidden = nn.Linear(d, d);
+        heads = nn.Parameter(torch.randn(l, k, d) * (1.0 / Math.Sqrt(d)));
+        headBias = nn.Parameter(torch.zeros(l, k));
+        RegisterComponents();
+    }
+
+    public ContextPriorConfig Config { get; }
+
+    /// <summary>Logits [B, T, L, K] of every token of <paramref name="tokens"/> [B, T, L] (int64), each segment starting at frame 0.</summary>
+    public override Tensor forward(Tensor tokens, int levels)
+    {
+        int c = Config.ContextFrames, d = Config.Width;
+        long b = tokens.shape[0], t = tokens.shape[1];
+        Tensor idx = tokens + (torch.arange(levels, dtype: ScalarType.Int64) * Config.CodebookSize);
+        Tensor f = past.forward(idx).sum(2).clamp(-Limit, Limit);
+        Tensor fs = torch.cat([start.expand(b, c, d), f], 1);
+        Tensor x = torch.cat(Enumerable.Range(1, c).Select(j => fs.narrow(1, c - j, t)).ToArray(), 2);
+        Tensor ctx = (context.forward(x) + levelCount[levels - 1]).relu().clamp_max(Limit);
+        Tensor cur = current.forward(idx);
+        Tensor prefix = (cur.cumsum(2) - cur).clamp(-Limit, Limit);
+        Tensor u = (ctx.unsqueeze(2) + levelEmbedding.narrow(0, 0, levels) + prefix).clamp(-Limit, Limit);
+        Tensor h = Config.Residual ? (hidden.forward(u).relu() + u).clamp(-Limit, Limit) : hidden.forward(u).relu().clamp_max(Limit);
+        return torch.einsum("btld,lkd->btlk", h, heads.narrow(0, 0, levels)) + headBias.narrow(0, 0, levels);
+    }
+
+    /// <summary>The integer prior: int8 weights with a Q16 multiplier per row (per level for embeddings), Q9 vectors.</summary>
+    public ContextPrior Quantize()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int l = Config.Levels, k = Config.CodebookSize, d = Config.Width;
+        float[] pastW = past.weight!.data<float>().ToArray(), currentW = current.weight!.data<float>().ToArray();
+        float[] headW = heads.data<float>().ToArray(), headB = headBias.data<float>().ToArray();
+        return ContextPrior.Create(new ContextPriorParameters
+        {
+            CodebookSize = k,
+            Width = d,
+            ContextFrames = Config.ContextFrames,
+            Residual = Config.Residual,
+            Past = Enumerable.Range(0, l).Select(i => QuantizeTable(pastW.AsSpan(i * k * d, k * d))).ToArray(),
+            Current = Enumerable.Range(0, l).Select(i => QuantizeTable(currentW.AsSpan(i * k * d, k * d))).ToArray(),
+            Start = Q9(start.data<float>().ToArray()),
+            LevelCount = Q9(levelCount.data<float>().ToArray()),
+            LevelEmbedding = Q9(levelEmbedding.data<float>().ToArray()),
+            Context = QuantizeLinear(context.weight!.data<float>().ToArray(), context.bias!.data<float>().ToArray(), d),
+            Hidden = QuantizeLinear(hidden.weight!.data<float>().ToArray(), hidden.bias!.data<float>().ToArray(), d),
+            Heads = Enumerable.Range(0, l).Select(i => QuantizeLinear(headW.AsSpan(i * k * d, k * d).ToArray(), headB.AsSpan(i * k, k).ToArray(), k)).ToArray(),
+        });
+    }
+
+    /// <summary>
+    /// Starts the network from the quantizer's geometry (needs a residual network and D ≥ 2·dim): past embeddings
+    /// [c; −c] (a frame's sum is its reconstruction and its negation), current-frame embeddings [−c; c]/2, the
+    /// context layer passing the previous frame through, and level l's head scoring −|r − c_k|²/2 for the
+    /// residual r ≈ previous frame − current partial reconstruction, so training starts from "the latent changes
+    /// little from frame to frame" rather than from noise.
+    /// </summary>
+    public void InitializeFromCodebooks(IReadOnlyList<Tensor> codebooks)
+    {
+        int dim = (int)codebooks[0].shape[1], d = Config.Width, k = Config.CodebookSize;
+        if (!Config.Residual || d < 2 * dim || codebooks.Count < Config.Levels)
+        {
+            throw new ArgumentException($"codebook initialisation needs a residual prior at least {2 * dim} wide covering {Config.Levels} levels");
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor pastW = torch.zeros(Config.Levels * k, d), currentW = torch.zeros(Config.Levels * k, d);
+        Tensor headW = torch.zeros(Config.Levels, k, d), headB = torch.zeros(Config.Levels, k);
+        for (int l = 0; l < Config.Levels; l++)
+        {
+            Tensor c = codebooks[l].to(ScalarType.Float32);
+            pastW[TensorIndex.Slice(l * k, (l + 1) * k), TensorIndex.Slice(0, dim)] = c;
+            pastW[TensorIndex.Slice(l * k, (l + 1) * k), TensorIndex.Slice(dim, 2 * dim)] = -c;
+            currentW[TensorIndex.Slice(l * k, (l + 1) * k), TensorIndex.Slice(0, dim)] = -c / 2;
+            currentW[TensorIndex.Slice(l * k, (l + 1) * k), TensorIndex.Slice(dim, 2 * dim)] = c / 2;
+            headW[l, TensorIndex.Colon, TensorIndex.Slice(0, dim)] = c;
+            headW[l, TensorIndex.Colon, TensorIndex.Slice(dim, 2 * dim)] = -c;
+            headB[l] = -c.square().sum(1) / 2;
+        }
+
+        past.weight!.copy_(pastW);
+        current.weight!.copy_(currentW);
+        heads.copy_(headW);
+        headBias.copy_(headB);
+        Tensor a = torch.zeros(d, Config.ContextFrames * d);
+        a[TensorIndex.Colon, TensorIndex.Slice(0, d)] = torch.eye(d);
+        context.weight!.copy_(a);
+        context.bias!.zero_();
+        hidden.weight!.mul_(0.1);
+        hidden.bias!.zero_();
+    }
+
+    private static int[] Q9(float[] v) => v.Select(x => (int)Math.Round(x * 512.0)).ToArray();
+
+    private static (int, sbyte[]) QuantizeTable(ReadOnlySpan<float> w)
+    {
+        double max = 1e-8;
+        foreach (float x in w)
+        {
+            max = Math.Max(max, Math.Abs(x));
+        }
+
+        double scale = max / 127;
+        var q = new sbyte[w.Length];
+        for (int i = 0; i < w.Length; i++)
+        {
+            q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scale), -127, 127);
+        }
+
+        return ((int)Math.Min(Math.Round(scale * 512 * 65536), 1 << 24), q);
+    }
+
+    private static QuantizedLinear QuantizeLinear(float[] weights, float[] biases, int rows)
+    {
+        int inputs = weights.Length / rows;
+        var q = new sbyte[weights.Length];
+        var m = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double max = 1e-8;
+            for (int j = 0; j < inputs; j++)
+            {
+                max = Math.Max(max, Math.Abs(weights[(r * inputs) + j]));
+            }
+
+            double scale = max / 127;
+            for (int j = 0; j < inputs; j++)
+            {
+                q[(r * inputs) + j] = (sbyte)Math.Clamp(Math.Round(weights[(r * inputs) + j] / scale), -127, 127);
+            }
+
+            m[r] = (int)Math.Min(Math.Round(scale * 65536), 1 << 24);
+        }
+
+        return new QuantizedLinear(q, m, Q9(biases));
+    }
+}
