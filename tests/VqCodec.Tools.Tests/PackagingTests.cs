@@ -63,4 +63,31 @@ public class PackagingTests
             }
         }
     }
+
+    [Fact]
+    public void AnAppOutsideTheRepositoryWithAProjectReferenceLoadsTorchSharp()
+    {
+        // No buildTransitive targets flow through a ProjectReference: the library fixes the app's copy of the
+        // TorchSharp glue itself when it loads (TorchSharpNativeFix), before TorchSharp does.
+        string root = CliRunner.RepositoryRoot;
+        string app = Path.Combine(CliRunner.TempDir(), "app");
+        Directory.CreateDirectory(app);
+        File.Copy(Path.Combine(root, "samples", "consumer", "Program.cs"), Path.Combine(app, "Program.cs"));
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{Path.Combine(root, "src", "Codec", "VqCodec.Codec.csproj")}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var run = Dotnet(app, "run", "-c", "Release");
+        Assert.True(run.Code == 0, run.Output);
+        Assert.Contains("consumer ok", run.Output);
+    }
 }
