@@ -11,7 +11,7 @@ internal static class CliRunner
         RunProcess("dotnet", workingDirectory, [VqcDll, .. args], 120_000);
 
     /// <summary>Runs <paramref name="program"/> and returns its exit code and output; kills it after <paramref name="timeoutMs"/>.</summary>
-    public static (int Code, string StdOut, string StdErr) RunProcess(string program, string workingDirectory, IEnumerable<string> args, int timeoutMs)
+    public static (int Code, string StdOut, string StdErr) RunProcess(string program, string workingDirectory, IEnumerable<string> args, int timeoutMs, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (string a in args)
@@ -21,6 +21,10 @@ internal static class CliRunner
 
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         using var p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
