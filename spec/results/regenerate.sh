@@ -8,6 +8,7 @@ data=../shared/data
 dotnet build -c Release src/Tools >/dev/null
 vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
 vqc bench image "$data/images/valid" --out spec/results/image
+vqc bench tokens "$data/speech/valid" "$data/speech/valid_more" --levels 1 2 4 6 11 16 --out spec/results/tokens
 vqc bench speech "$data/speech/valid" --out spec/results/speech
 vqc bench speech "$data/speech/valid_more" --levels 2 4 6 11 --kbps 3.2 6 --out spec/results/speech-valid-more
 # Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.

@@ -27,10 +27,11 @@ public static class FuzzTargets
 
     private static readonly Lazy<ImageModel> Image = new(TinyModels.LoadImage);
     private static readonly Lazy<SpeechModel> Speech = new(TinyModels.LoadSpeech);
-    private static readonly Lazy<TokenPriors?> GoldenPriors = new(() =>
+    private static readonly Lazy<TokenPriors[]> GoldenPriors = new(() =>
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "golden", "image-static.vqpr");
-        return File.Exists(path) ? TokenPriors.Deserialize(File.ReadAllBytes(path)) : null;
+        // image-static.vqpr, and speech-context.vqpr whose context prior decodes the mode-5 segments of speech-context.vqc.
+        string dir = Path.Combine(AppContext.BaseDirectory, "golden");
+        return Directory.Exists(dir) ? [.. Directory.GetFiles(dir, "*.vqpr").Order(StringComparer.Ordinal).Select(f => TokenPriors.Deserialize(File.ReadAllBytes(f)))] : [];
     });
 
     /// <summary>True for the exceptions a target documents for bad input.</summary>
@@ -136,7 +137,7 @@ public static class FuzzTargets
 
     private static TokenPriors? Priors(VqcHeader header)
     {
-        foreach (TokenPriors? candidate in new[] { GoldenPriors.Value, Image.Value.Priors, Speech.Value.Priors })
+        foreach (TokenPriors? candidate in GoldenPriors.Value.Append(Image.Value.Priors).Append(Speech.Value.Priors))
         {
             if (candidate is not null && candidate.Hash.AsSpan().SequenceEqual(header.PriorsHash))
             {
