@@ -37,7 +37,7 @@ public class EntropyCodingBenchmarks
         _tokens = stream[..Count];
         int[] priorSample = stream[Count..];
         _priors = TokenPriors.FromCounts([TokenSources.Counts(priorSample, K)]);
-        foreach (TokenCodingMode mode in Enum.GetValues<TokenCodingMode>())
+        foreach (TokenCodingMode mode in Enum.GetValues<TokenCodingMode>().Where(m => TokenPlaneCodec.Applicable(m, K, _priors, 0)))
         {
             _coded[mode] = TokenPlaneCodec.Encode(mode, _tokens, K, _priors, 0);
             BitsPerToken[(Source, mode)] = _coded[mode].Length * 8.0 / Count;

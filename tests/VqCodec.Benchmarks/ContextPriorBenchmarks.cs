@@ -1,0 +1,64 @@
+using BenchmarkDotNet.Attributes;
+using VqCodec.Codec.Speech;
+using VqCodec.Codec.Training;
+using VqCodec.Container;
+
+namespace VqCodec.Benchmarks;
+
+/// <summary>
+/// Token coding of 10 s of speech tokens (the embedded model's tokens of a synthetic voice, 6 levels, 1 s segments):
+/// the learned context prior (mode 5) against the static joint tables (mode 4, the baseline). Real-time factor =
+/// 10 s / mean time; target for decoding with the prior: at least 20 on the 2-core CPU (issue 14).
+/// </summary>
+[MemoryDiagnoser]
+public class ContextPriorBenchmarks
+{
+    private SpeechModel _model = null!;
+    private VqcDocument _doc = null!;
+    private byte[] _context = [];
+    private byte[] _static = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = SpeechModel.LoadPretrained();
+        var rng = new Random(1);
+        var signal = new float[10 * 16000];
+        double phase = 0;
+        for (int i = 0; i < signal.Length; i++)
+        {
+            double t = i / 16000.0;
+            phase += 2 * Math.PI * (130 + (30 * Math.Sin(2 * Math.PI * 0.5 * t))) / 16000;
+            double v = 0;
+            for (int h = 1; h <= 12; h++)
+            {
+                v += Math.Sin(h * phase) / h;
+            }
+
+            signal[i] = (float)((0.15 * v * (0.5 + (0.5 * Math.Sin(2 * Math.PI * 4 * t)))) + (0.005 * ((rng.NextDouble() * 2) - 1)));
+        }
+
+        short[] grid = PriorTrainer.Tokens(_model, signal);
+        int levels = 6, all = _model.Config.Levels, frames = grid.Length / all;
+        int[][] planes = [.. Enumerable.Range(0, levels).Select(l => Enumerable.Range(0, frames).Select(t => (int)grid[(t * all) + l]).ToArray())];
+        _doc = new VqcDocument(SpeechCodec.TokenHeader(_model, frames, levels), planes);
+        _context = Write(TokenCodingPolicy.RansContext);
+        _static = Write(TokenCodingPolicy.RansStatic);
+    }
+
+    [Benchmark(Baseline = true)]
+    public int DecodeStaticJoint() => VqcDocument.Read(new MemoryStream(_static), TokenPriors.Resolver(_model.Priors)).Tokens.Length;
+
+    [Benchmark]
+    public int DecodeContext() => VqcDocument.Read(new MemoryStream(_context), TokenPriors.Resolver(_model.Priors)).Tokens.Length;
+
+    [Benchmark]
+    public int EncodeContext() => Write(TokenCodingPolicy.RansContext).Length;
+
+    private byte[] Write(TokenCodingPolicy policy)
+    {
+        var ms = new MemoryStream();
+        _doc.Write(ms, new VqcWriterOptions { Priors = _model.Priors, Policy = policy }, leaveOpen: true);
+        return ms.ToArray();
+    }
+}
