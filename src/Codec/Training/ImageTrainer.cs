@@ -34,7 +34,7 @@ public sealed class ImageTrainer
     /// <summary>Path of the model weights in the last checkpoint.</summary>
     public string CheckpointModelPath => Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName, "model.bin");
 
-    /// <summary>Runs (or resumes) training to <see cref="VqTrainingOptions.Steps"/> (or <see cref="VqTrainingOptions.StopAt"/>).</summary>
+    /// <summary>Runs (or resumes) training to <see cref="TrainingRunOptions.Steps"/> (or <see cref="TrainingRunOptions.StopAt"/>).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {

@@ -9,25 +9,18 @@ using static TorchSharp.torch;
 namespace VqCodec.Codec.Training;
 
 /// <summary>Options of <see cref="PriorTrainer"/>.</summary>
-public sealed class PriorTrainingOptions
+public sealed class PriorTrainingOptions : TrainingRunOptions
 {
-    /// <summary>Folder for checkpoints, the token cache and logs; a run resumes from the checkpoint found there.</summary>
-    public required string OutputDirectory { get; init; }
-
-    /// <summary>Total optimisation steps (the length of the learning-rate schedule).</summary>
-    public int Steps { get; init; } = 4000;
-
-    /// <summary>Stop (after a checkpoint) at this step without changing the schedule; null runs to <see cref="Steps"/>.</summary>
-    public int? StopAt { get; init; }
-
-    /// <summary>Segments per batch.</summary>
-    public int BatchSize { get; init; } = 16;
+    /// <summary>Creates options with the prior's defaults.</summary>
+    public PriorTrainingOptions()
+    {
+        Steps = 4000;
+        BatchSize = 16;
+        LearningRate = 2e-3;
+    }
 
     /// <summary>Frames per training segment (the context restarts at its first frame, as at a file's segment start).</summary>
     public int SegmentFrames { get; init; } = 50;
-
-    /// <summary>Peak Adam learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
 
     /// <summary>Network architecture (a resumed run keeps the checkpoint's).</summary>
     public ContextPriorConfig Model { get; init; } = new();
@@ -35,26 +28,12 @@ public sealed class PriorTrainingOptions
     /// <summary>Start from the quantizer's codebooks (<see cref="TokenPriorNet.InitializeFromCodebooks"/>; a residual model of width ≥ 2·latent).</summary>
     public bool CodebookInit { get; init; }
 
-    /// <summary>Seed of every random choice.</summary>
-    public int Seed { get; init; } = 1234;
-
-    /// <summary>Steps between validation passes.</summary>
-    public int ValidateEvery { get; init; } = 250;
-
-    /// <summary>Steps between checkpoints.</summary>
-    public int CheckpointEvery { get; init; } = 250;
-
-    /// <summary>Torch intra-op threads (0 = library default).</summary>
-    public int Threads { get; init; }
-
-    internal int StopStep => Math.Min(Steps, StopAt ?? int.MaxValue);
-
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()
     {
         Model.Validate();
-        if (Steps < 1 || StopAt < 1 || BatchSize < 1 || SegmentFrames < 2 || LearningRate <= 0 || ValidateEvery < 1 || CheckpointEvery < 1)
+        if (!SharedOptionsValid || SegmentFrames < 2)
         {
             throw new ArgumentException("Prior training options out of range (steps, batch, segment frames >= 2, learning rate, intervals).");
         }
@@ -102,7 +81,7 @@ public sealed class PriorTrainer
         _progress = progress;
     }
 
-    /// <summary>Runs (or resumes) training to <see cref="PriorTrainingOptions.Steps"/> (or the stop step).</summary>
+    /// <summary>Runs (or resumes) training to <see cref="TrainingRunOptions.Steps"/> (or the stop step).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
@@ -164,49 +143,12 @@ public sealed class PriorTrainer
             cumulative[i] = total;
         }
 
-        clock.Restart();
-        double emaLoss = double.NaN;
-        int stop = _options.StopStep;
-        net.train();
-        for (int step = state.Step; step < stop; step++)
+        TrainingSupport.RunLoop(_options, state.Step, net, optimizer, parameters, (step, rng) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(_options.Seed, step));
-            double lr = TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
-            TrainingSupport.SetLearningRate(optimizer, lr);
-            using var scope = NewDisposeScope();
             int l = 1 + rng.Next(levels);
-            Tensor batch = SampleBatch(train, usable, cumulative, total, l, rng);
-            Tensor loss = Loss(net, batch, l);
-            optimizer.zero_grad();
-            loss.backward();
-            torch.nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            double bits = loss.item<float>() / Math.Log(2);
-            emaLoss = TrainingSupport.TrackLoss(bits, emaLoss, step, 0, ckpt);
-            int done = step + 1;
-            if (done % 25 == 0)
-            {
-                Report(done, $"step {done} bits/token {bits:F3} (avg {emaLoss:F3}) levels {l} lr {lr:G3} {(done - state.Step) / clock.Elapsed.TotalSeconds:F2} steps/s");
-            }
-            else
-            {
-                _progress?.Report(new TrainingProgress(done, _options.Steps, null));
-            }
-
-            if (valid.Length > 0 && (done % _options.ValidateEvery == 0 || done == stop))
-            {
-                net.eval();
-                Report(done, Validate(net, valid));
-                net.train();
-            }
-
-            if (done % _options.CheckpointEvery == 0 || done == stop)
-            {
-                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null);
-                Report(done, $"checkpoint at step {done}");
-            }
-        }
+            Tensor loss = Loss(net, SampleBatch(train, usable, cumulative, total, l, rng), l);
+            return (loss, (value, average) => $"bits/token {value / Math.Log(2):F3} (avg {average / Math.Log(2):F3}) levels {l}");
+        }, valid.Length > 0 ? () => Validate(net, valid) : null, done => TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null), _progress, cancellationToken);
     }
 
     /// <summary>The integer prior of the checkpoint in <paramref name="checkpointDirectory"/>.</summary>

@@ -38,7 +38,7 @@ public sealed class RestorerTrainer
         _progress = progress;
     }
 
-    /// <summary>Runs (or resumes) training to <see cref="RestorerTrainingOptions.Steps"/> (or the stop step).</summary>
+    /// <summary>Runs (or resumes) training to <see cref="TrainingRunOptions.Steps"/> (or the stop step).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
@@ -75,51 +75,13 @@ public sealed class RestorerTrainer
             Report(0, Validate(net, valid));
         }
 
-        clock.Restart();
-        double emaLoss = double.NaN;
-        int stop = _options.StopStep;
-        net.train();
-        for (int step = state.Step; step < stop; step++)
+        TrainingSupport.RunLoop(_options, state.Step, net, optimizer, parameters, (step, rng) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(_options.Seed, step));
-            double lr = TrainingSupport.LearningRate(_options.LearningRate, step, _options.Steps);
-            TrainingSupport.SetLearningRate(optimizer, lr);
-            using var scope = NewDisposeScope();
             (Tensor decoded, Tensor baseImage, Tensor stepFeature, Tensor source) = SampleBatch(bases, rng, cancellationToken);
-            Tensor restored = net.forward(decoded, baseImage, stepFeature);
-            Tensor loss = (restored - source).square().mean();
+            Tensor loss = (net.forward(decoded, baseImage, stepFeature) - source).square().mean();
             Tensor before = (decoded - source).square().mean();
-            optimizer.zero_grad();
-            loss.backward();
-            torch.nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            double lossValue = loss.item<float>();
-            emaLoss = TrainingSupport.TrackLoss(lossValue, emaLoss, step, 0, ckpt);
-            int done = step + 1;
-            if (done % 25 == 0)
-            {
-                double gain = 10 * Math.Log10(before.item<float>() / Math.Max(lossValue, 1e-12));
-                Report(done, $"step {done} mse {lossValue:E3} (avg {emaLoss:E3}) gain {gain:+0.00;-0.00} dB lr {lr:G3} {(done - state.Step) / clock.Elapsed.TotalSeconds:F2} steps/s");
-            }
-            else
-            {
-                _progress?.Report(new TrainingProgress(done, _options.Steps, null));
-            }
-
-            if (valid.Count > 0 && (done % _options.ValidateEvery == 0 || done == stop))
-            {
-                net.eval();
-                Report(done, Validate(net, valid));
-                net.train();
-            }
-
-            if (done % _options.CheckpointEvery == 0 || done == stop)
-            {
-                TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null);
-                Report(done, $"checkpoint at step {done}");
-            }
-        }
+            return (loss, (value, average) => $"mse {value:E3} (avg {average:E3}) gain {10 * Math.Log10(before.item<float>() / Math.Max(value, 1e-12)):+0.00;-0.00} dB");
+        }, valid.Count > 0 ? () => Validate(net, valid) : null, done => TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null), _progress, cancellationToken);
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public sealed class SpeechTrainer
         }
     }
 
-    /// <summary>Runs (or resumes) training to <see cref="VqTrainingOptions.Steps"/> (or <see cref="VqTrainingOptions.StopAt"/>).</summary>
+    /// <summary>Runs (or resumes) training to <see cref="TrainingRunOptions.Steps"/> (or <see cref="TrainingRunOptions.StopAt"/>).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {

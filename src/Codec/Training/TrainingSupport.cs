@@ -55,6 +55,63 @@ internal static class TrainingSupport
     }
 
     /// <summary>
+    /// The optimisation loop of the trainers that have no quantizer schedule (restorer, token prior): per step a
+    /// step-seeded random source, the cosine learning rate, <paramref name="lossOf"/>, backward, gradient clipping at
+    /// 1.0 and Adam; a log line every 25 steps (from the loss's own <c>Describe</c>), validation and checkpoints at
+    /// their intervals and at the stop step. Throws <see cref="TrainingDivergedException"/> on a diverging loss.
+    /// </summary>
+    public static void RunLoop(
+        TrainingRunOptions options,
+        int startStep,
+        nn.Module net,
+        TorchSharp.Modules.OptimizerHelper optimizer,
+        IEnumerable<TorchSharp.Modules.Parameter> parameters,
+        Func<int, Random, (Tensor Loss, Func<double, double, string> Describe)> lossOf,
+        Func<string>? validate,
+        Action<int> checkpoint,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        string ckpt = Path.Combine(options.OutputDirectory, CheckpointName);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double average = double.NaN;
+        int stop = options.StopStep;
+        net.train();
+        for (int step = startStep; step < stop; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rng = new Random(HashCode.Combine(options.Seed, step));
+            double lr = LearningRate(options.LearningRate, step, options.Steps);
+            SetLearningRate(optimizer, lr);
+            using var scope = NewDisposeScope();
+            (Tensor loss, Func<double, double, string> describe) = lossOf(step, rng);
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, 1.0);
+            optimizer.step();
+            double value = loss.item<float>();
+            average = TrackLoss(value, average, step, 0, ckpt);
+            int done = step + 1;
+            string? line = done % 25 == 0
+                ? $"step {done} {describe(value, average)} lr {lr:G3} {(done - startStep) / clock.Elapsed.TotalSeconds:F2} steps/s"
+                : null;
+            progress?.Report(new TrainingProgress(done, options.Steps, line));
+            if (validate is not null && (done % options.ValidateEvery == 0 || done == stop))
+            {
+                net.eval();
+                progress?.Report(new TrainingProgress(done, options.Steps, validate()));
+                net.train();
+            }
+
+            if (done % options.CheckpointEvery == 0 || done == stop)
+            {
+                checkpoint(done);
+                progress?.Report(new TrainingProgress(done, options.Steps, $"checkpoint at step {done}"));
+            }
+        }
+    }
+
+    /// <summary>
     /// Initialises every RVQ level by k-means on the latents collected during warm-up (then disposes and
     /// clears them); returns the progress message.
     /// </summary>
