@@ -86,22 +86,27 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
 
     public ContextPriorConfig Config { get; }
 
+    /// <summary>Dropout rate on the frame sums and the per-level inputs while training (none at inference, none in the integer prior).</summary>
+    public double Dropout { get; set; }
+
     /// <summary>Logits [B, T, L, K] of every token of <paramref name="tokens"/> [B, T, L] (int64), each segment starting at frame 0.</summary>
     public override Tensor forward(Tensor tokens, int levels)
     {
         int c = Config.ContextFrames, d = Config.Width;
         long b = tokens.shape[0], t = tokens.shape[1];
         Tensor idx = tokens + (torch.arange(levels, dtype: ScalarType.Int64) * Config.CodebookSize);
-        Tensor f = past.forward(idx).sum(2).clamp(-Limit, Limit);
+        Tensor f = Drop(past.forward(idx).sum(2).clamp(-Limit, Limit));
         Tensor fs = torch.cat([start.expand(b, c, d), f], 1);
         Tensor x = torch.cat(Enumerable.Range(1, c).Select(j => fs.narrow(1, c - j, t)).ToArray(), 2);
         Tensor ctx = (context.forward(x) + levelCount[levels - 1]).relu().clamp_max(Limit);
         Tensor cur = current.forward(idx);
         Tensor prefix = (cur.cumsum(2) - cur).clamp(-Limit, Limit);
-        Tensor u = (ctx.unsqueeze(2) + levelEmbedding.narrow(0, 0, levels) + prefix).clamp(-Limit, Limit);
+        Tensor u = Drop((ctx.unsqueeze(2) + levelEmbedding.narrow(0, 0, levels) + prefix).clamp(-Limit, Limit));
         Tensor h = Config.Residual ? (hidden.forward(u).relu() + u).clamp(-Limit, Limit) : hidden.forward(u).relu().clamp_max(Limit);
         return torch.einsum("btld,lkd->btlk", h, heads.narrow(0, 0, levels)) + headBias.narrow(0, 0, levels);
     }
+
+    private Tensor Drop(Tensor x) => training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
 
     /// <summary>The integer prior: int8 weights with a Q16 multiplier per row (per level for embeddings), Q9 vectors.</summary>
     public ContextPrior Quantize()

@@ -25,6 +25,9 @@ public sealed class PriorTrainingOptions : TrainingRunOptions
     /// <summary>Network architecture (a resumed run keeps the checkpoint's).</summary>
     public ContextPriorConfig Model { get; init; } = new();
 
+    /// <summary>Dropout while training (0 = none); the exported integer prior has none.</summary>
+    public double Dropout { get; init; }
+
     /// <summary>Start from the quantizer's codebooks (<see cref="TokenPriorNet.InitializeFromCodebooks"/>; a residual model of width ≥ 2·latent).</summary>
     public bool CodebookInit { get; init; }
 
@@ -33,7 +36,7 @@ public sealed class PriorTrainingOptions : TrainingRunOptions
     public void Validate()
     {
         Model.Validate();
-        if (!SharedOptionsValid || SegmentFrames < 2)
+        if (!SharedOptionsValid || SegmentFrames < 2 || Dropout is < 0 or >= 1)
         {
             throw new ArgumentException("Prior training options out of range (steps, batch, segment frames >= 2, learning rate, intervals).");
         }
@@ -107,7 +110,7 @@ public sealed class PriorTrainer
         long frames = train.Sum(t => (long)t.Length / levels);
         Report(state.Step, $"tokens of {train.Length} training files ({frames} frames) and {valid.Length} validation files ready in {clock.Elapsed.TotalSeconds:F0} s");
 
-        using var net = new TokenPriorNet(state.Config);
+        using var net = new TokenPriorNet(state.Config) { Dropout = _options.Dropout };
         var parameters = net.parameters().ToList();
         using var optimizer = torch.optim.Adam(parameters, _options.LearningRate, beta1: 0.9, beta2: 0.99);
         if (state.Step > 0)

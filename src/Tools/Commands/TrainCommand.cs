@@ -118,6 +118,7 @@ internal static class TrainCommand
         var width = new Option<int>("--width") { Description = "Hidden width.", DefaultValueFactory = _ => 128 };
         var context = new Option<int>("--context") { Description = "Previous frames the prior sees.", DefaultValueFactory = _ => 4 };
         var residual = new Option<bool>("--residual") { Description = "Residual hidden layer (h = relu(B u) + u)." };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout while training (0 = none).", DefaultValueFactory = _ => 0.0 };
         var codebookInit = new Option<bool>("--codebook-init") { Description = "Start from the speech model's codebooks (needs --residual and a width of at least twice the latent)." };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
         var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
@@ -126,7 +127,7 @@ internal static class TrainCommand
         var modelOption = ModelOptions.ImageModelOption();
         var command = new Command("prior", "Train the learned token prior (context model for entropy coding) of the speech model.")
         {
-            data, valid, output, steps, batch, segment, lr, width, context, residual, codebookInit, seed, threads, validateEvery, stopAt, modelOption,
+            data, valid, output, steps, batch, segment, lr, width, context, residual, codebookInit, dropout, seed, threads, validateEvery, stopAt, modelOption,
         };
         command.SetAction((parse, token) =>
         {
@@ -150,6 +151,7 @@ internal static class TrainCommand
                     Residual = parse.GetValue(residual),
                 },
                 CodebookInit = parse.GetValue(codebookInit),
+                Dropout = parse.GetValue(dropout),
                 StopAt = parse.GetValue(stopAt),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),
