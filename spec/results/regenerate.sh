@@ -9,6 +9,9 @@ dotnet build -c Release src/Tools >/dev/null
 vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
 vqc bench image "$data/images/valid" --out spec/results/image
 vqc bench tokens "$data/speech/valid" "$data/speech/valid_more" --levels 1 2 4 6 11 16 --out spec/results/tokens
+vqc generate speech -o /tmp/vqc-babble.wav --seconds 4 --seed 1 --force
+sox /tmp/vqc-babble.wav -n spectrogram -x 800 -y 257 -z 80 -t "vqc generate speech --seconds 4 --seed 1 (6 levels)" \
+  -o spec/results/tokens/generated-babble-seed1.png
 vqc bench speech "$data/speech/valid" --out spec/results/speech
 vqc bench speech "$data/speech/valid_more" --levels 2 4 6 11 --kbps 3.2 6 --out spec/results/speech-valid-more
 # Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.

@@ -51,18 +51,27 @@ public static class SpeechCodec
         ArgumentNullException.ThrowIfNull(model);
         VqcDocument doc = VqcDocument.Read(allLevels, TokenPriors.Resolver(model.Priors), leaveOpen: true);
         var writerOptions = new VqcWriterOptions { Policy = policy, Priors = model.Priors };
-        for (int n = doc.Header.Levels.Length; n >= 1; n--)
+        VqcDocument Candidate(int n) => n == doc.Header.Levels.Length ? doc : doc.Truncate(n);
+        bool Fits(int n) => Candidate(n).Write(Stream.Null, writerOptions) * 8 / seconds / 1000 <= targetKbps;
+
+        // The size grows with the level count, so a binary search finds the most levels that fit in about
+        // log2(levels) trial writes (each one entropy-codes every segment, with the learned prior where it pays).
+        int lo = 1, hi = doc.Header.Levels.Length;
+        while (lo < hi)
         {
-            VqcDocument candidate = n == doc.Header.Levels.Length ? doc : doc.Truncate(n);
-            long size = candidate.Write(Stream.Null, writerOptions);
-            if (size * 8 / seconds / 1000 <= targetKbps || n == 1)
+            int mid = (lo + hi + 1) / 2;
+            if (Fits(mid))
             {
-                long bytes = candidate.Write(output, writerOptions, leaveOpen: true);
-                return new SpeechEncodeResult(bytes, n, seconds);
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
             }
         }
 
-        throw new InvalidOperationException("a document has at least one level");
+        long bytes = Candidate(lo).Write(output, writerOptions, leaveOpen: true);
+        return new SpeechEncodeResult(bytes, lo, seconds);
     }
 
     /// <summary>Decodes a whole .vqc speech stream to mono PCM (model rate, or the source rate when <paramref name="originalRate"/>).</summary>
