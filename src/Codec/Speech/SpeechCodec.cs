@@ -30,9 +30,10 @@ public static class SpeechCodec
             return new SpeechEncodeResult(encoder.BytesWritten, encoder.Header.Levels.Length, seconds);
         }
 
-        // Rate target: encode every level once, then keep the most levels whose whole file fits.
+        // Rate target: encode every level once (packed: only the tokens are needed), then keep the most levels
+        // whose whole, entropy-coded file fits.
         var all = new MemoryStream();
-        using (var encoder = new SpeechEncoder(model, all, source, options, leaveOpen: true))
+        using (var encoder = new SpeechEncoder(model, all, source, options.WithPolicy(TokenCodingPolicy.Packed), leaveOpen: true))
         {
             encoder.Write(pcm);
             encoder.Complete();

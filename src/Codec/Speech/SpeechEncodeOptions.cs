@@ -53,6 +53,17 @@ public sealed class SpeechEncodeOptions
 
     /// <summary>String metadata stored in the file (a `meta` chunk, about 80 bytes; none by default, since at 3 kbps that is a quarter of a second of audio).</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>A copy with another coding policy.</summary>
+    internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => new()
+    {
+        Levels = Levels,
+        TargetKbps = TargetKbps,
+        Policy = policy,
+        SegmentFrames = SegmentFrames,
+        WindowFrames = WindowFrames,
+        Metadata = Metadata,
+    };
 }
 
 /// <summary>What the encoder must know about the source before the first sample: the header stores it.</summary>
