@@ -88,15 +88,7 @@ public sealed class PriorTrainer
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
-        if (_options.Threads > 0)
-        {
-            torch.set_num_threads(_options.Threads);
-        }
-
-        Directory.CreateDirectory(_options.OutputDirectory);
-        torch.manual_seed(_options.Seed);
-        string ckpt = Path.Combine(_options.OutputDirectory, TrainingSupport.CheckpointName);
-        State state = TrainingSupport.LoadState<State>(_options.OutputDirectory) ?? new State { Config = _options.Model, Model = _model.Id };
+        (string ckpt, State state) = TrainingSupport.StartRun(_options, () => new State { Config = _options.Model, Model = _model.Id });
         if (state.Model != _model.Id)
         {
             throw new ArgumentException($"the run in {_options.OutputDirectory} models the tokens of '{state.Model}', not '{_model.Id}'");

@@ -55,6 +55,23 @@ internal static class TrainingSupport
     }
 
     /// <summary>
+    /// Starts or resumes a run: torch threads and seed, the run folder, and the checkpoint's state (or
+    /// <paramref name="fresh"/> when there is none). Returns the checkpoint folder's path with the state.
+    /// </summary>
+    public static (string Checkpoint, TState State) StartRun<TState>(TrainingRunOptions options, Func<TState> fresh)
+        where TState : class
+    {
+        if (options.Threads > 0)
+        {
+            torch.set_num_threads(options.Threads);
+        }
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        torch.manual_seed(options.Seed);
+        return (Path.Combine(options.OutputDirectory, CheckpointName), LoadState<TState>(options.OutputDirectory) ?? fresh());
+    }
+
+    /// <summary>
     /// The optimisation loop of the trainers that have no quantizer schedule (restorer, token prior): per step a
     /// step-seeded random source, the cosine learning rate, <paramref name="lossOf"/>, backward, gradient clipping at
     /// 1.0 and Adam; a log line every 25 steps (from the loss's own <c>Describe</c>), validation and checkpoints at
