@@ -18,11 +18,11 @@ public sealed class TokenPriors
     private FrequencyTable[]? _tables;
     private ushort[]?[]? _lookups;
 
-    private TokenPriors(ushort[][] frequencies, ContextPrior? context = null)
+    private TokenPriors(ushort[][] frequencies, ContextPrior? context = null, byte[]? hash = null)
     {
         _frequencies = frequencies;
         Context = context;
-        Hash = SHA256.HashData(Serialize());
+        Hash = hash ?? SHA256.HashData(Serialize());
     }
 
     /// <summary>The learned context prior (token coding mode 5), or null.</summary>
@@ -170,7 +170,8 @@ public sealed class TokenPriors
             throw new VqcFormatException("trailing bytes after token priors", p);
         }
 
-        return new TokenPriors(freq, context);
+        // The layout is canonical (exact sizes, nothing trailing), so the parsed bytes are Serialize()'s output.
+        return new TokenPriors(freq, context, SHA256.HashData(data));
     }
 
     internal FrequencyTable Table(int level)

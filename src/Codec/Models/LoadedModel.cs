@@ -53,15 +53,28 @@ public abstract class LoadedModel : IDisposable
     internal static (ModelBundle Bundle, byte[] Hash) ReadBundle(Stream stream, string kind, Func<ModelDescription, bool> hasConfig)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var ms = new MemoryStream();
-        stream.CopyTo(ms);
-        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
+        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ReadAll(stream));
         if (bundle.Description.Kind != kind || !hasConfig(bundle.Description))
         {
             throw new InvalidDataException($"model '{bundle.Description.Id}' is a {bundle.Description.Kind} model, not {(kind == "image" ? "an" : "a")} {kind} model");
         }
 
         return (bundle, hash);
+    }
+
+    /// <summary>The rest of <paramref name="stream"/> in one array (sized up front when the stream can seek: a model file is tens of MB).</summary>
+    internal static byte[] ReadAll(Stream stream)
+    {
+        if (stream.CanSeek)
+        {
+            var data = new byte[checked((int)(stream.Length - stream.Position))];
+            stream.ReadExactly(data);
+            return data;
+        }
+
+        var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return ms.ToArray();
     }
 
     /// <summary>A model bundle with the network's weights stored as float16.</summary>

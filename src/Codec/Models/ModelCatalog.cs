@@ -26,9 +26,7 @@ public static class ModelCatalog
     public static (string Id, byte[] Hash, TokenPriors? Priors) ReadFile(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var ms = new MemoryStream();
-        stream.CopyTo(ms);
-        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ms.ToArray());
+        (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(LoadedModel.ReadAll(stream));
         return (bundle.Description.Id, hash, bundle.Priors);
     }
 
