@@ -30,6 +30,26 @@ public class ImageCliTests
         AssertCleanFailure(CliRunner.Run(dir, "encode", "cut.png", "-o", "out.vqc"), dir, "out.vqc");
     }
 
+    [Theory]
+    [InlineData("jpg")]
+    [InlineData("gif")]
+    [InlineData("webp")]
+    [InlineData("bmp")]
+    public void TruncatedFilesOfEveryReadFormatAreRejected(string ext)
+    {
+        // ImageSharp alone would decode these with grey rows; the CLI checks each format's end first.
+        string dir = CliRunner.TempDir();
+        using (var image = new ImageMagick.MagickImage(Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png")))
+        {
+            image.Write(Path.Combine(dir, "whole." + ext));
+        }
+
+        byte[] whole = File.ReadAllBytes(Path.Combine(dir, "whole." + ext));
+        File.WriteAllBytes(Path.Combine(dir, "cut." + ext), whole[..(whole.Length * 2 / 3)]);
+        Assert.Equal(0, CliRunner.Run(dir, "encode", "whole." + ext, "-o", "whole.vqc").Code);
+        AssertCleanFailure(CliRunner.Run(dir, "encode", "cut." + ext, "-o", "out.vqc"), dir, "out.vqc");
+    }
+
     [Fact]
     public void AbsurdDimensionsAreRefusedBeforeDecoding()
     {

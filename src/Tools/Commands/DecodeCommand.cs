@@ -49,7 +49,7 @@ internal static class DecodeCommand
 
                 string dest = planned;
                 OutputFile.Check(dest, parse.GetValue(force));
-                ImageMagick.MagickFormat format = ImageFiles.FormatFromPath(dest);
+                string format = ImageFiles.WriteFormat(dest);
                 ImageModel m = loaded.Value;
                 RgbImage image = ImageCodec.Decode(m, new MemoryStream(data), decodeOptions, token);
                 byte[] encoded = ImageFiles.Encode(image, format, quality: 95, grey: header.Channels == 1);

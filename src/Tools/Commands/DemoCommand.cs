@@ -64,7 +64,7 @@ internal static class DemoCommand
                 double msssim = ImageMetrics.MsSsim(source, decoded);
                 string stem = Path.Combine(outDir, $"{Path.GetFileNameWithoutExtension(path)}.{name}");
                 OutputFile.WriteBytes(stem + ".vqc", force: true, ms.ToArray());
-                OutputFile.WriteBytes(stem + ".png", force: true, ImageFiles.Encode(decoded, ImageMagick.MagickFormat.Png));
+                OutputFile.WriteBytes(stem + ".png", force: true, ImageFiles.Encode(decoded, "png"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-9}  {r.Bytes,8}  {r.BitsPerPixel,7:F4}  {psnr,8:F2}  {msssim,7:F4}  {enc,10:F0}  {dec,10:F0}"));
             }
 

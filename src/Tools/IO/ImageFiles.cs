@@ -1,9 +1,24 @@
 using ImageMagick;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Tiff.Constants;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 using VqCodec.Codec.Image;
 
 namespace VqCodec.Tools.IO;
 
-/// <summary>Reads and writes image files through Magick.NET. The codec library itself only sees pixel buffers.</summary>
+/// <summary>
+/// Reads and writes image files. SixLabors.ImageSharp 2.1.13 reads PNG, JPEG, BMP, GIF, TIFF and WebP and writes every
+/// output format; Magick.NET only reads what ImageSharp cannot (AVIF, JPEG XL). The codec library itself only sees
+/// pixel buffers.
+/// </summary>
 internal static class ImageFiles
 {
     /// <summary>Largest accepted image, in pixels per side and in total (decompression-bomb guard).</summary>
@@ -13,121 +28,206 @@ internal static class ImageFiles
     /// <summary>Extensions treated as images when a folder is given.</summary>
     public static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".avif", ".jxl"];
 
+    /// <summary>Output extensions <see cref="WriteFormat"/> accepts.</summary>
+    public const string OutputExtensions = ".png, .jpg, .jpeg, .webp, .bmp, .tif, .tiff, .ppm";
+
+    private static bool ThroughMagick(string path) => Path.GetExtension(path).ToLowerInvariant() is ".avif" or ".jxl";
+
     /// <summary>Reads dimensions without decoding pixels; refuses absurd sizes before allocating.</summary>
     public static (int Width, int Height) Probe(string path)
     {
-        MagickImageInfo info;
-        try
+        if (ThroughMagick(path))
         {
-            info = new MagickImageInfo(path);
-        }
-        catch (MagickException ex)
-        {
-            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+            MagickImageInfo info = Magick(path, () => new MagickImageInfo(path));
+            CheckSize(path, info.Width, info.Height);
+            return ((int)info.Width, (int)info.Height);
         }
 
-        CheckSize(path, (long)info.Width, (long)info.Height);
-        return ((int)info.Width, (int)info.Height);
+        IImageInfo image = Sharp(path, () => Image.Identify(path) ?? throw new UnknownImageFormatException("unknown format"));
+        CheckSize(path, image.Width, image.Height);
+        return (image.Width, image.Height);
     }
 
     /// <summary>Channel count (1 grey, 3 RGB, 4 with alpha) and bit depth of the file, read without decoding pixels.</summary>
     public static (int Channels, int Depth) SourceFormat(string path)
     {
         Probe(path);
-        try
+        if (ThroughMagick(path))
         {
-            using var image = new MagickImage();
-            image.Ping(path);
-            int channels = image.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha ? 1 : 3;
-            if (image.HasAlpha)
-            {
-                channels = 4;
-            }
+            using var magick = new MagickImage();
+            Magick(path, () => { magick.Ping(path); return 0; });
+            int c = magick.ColorType is ColorType.Grayscale or ColorType.GrayscaleAlpha ? 1 : 3;
+            return (magick.HasAlpha ? 4 : c, magick.Depth > 8 ? 16 : 8);
+        }
 
-            return (channels, image.Depth > 8 ? 16 : 8);
-        }
-        catch (MagickException ex)
-        {
-            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
-        }
+        IImageInfo info = Sharp(path, () => Image.Identify(path)!);
+        int bits = info.PixelType.BitsPerPixel;
+        (int channels, int depth) = info.Metadata.GetPngMetadata().ColorType is { } png && Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)
+            ? png switch
+            {
+                PngColorType.Grayscale => (1, bits > 8 ? 16 : 8),
+                PngColorType.GrayscaleWithAlpha => (4, bits > 16 ? 16 : 8),
+                PngColorType.RgbWithAlpha => (4, bits > 32 ? 16 : 8),
+                _ => (3, bits > 24 ? 16 : 8),
+            }
+            : info.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance ? (1, 8)
+            : (bits == 32 ? 4 : 3, bits > 32 ? 16 : 8);
+        return (channels, depth);
     }
 
     /// <summary>Loads an image as 8-bit RGB. Grey is expanded to RGB; alpha is composited over white.</summary>
     public static RgbImage Load(string path) => LoadReduced(path, 1);
 
     /// <summary>
-    /// Loads an image as 8-bit RGB, reduced by <paramref name="shrink"/> in each direction (area-averaging
-    /// filter) when it is above 1: training uses this to take JPEG block artefacts out of training targets.
+    /// Loads an image as 8-bit RGB, reduced by <paramref name="shrink"/> in each direction (box filter) when it is
+    /// above 1: training uses this to take JPEG block artefacts out of training targets.
     /// </summary>
     public static RgbImage LoadReduced(string path, int shrink)
     {
         Probe(path);
-        try
+        if (ThroughMagick(path))
         {
-            var settings = new MagickReadSettings();
-            using var image = new MagickImage(path, settings);
+            return LoadWithMagick(path, shrink);
+        }
+
+        CheckComplete(path);
+        return Sharp(path, () =>
+        {
+            using Image<Rgba32> image = Image.Load<Rgba32>(path);
             CheckSize(path, image.Width, image.Height);
-            if (image.HasAlpha)
-            {
-                image.BackgroundColor = MagickColors.White;
-                image.Alpha(AlphaAction.Remove);
-            }
 
             // Photos from cameras store their rotation in EXIF; the codec sees the picture as it is meant to be seen.
-            image.AutoOrient();
-            image.ColorSpace = ColorSpace.sRGB;
+            // Alpha is composited over white (the codec is RGB).
+            image.Mutate(x => x.AutoOrient().BackgroundColor(Color.White));
             if (shrink > 1)
             {
-                image.FilterType = FilterType.Box;
-                image.Resize(image.Width / (uint)shrink, image.Height / (uint)shrink);
+                image.Mutate(x => x.Resize(image.Width / shrink, image.Height / shrink, KnownResamplers.Box));
             }
 
-            byte[] pixels = image.GetPixels().ToByteArray(PixelMapping.RGB) ?? throw new CliException($"{path}: no pixel data", ExitCodes.InvalidData);
-            return new RgbImage((int)image.Width, (int)image.Height, pixels);
+            var pixels = new byte[image.Width * image.Height * 3];
+            image.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < rows.Height; y++)
+                {
+                    Span<Rgba32> row = rows.GetRowSpan(y);
+                    int o = y * rows.Width * 3;
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        pixels[o + (3 * x)] = row[x].R;
+                        pixels[o + (3 * x) + 1] = row[x].G;
+                        pixels[o + (3 * x) + 2] = row[x].B;
+                    }
+                }
+            });
+            return new RgbImage(image.Width, image.Height, pixels);
+        });
+    }
+
+    /// <summary>The encoder an output name asks for.</summary>
+    /// <exception cref="CliException">An extension that is not an image format written here (usage error).</exception>
+    public static string WriteFormat(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "png",
+        ".jpg" or ".jpeg" => "jpeg",
+        ".webp" => "webp",
+        ".bmp" => "bmp",
+        ".tif" or ".tiff" => "tiff",
+        ".ppm" => "ppm",
+        string ext => throw new CliException($"{path}: cannot write images as '{(ext.Length == 0 ? "(no extension)" : ext)}'; use one of {OutputExtensions}", ExitCodes.Usage),
+    };
+
+    /// <summary>
+    /// Encodes an RGB image in <paramref name="format"/> (from <see cref="WriteFormat"/>) and returns the bytes;
+    /// <paramref name="grey"/> writes a single-channel image where the format has one (the decoded image of a
+    /// greyscale source has equal R, G and B). <paramref name="quality"/> applies to JPEG (default 95).
+    /// </summary>
+    public static byte[] Encode(RgbImage image, string format, int quality = 95, bool grey = false)
+    {
+        using Image<Rgb24> img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
+        IImageEncoder encoder = format switch
+        {
+            "png" => new PngEncoder { ColorType = grey ? PngColorType.Grayscale : PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 },
+            "jpeg" => new JpegEncoder { Quality = quality, ColorType = grey ? JpegColorType.Luminance : JpegColorType.YCbCrRatio420 },
+            "webp" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless },
+            "bmp" => new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 },
+            "tiff" => new TiffEncoder { BitsPerPixel = grey ? TiffBitsPerPixel.Bit8 : TiffBitsPerPixel.Bit24, Compression = TiffCompression.Deflate },
+            "ppm" => new PbmEncoder { ColorType = grey ? PbmColorType.Grayscale : PbmColorType.Rgb, Encoding = PbmEncoding.Binary },
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        var ms = new MemoryStream();
+        img.Save(ms, encoder);
+        return ms.ToArray();
+    }
+
+    private static RgbImage LoadWithMagick(string path, int shrink) => Magick(path, () =>
+    {
+        using var image = new MagickImage(path, new MagickReadSettings());
+        CheckSize(path, image.Width, image.Height);
+        if (image.HasAlpha)
+        {
+            image.BackgroundColor = MagickColors.White;
+            image.Alpha(AlphaAction.Remove);
+        }
+
+        image.AutoOrient();
+        image.ColorSpace = ColorSpace.sRGB;
+        if (shrink > 1)
+        {
+            image.FilterType = FilterType.Box;
+            image.Resize(image.Width / (uint)shrink, image.Height / (uint)shrink);
+        }
+
+        byte[] pixels = image.GetPixels().ToByteArray(PixelMapping.RGB) ?? throw new CliException($"{path}: no pixel data", ExitCodes.InvalidData);
+        return new RgbImage((int)image.Width, (int)image.Height, pixels);
+    });
+
+    /// <summary>
+    /// ImageSharp 2.1 decodes a cut PNG, JPEG or GIF without complaint (missing rows come out grey), so the end of
+    /// the file is checked first: PNG's IEND chunk, JPEG's end-of-image marker, GIF's trailer, and the sizes BMP
+    /// and WebP (RIFF) declare. (TIFF's layout has no fixed end; its decoder reports missing strips itself.)
+    /// </summary>
+    private static void CheckComplete(string path)
+    {
+        byte[] data = File.ReadAllBytes(path);
+        ReadOnlySpan<byte> d = data;
+        bool complete = d switch
+        {
+            [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => d.EndsWith((ReadOnlySpan<byte>)[0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]),
+            [0xFF, 0xD8, ..] => d[Math.Max(0, d.Length - 4096)..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0,
+            [(byte)'G', (byte)'I', (byte)'F', ..] => d[^1] == 0x3B,
+            [(byte)'B', (byte)'M', ..] when d.Length >= 6 => BitConverter.ToUInt32(data, 2) <= (uint)d.Length,
+            [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => BitConverter.ToUInt32(data, 4) + 8L <= d.Length,
+            _ => true,
+        };
+        if (!complete)
+        {
+            throw new CliException($"{path}: the image file is truncated", ExitCodes.InvalidData);
+        }
+    }
+
+    private static T Sharp<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or ImageFormatException or NotSupportedException)
+        {
+            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+        }
+    }
+
+    private static T Magick<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
         }
         catch (MagickException ex)
         {
-            throw new CliException($"{path}: cannot decode image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
+            throw new CliException($"{path}: not a readable image ({FirstLine(ex.Message)})", ExitCodes.InvalidData);
         }
     }
-
-    /// <summary>
-    /// Encodes an RGB image in <paramref name="format"/> and returns the bytes; <paramref name="grey"/> writes a
-    /// single-channel image (the decoded image of a greyscale source has equal R, G and B).
-    /// </summary>
-    public static byte[] Encode(RgbImage image, MagickFormat format, int quality = 0, bool grey = false)
-    {
-        var settings = new PixelReadSettings((uint)image.Width, (uint)image.Height, StorageType.Char, PixelMapping.RGB);
-        using var img = new MagickImage(image.Pixels, settings);
-        img.Format = format;
-        if (grey)
-        {
-            img.ColorType = ColorType.Grayscale;
-        }
-
-        if (quality > 0)
-        {
-            img.Quality = (uint)quality;
-        }
-
-        return img.ToByteArray();
-    }
-
-    /// <summary>Output extensions <see cref="FormatFromPath"/> accepts.</summary>
-    public const string OutputExtensions = ".png, .jpg, .jpeg, .webp, .bmp, .tif, .tiff, .ppm";
-
-    /// <summary>The image format an output name asks for.</summary>
-    /// <exception cref="CliException">An extension that is not an image format written here (usage error).</exception>
-    public static MagickFormat FormatFromPath(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".png" => MagickFormat.Png,
-        ".jpg" or ".jpeg" => MagickFormat.Jpeg,
-        ".webp" => MagickFormat.WebP,
-        ".bmp" => MagickFormat.Bmp,
-        ".tif" or ".tiff" => MagickFormat.Tiff,
-        ".ppm" => MagickFormat.Ppm,
-        string ext => throw new CliException($"{path}: cannot write images as '{(ext.Length == 0 ? "(no extension)" : ext)}'; use one of {OutputExtensions}", ExitCodes.Usage),
-    };
 
     private static void CheckSize(string path, long width, long height)
     {
