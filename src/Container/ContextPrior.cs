@@ -141,80 +141,48 @@ public sealed class ContextPrior
     /// <summary>Codes one segment's planes (levels × frames) as one rANS stream in frame order, levels in order within a frame.</summary>
     internal byte[] Encode(IReadOnlyList<int[]> planes)
     {
-        int levels = planes.Count, frames = planes[0].Length;
+        int levels = planes.Count, frames = planes[0].Length, i = 0;
         var starts = new int[levels * frames];
         var freqs = new int[levels * frames];
-        var state = new State(this, levels);
-        int i = 0;
-        for (int t = 0; t < frames; t++)
+        Walk(levels, frames, (t, l, state) =>
         {
-            state.BeginFrame();
-            for (int l = 0; l < levels; l++)
-            {
-                int s = planes[l][t];
-                state.Distribution(l);
-                starts[i] = state.Start[s];
-                freqs[i++] = state.Freq[s];
-                state.Accept(l, s);
-            }
-
-            state.EndFrame();
-        }
-
+            int s = planes[l][t];
+            starts[i] = state.Start[s];
+            freqs[i++] = state.Freq[s];
+            return s;
+        });
         return Coding.Rans.Encode(starts, freqs);
     }
 
     /// <summary>Decodes <see cref="Encode"/> output into <paramref name="planes"/> (their lengths give the frame count) and the ideal bits of each level.</summary>
     /// <returns>False when the stream is inconsistent.</returns>
-    internal bool Decode(ReadOnlySpan<byte> data, int[][] planes, double[] bits)
+    internal bool Decode(ReadOnlyMemory<byte> data, int[][] planes, double[] bits)
     {
-        int levels = planes.Length, frames = planes[0].Length;
-        var state = new State(this, levels);
         var decoder = new Coding.RansDecoder(data);
-        for (int t = 0; t < frames; t++)
+        return Walk(planes.Length, planes[0].Length, (t, l, state) =>
         {
-            state.BeginFrame();
-            for (int l = 0; l < levels; l++)
+            int s = decoder.Decode(state.Freq, state.Start);
+            if (s >= 0)
             {
-                state.Distribution(l);
-                int s = decoder.Decode(state.Freq, state.Start);
-                if (s < 0)
-                {
-                    return false;
-                }
-
                 planes[l][t] = s;
                 bits[l] += Coding.FrequencyTable.ScaleBits - Math.Log2(state.Freq[s]);
-                state.Accept(l, s);
             }
 
-            state.EndFrame();
-        }
-
-        return decoder.Finished;
+            return s;
+        }) && decoder.Finished;
     }
 
     /// <summary>Ideal code length in bits of each level of one segment (no stream written; for measurement).</summary>
     public double[] IdealBits(IReadOnlyList<int[]> planes)
     {
         ArgumentNullException.ThrowIfNull(planes);
-        int levels = planes.Count, frames = planes[0].Length;
-        var bits = new double[levels];
-        var state = new State(this, levels);
-        for (int t = 0; t < frames; t++)
+        var bits = new double[planes.Count];
+        Walk(planes.Count, planes[0].Length, (t, l, state) =>
         {
-            state.BeginFrame();
-            for (int l = 0; l < levels; l++)
-            {
-                int s = planes[l][t];
-                state.Distribution(l);
-                bits[l] += Coding.FrequencyTable.ScaleBits - Math.Log2(state.Freq[s]);
-                state.Accept(l, s);
-            }
-
-            state.EndFrame();
-        }
-
+            int s = planes[l][t];
+            bits[l] += Coding.FrequencyTable.ScaleBits - Math.Log2(state.Freq[s]);
+            return s;
+        });
         return bits;
     }
 
@@ -234,36 +202,55 @@ public sealed class ContextPrior
         ArgumentOutOfRangeException.ThrowIfNegative(frames);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
         var planes = Enumerable.Range(0, levels).Select(_ => new int[frames]).ToArray();
-        var state = new State(this, levels);
         var weights = new double[CodebookSize];
+        Walk(levels, frames, (t, l, state) =>
+        {
+            double total = 0;
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = Math.Pow(state.Freq[i], 1.0 / temperature);
+                total += weights[i];
+            }
+
+            double u = random.NextDouble() * total;
+            int s = 0;
+            while (s < weights.Length - 1 && (u -= weights[s]) > 0)
+            {
+                s++;
+            }
+
+            return planes[l][t] = s;
+        });
+        return planes;
+    }
+
+    /// <summary>
+    /// The one evaluation order of a segment: frame by frame, level by level, the distribution of token (t, l) is
+    /// computed and <paramref name="next"/> names the token (from the planes, the stream or a draw); false when it
+    /// returns −1 (a stream that ran out).
+    /// </summary>
+    private bool Walk(int levels, int frames, Func<int, int, State, int> next)
+    {
+        var state = new State(this, levels);
         for (int t = 0; t < frames; t++)
         {
             state.BeginFrame();
             for (int l = 0; l < levels; l++)
             {
                 state.Distribution(l);
-                double total = 0;
-                for (int i = 0; i < weights.Length; i++)
+                int s = next(t, l, state);
+                if (s < 0)
                 {
-                    weights[i] = Math.Pow(state.Freq[i], 1.0 / temperature);
-                    total += weights[i];
+                    return false;
                 }
 
-                double u = random.NextDouble() * total;
-                int s = 0;
-                while (s < weights.Length - 1 && (u -= weights[s]) > 0)
-                {
-                    s++;
-                }
-
-                planes[l][t] = s;
                 state.Accept(l, s);
             }
 
             state.EndFrame();
         }
 
-        return planes;
+        return true;
     }
 
     private static int[][] ReadEmbeddings(ref SpanReader r, int levels, int k, int d)

@@ -174,6 +174,19 @@ public sealed class TokenPriors
         return new TokenPriors(freq, context, SHA256.HashData(data));
     }
 
+    /// <summary>Ideal code length in bits of <paramref name="tokens"/> with level <paramref name="level"/>'s table (−log2 of each frequency / 2^16).</summary>
+    public double IdealBits(int level, ReadOnlySpan<int> tokens)
+    {
+        ushort[] f = _frequencies[level];
+        double bits = 0;
+        foreach (int t in tokens)
+        {
+            bits += FrequencyTable.ScaleBits - Math.Log2(f[t]);
+        }
+
+        return bits;
+    }
+
     internal FrequencyTable Table(int level)
     {
         _tables ??= _frequencies.Select(f => new FrequencyTable(f)).ToArray();

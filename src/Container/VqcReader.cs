@@ -488,7 +488,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
                 throw new VqcFormatException("context rANS segment, but the token priors the file names have no context prior for its levels", at + 4);
             }
 
-            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsSpan(5), tokens, bits))
+            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsMemory(5), tokens, bits))
             {
                 throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
             }
@@ -508,11 +508,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
             for (int l = 0; l < levels; l++)
             {
-                ushort[] freq = tables[l].Item1.Freq;
-                foreach (int t in tokens[l])
-                {
-                    bits[l] += 16 - Math.Log2(freq[t]);
-                }
+                bits[l] = priors.IdealBits(l, tokens[l]);
             }
         }
 

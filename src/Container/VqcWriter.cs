@@ -17,6 +17,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private readonly MemoryStream _pending = new();
     private readonly VqcHeader _header;
     private readonly VqcWriterOptions _options;
+    private readonly bool _contextCoding;   // segments may use mode 5 (decided once: policy, priors and header allow it)
     private readonly bool _leaveOpen;
     private readonly long[] _segmentOffsets;
     private bool _started;
@@ -61,13 +62,13 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException("static rANS coding needs token priors", nameof(options));
         }
 
-        _options = options;
-        _header = header;
-        if (options.Policy == TokenCodingPolicy.RansContext && !ContextApplies(options.Priors))
+        bool contextApplies = header.SegmentLength > 0 && options.Priors?.Context is { } context && context.Covers([.. header.Levels.Select(l => l.CodebookSize)]);
+        if (options.Policy == TokenCodingPolicy.RansContext && !contextApplies)
         {
             throw new ArgumentException("context coding needs segmented media and token priors whose context prior covers every level", nameof(options));
         }
 
+        _contextCoding = contextApplies && (options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext);
         _stream = stream;
         _header = header;
         _options = options;
@@ -276,7 +277,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         TokenPriors? priors = _options.Priors;
         bool smallest = _options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.SmallestWithoutContext;
         (TokenCodingMode Mode, byte[] Data)? best = null;
-        if ((_options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext) && ContextApplies(priors))
+        if (_contextCoding)
         {
             best = (TokenCodingMode.RansContext, priors!.Context!.Encode(_pendingSegment.Select(p => p.Tokens).ToList()));
         }
@@ -316,9 +317,6 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         return payload;
     }
 
-    private bool ContextApplies(TokenPriors? priors) =>
-        _header.SegmentLength > 0 && priors?.Context is { } c && c.Covers(_header.Levels.Select(l => l.CodebookSize).ToList());
-
     private (TokenCodingMode, byte[]) Choose(ReadOnlySpan<int> tokens, int k, int level)
     {
         TokenPriors? priors = _options.Priors;
@@ -328,6 +326,9 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             TokenCodingPolicy.Lz4 => [TokenCodingMode.Lz4],
             TokenCodingPolicy.RansStatic => [TokenCodingMode.RansStatic],
             TokenCodingPolicy.RansAdaptive => [TokenCodingMode.RansAdaptive],
+
+            // Every segment is context-coded (the constructor checked that it can be): the per-plane form is never used.
+            TokenCodingPolicy.RansContext => [TokenCodingMode.Packed],
             _ => [TokenCodingMode.Packed, TokenCodingMode.RansStatic, TokenCodingMode.RansAdaptive],
         };
         (TokenCodingMode Mode, byte[] Data)? best = null;
@@ -360,7 +361,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = (_options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext) && ContextApplies(_options.Priors) ? ChunkIO.MinorContext
+        byte minor = _contextCoding ? ChunkIO.MinorContext
             : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;
         ChunkIO.WritePreamble(_pending, minor);
         _position = ChunkIO.PreambleSize;

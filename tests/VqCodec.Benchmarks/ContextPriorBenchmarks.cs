@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using VqCodec.Codec.Speech;
-using VqCodec.Codec.Training;
 using VqCodec.Container;
 
 namespace VqCodec.Benchmarks;
@@ -38,10 +37,8 @@ public class ContextPriorBenchmarks
             signal[i] = (float)((0.15 * v * (0.5 + (0.5 * Math.Sin(2 * Math.PI * 4 * t)))) + (0.005 * ((rng.NextDouble() * 2) - 1)));
         }
 
-        short[] grid = PriorTrainer.Tokens(_model, signal);
-        int levels = 6, all = _model.Config.Levels, frames = grid.Length / all;
-        int[][] planes = [.. Enumerable.Range(0, levels).Select(l => Enumerable.Range(0, frames).Select(t => (int)grid[(t * all) + l]).ToArray())];
-        _doc = new VqcDocument(SpeechCodec.TokenHeader(_model, frames, levels), planes);
+        int[][] planes = SpeechCodec.EncodeTokens(_model, signal)[..6];
+        _doc = new VqcDocument(SpeechCodec.TokenHeader(_model, planes[0].Length, planes.Length), planes);
         _context = Write(TokenCodingPolicy.RansContext);
         _static = Write(TokenCodingPolicy.RansStatic);
     }

@@ -178,7 +178,29 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
 
     private static int[] Q9(float[] v) => v.Select(x => (int)Math.Round(x * 512.0)).ToArray();
 
+    /// <summary>An embedding table as int8 with one multiplier: its values come out in Q9 (spec §5b).</summary>
     private static (int, sbyte[]) QuantizeTable(ReadOnlySpan<float> w)
+    {
+        var q = new sbyte[w.Length];
+        return (Multiplier(QuantizeRow(w, q) * 512), q);
+    }
+
+    /// <summary>A linear layer as int8 with one multiplier per row (Q9 inputs give Q9 outputs) and Q9 biases.</summary>
+    private static QuantizedLinear QuantizeLinear(float[] weights, float[] biases, int rows)
+    {
+        int inputs = weights.Length / rows;
+        var q = new sbyte[weights.Length];
+        var m = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            m[r] = Multiplier(QuantizeRow(weights.AsSpan(r * inputs, inputs), q.AsSpan(r * inputs, inputs)));
+        }
+
+        return new QuantizedLinear(q, m, Q9(biases));
+    }
+
+    /// <summary>Symmetric int8 quantisation of one row (its largest magnitude maps to 127); returns the scale.</summary>
+    private static double QuantizeRow(ReadOnlySpan<float> w, Span<sbyte> q)
     {
         double max = 1e-8;
         foreach (float x in w)
@@ -187,37 +209,14 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
         }
 
         double scale = max / 127;
-        var q = new sbyte[w.Length];
         for (int i = 0; i < w.Length; i++)
         {
             q[i] = (sbyte)Math.Clamp(Math.Round(w[i] / scale), -127, 127);
         }
 
-        return ((int)Math.Min(Math.Round(scale * 512 * 65536), 1 << 24), q);
+        return scale;
     }
 
-    private static QuantizedLinear QuantizeLinear(float[] weights, float[] biases, int rows)
-    {
-        int inputs = weights.Length / rows;
-        var q = new sbyte[weights.Length];
-        var m = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            double max = 1e-8;
-            for (int j = 0; j < inputs; j++)
-            {
-                max = Math.Max(max, Math.Abs(weights[(r * inputs) + j]));
-            }
-
-            double scale = max / 127;
-            for (int j = 0; j < inputs; j++)
-            {
-                q[(r * inputs) + j] = (sbyte)Math.Clamp(Math.Round(weights[(r * inputs) + j] / scale), -127, 127);
-            }
-
-            m[r] = (int)Math.Min(Math.Round(scale * 65536), 1 << 24);
-        }
-
-        return new QuantizedLinear(q, m, Q9(biases));
-    }
+    /// <summary>A scale as the format's Q16 multiplier (at most 2^24).</summary>
+    private static int Multiplier(double scale) => (int)Math.Min(Math.Round(scale * 65536), 1 << 24);
 }

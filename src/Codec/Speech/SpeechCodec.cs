@@ -150,6 +150,20 @@ public static class SpeechCodec
     }
 
     /// <summary>
+    /// Every level's tokens of a model-rate signal, level by level ([levels][frames]), as the encoder chooses them
+    /// (the token grids that priors and the learned prior are estimated from).
+    /// </summary>
+    public static int[][] EncodeTokens(SpeechModel model, float[] signal)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(signal);
+        var file = new MemoryStream();
+        Encode(model, signal, model.Config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed, Levels = model.Config.Levels });
+        file.Position = 0;
+        return VqcDocument.Read(file).Tokens;
+    }
+
+    /// <summary>
     /// The header of a file holding <paramref name="frames"/> token frames of <paramref name="levels"/> levels of
     /// <paramref name="model"/> at its own sample rate (frames × hop samples), in segments of <paramref name="segmentFrames"/>.
     /// </summary>

@@ -166,13 +166,13 @@ public sealed class PriorTrainer
     /// <exception cref="ArgumentException">The prior was trained on another model's tokens or does not fit it.</exception>
     public static byte[] AttachToModel(Stream? modelFile, string checkpointDirectory, string? id)
     {
-        var ms = new MemoryStream();
+        byte[] file;
         using (Stream source = modelFile ?? LoadedModel.OpenEmbedded(SpeechModel.PretrainedId + ".vqm"))
         {
-            source.CopyTo(ms);
+            file = LoadedModel.ReadAll(source);
         }
 
-        (ModelBundle bundle, _) = ModelBundle.Parse(ms.ToArray());
+        (ModelBundle bundle, _) = ModelBundle.Parse(file);
         (ContextPrior prior, int step, string trainedOn) = Export(checkpointDirectory);
         if (bundle.Description.Speech is not { } config || bundle.Priors is null)
         {
@@ -192,22 +192,16 @@ public sealed class PriorTrainer
         return ModelBundle.Serialize(description, bundle.Priors.WithContext(prior), bundle.State);
     }
 
-    /// <summary>All levels of the model's tokens of one signal, frame-major (frames × levels).</summary>
-    public static short[] Tokens(SpeechModel model, float[] signal)
+    /// <summary>All levels of the model's tokens of one signal, frame-major (frames × levels), as the cache holds them.</summary>
+    private static short[] FrameMajor(int[][] planes)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(signal);
-        var file = new MemoryStream();
-        SpeechCodec.Encode(model, signal, model.Config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed, Levels = model.Config.Levels });
-        file.Position = 0;
-        VqcDocument doc = VqcDocument.Read(file);
-        int levels = doc.Tokens.Length, frames = doc.Tokens[0].Length;
+        int levels = planes.Length, frames = planes[0].Length;
         var grid = new short[frames * levels];
         for (int t = 0; t < frames; t++)
         {
             for (int l = 0; l < levels; l++)
             {
-                grid[(t * levels) + l] = (short)doc.Tokens[l][t];
+                grid[(t * levels) + l] = (short)planes[l][t];
             }
         }
 
@@ -246,7 +240,7 @@ public sealed class PriorTrainer
         for (int i = 0; i < signals.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            result[i] = Tokens(_model, signals[i]);
+            result[i] = FrameMajor(SpeechCodec.EncodeTokens(_model, signals[i]));
             BinaryPrimitives.WriteInt32LittleEndian(len, result[i].Length);
             ms.Write(len);
             var raw = new byte[2 * result[i].Length];
@@ -271,17 +265,22 @@ public sealed class PriorTrainer
             f = f >= 0 ? f : ~f;
             long before = f == 0 ? 0 : cumulative[f - 1];
             int start = (int)(pick - before);
-            short[] grid = train[usable[f]];
-            for (int x = 0; x < t; x++)
-            {
-                for (int l = 0; l < levels; l++)
-                {
-                    data[(((i * t) + x) * levels) + l] = grid[((start + x) * all) + l];
-                }
-            }
+            CopySegment(train[usable[f]], all, start, t, levels, data.AsSpan(i * t * levels));
         }
 
         return torch.tensor(data, [b, t, levels]);
+    }
+
+    /// <summary>Frames [start, start + frames) of a frame-major grid of <paramref name="all"/> levels, levels 0..levels−1, into <paramref name="into"/>.</summary>
+    private static void CopySegment(short[] grid, int all, int start, int frames, int levels, Span<long> into)
+    {
+        for (int x = 0; x < frames; x++)
+        {
+            for (int l = 0; l < levels; l++)
+            {
+                into[(x * levels) + l] = grid[((start + x) * all) + l];
+            }
+        }
     }
 
     private static Tensor Loss(TokenPriorNet net, Tensor batch, int levels)
@@ -310,16 +309,7 @@ public sealed class PriorTrainer
                 }
 
                 var data = new long[segments * t * levels];
-                for (int s = 0; s < segments; s++)
-                {
-                    for (int x = 0; x < t; x++)
-                    {
-                        for (int l = 0; l < levels; l++)
-                        {
-                            data[(((s * t) + x) * levels) + l] = grid[(((s * t) + x) * all) + l];
-                        }
-                    }
-                }
+                CopySegment(grid, all, 0, segments * t, levels, data);
 
                 Tensor batch = torch.tensor(data, [segments, t, levels]);
                 Tensor logits = net.forward(batch, levels);

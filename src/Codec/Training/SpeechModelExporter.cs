@@ -22,13 +22,10 @@ public static class SpeechModelExporter
         for (int i = 0; i < priorSignals.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var file = new MemoryStream();
-            SpeechCodec.Encode(model, priorSignals[i], config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed });
-            file.Position = 0;
-            VqcDocument doc = VqcDocument.Read(file);
-            for (int l = 0; l < doc.Tokens.Length; l++)
+            int[][] tokens = SpeechCodec.EncodeTokens(model, priorSignals[i]);
+            for (int l = 0; l < tokens.Length; l++)
             {
-                foreach (int t in doc.Tokens[l])
+                foreach (int t in tokens[l])
                 {
                     counts[l][t]++;
                 }

@@ -185,23 +185,23 @@ internal static class Rans
 /// Symbol-at-a-time rANS decoding for models whose distribution changes with every symbol (the context prior):
 /// the caller supplies each symbol's frequencies and cumulative starts.
 /// </summary>
-internal ref struct RansDecoder
+internal sealed class RansDecoder
 {
-    private readonly ReadOnlySpan<byte> _data;
+    private readonly ReadOnlyMemory<byte> _data;
     private uint _x;
     private int _pos;
     private bool _bad;
 
-    public RansDecoder(ReadOnlySpan<byte> data)
+    public RansDecoder(ReadOnlyMemory<byte> data)
     {
         _data = data;
         _bad = data.Length < 4;
-        _x = _bad ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(data);
+        _x = _bad ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(data.Span);
         _pos = 4;
     }
 
     /// <summary>True when the stream ended exactly: every byte read and the encoder's initial state reached.</summary>
-    public readonly bool Finished => !_bad && _x == Rans.Lower && _pos == _data.Length;
+    public bool Finished => !_bad && _x == Rans.Lower && _pos == _data.Length;
 
     /// <summary>Decodes one symbol with <paramref name="freq"/> (sum 2^16) and <paramref name="start"/> (K + 1 cumulative starts); −1 when the data runs out.</summary>
     public int Decode(ReadOnlySpan<int> freq, ReadOnlySpan<int> start)
@@ -235,7 +235,7 @@ internal ref struct RansDecoder
                 return -1;
             }
 
-            _x = (_x << 8) | _data[_pos++];
+            _x = (_x << 8) | _data.Span[_pos++];
         }
 
         return lo;

@@ -57,13 +57,13 @@ internal static class BenchSpeechCommand
             foreach (ReferenceSpeechCodec c in ReferenceSpeechCodec.All.Where(c => wanted.Contains(c.Name)))
             {
                 // Opus runs in process (Concentus); Codec2 needs its Debian tools.
-                if (c.Tool is null || (c.Available && ReferenceSpeechCodec.Installed("c2dec")))
+                if (c.Available)
                 {
                     refs.Add(c);
                 }
                 else if (!notes.Any(n => n.StartsWith(c.Name, StringComparison.Ordinal)))
                 {
-                    notes.Add($"{c.Name}: {c.Tool}/c2dec not installed (apt-get install codec2); skipped");
+                    notes.Add($"{c.Name}: {string.Join('/', c.Tools)} not installed (apt-get install codec2); skipped");
                 }
             }
 

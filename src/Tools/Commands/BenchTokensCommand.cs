@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using VqCodec.Codec.Speech;
-using VqCodec.Codec.Training;
 using VqCodec.Container;
 using VqCodec.Tools.IO;
 using VqCodec.Tools.Reporting;
@@ -47,15 +46,15 @@ internal static class BenchTokensCommand
             {
                 List<string> files = InputFiles.Expand([InputFiles.RequireFolder(dir, "speech")], AudioFiles.Extensions);
                 string set = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-                var grids = new List<short[]>();
+                var grids = new List<int[][]>();
                 for (int i = 0; i < files.Count; i++)
                 {
                     token.ThrowIfCancellationRequested();
-                    grids.Add(PriorTrainer.Tokens(speech, AudioFiles.ReadMono(files[i], speech.Config.SampleRate)));
+                    grids.Add(SpeechCodec.EncodeTokens(speech, AudioFiles.ReadMono(files[i], speech.Config.SampleRate)));
                     log.Update(i + 1, files.Count);
                 }
 
-                md.AppendLine(CultureInfo.InvariantCulture, $"## {set} ({files.Count} files, {grids.Sum(g => g.Length / speech.Config.Levels) / speech.Config.FrameRate:F0} s)\n");
+                md.AppendLine(CultureInfo.InvariantCulture, $"## {set} ({files.Count} files, {grids.Sum(g => g[0].Length) / speech.Config.FrameRate:F0} s)\n");
                 md.AppendLine("| levels | order-0 bits/token | context bits/token | ideal saving | kbps without mode 5 | kbps with mode 5 | file saving | encode µs/frame | decode µs/frame | decode × real time |");
                 md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
                 foreach (int l in levelCounts)
@@ -64,10 +63,10 @@ internal static class BenchTokensCommand
                     var context = new double[l];
                     long tokens = 0, bytesWithout = 0, bytesWith = 0, frames = 0;
                     double encodeSeconds = 0, decodeSeconds = 0;
-                    foreach (short[] grid in grids)
+                    foreach (int[][] grid in grids)
                     {
-                        int n = grid.Length / speech.Config.Levels;
-                        int[][] planes = Enumerable.Range(0, l).Select(j => Enumerable.Range(0, n).Select(t => (int)grid[(t * speech.Config.Levels) + j]).ToArray()).ToArray();
+                        int n = grid[0].Length;
+                        int[][] planes = grid[..l];
                         VqcHeader header = SpeechCodec.TokenHeader(speech, n, l);
                         for (int s = 0; s < n; s += header.SegmentLength)
                         {
@@ -81,11 +80,7 @@ internal static class BenchTokensCommand
 
                         for (int j = 0; j < l; j++)
                         {
-                            ReadOnlySpan<ushort> f = priors.Frequencies(j);
-                            foreach (int t in planes[j])
-                            {
-                                order0[j] += 16 - Math.Log2(f[t]);
-                            }
+                            order0[j] += priors.IdealBits(j, planes[j]);
                         }
 
                         var doc = new VqcDocument(header, planes);

@@ -62,17 +62,16 @@ internal static class ImageFiles
 
         IImageInfo info = Sharp(path, () => Image.Identify(path)!);
         int bits = info.PixelType.BitsPerPixel;
-        (int channels, int depth) = info.Metadata.GetPngMetadata().ColorType is { } png && Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase)
-            ? png switch
-            {
-                PngColorType.Grayscale => (1, bits > 8 ? 16 : 8),
-                PngColorType.GrayscaleWithAlpha => (4, bits > 16 ? 16 : 8),
-                PngColorType.RgbWithAlpha => (4, bits > 32 ? 16 : 8),
-                _ => (3, bits > 24 ? 16 : 8),
-            }
-            : info.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance ? (1, 8)
-            : (bits == 32 ? 4 : 3, bits > 32 ? 16 : 8);
-        return (channels, depth);
+        PngColorType? png = Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase) ? info.Metadata.GetPngMetadata().ColorType : null;
+        return png switch
+        {
+            PngColorType.Grayscale => (1, bits > 8 ? 16 : 8),
+            PngColorType.GrayscaleWithAlpha => (4, bits > 16 ? 16 : 8),
+            PngColorType.RgbWithAlpha => (4, bits > 32 ? 16 : 8),
+            not null => (3, bits > 24 ? 16 : 8),
+            null when info.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance => (1, 8),
+            null => (bits == 32 ? 4 : 3, bits > 32 ? 16 : 8),
+        };
     }
 
     /// <summary>Loads an image as 8-bit RGB. Grey is expanded to RGB; alpha is composited over white.</summary>
@@ -84,17 +83,20 @@ internal static class ImageFiles
     /// </summary>
     public static RgbImage LoadReduced(string path, int shrink)
     {
-        Probe(path);
         if (ThroughMagick(path))
         {
+            Probe(path);
             return LoadWithMagick(path, shrink);
         }
 
-        CheckComplete(path);
+        // One read: the size is checked from the header and the end of the file before any pixel is decoded.
+        byte[] data = File.ReadAllBytes(path);
+        IImageInfo info = Sharp(path, () => Image.Identify(data) ?? throw new UnknownImageFormatException("unknown format"));
+        CheckSize(path, info.Width, info.Height);
+        CheckComplete(path, data);
         return Sharp(path, () =>
         {
-            using Image<Rgba32> image = Image.Load<Rgba32>(path);
-            CheckSize(path, image.Width, image.Height);
+            using Image<Rgba32> image = Image.Load<Rgba32>(data);
 
             // Photos from cameras store their rotation in EXIF; the codec sees the picture as it is meant to be seen.
             // Alpha is composited over white (the codec is RGB).
@@ -104,22 +106,10 @@ internal static class ImageFiles
                 image.Mutate(x => x.Resize(image.Width / shrink, image.Height / shrink, KnownResamplers.Box));
             }
 
-            var pixels = new byte[image.Width * image.Height * 3];
-            image.ProcessPixelRows(rows =>
-            {
-                for (int y = 0; y < rows.Height; y++)
-                {
-                    Span<Rgba32> row = rows.GetRowSpan(y);
-                    int o = y * rows.Width * 3;
-                    for (int x = 0; x < row.Length; x++)
-                    {
-                        pixels[o + (3 * x)] = row[x].R;
-                        pixels[o + (3 * x) + 1] = row[x].G;
-                        pixels[o + (3 * x) + 2] = row[x].B;
-                    }
-                }
-            });
-            return new RgbImage(image.Width, image.Height, pixels);
+            using Image<Rgb24> rgb = image.CloneAs<Rgb24>();
+            var pixels = new byte[checked(rgb.Width * rgb.Height * 3)];
+            rgb.CopyPixelDataTo(pixels);
+            return new RgbImage(rgb.Width, rgb.Height, pixels);
         });
     }
 
@@ -186,9 +176,8 @@ internal static class ImageFiles
     /// the file is checked first: PNG's IEND chunk, JPEG's end-of-image marker, GIF's trailer, and the sizes BMP
     /// and WebP (RIFF) declare. (TIFF's layout has no fixed end; its decoder reports missing strips itself.)
     /// </summary>
-    private static void CheckComplete(string path)
+    private static void CheckComplete(string path, byte[] data)
     {
-        byte[] data = File.ReadAllBytes(path);
         ReadOnlySpan<byte> d = data;
         bool complete = d switch
         {

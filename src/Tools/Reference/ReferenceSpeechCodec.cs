@@ -12,19 +12,19 @@ namespace VqCodec.Tools.Reference;
 /// self-delimiting length (1 byte below 252 bytes, else 2; RFC 6716 appendix B) plus the 19-byte OpusHead,
 /// the least any Opus file or stream carries (an Ogg file adds about 0.2 kbps of page headers at 6 kbps).
 /// </summary>
-internal sealed record ReferenceSpeechCodec(string Name, string Setting, string? Tool)
+internal sealed record ReferenceSpeechCodec(string Name, string Setting, params string[] Tools)
 {
     private const int OpusFrame = 320;
     private const int OpusHeadBytes = 19;
 
     public static IReadOnlyList<ReferenceSpeechCodec> All { get; } =
     [
-        new("opus", "6", null), new("opus", "8", null), new("opus", "12", null),
-        new("codec2", "700C", "c2enc"), new("codec2", "1600", "c2enc"), new("codec2", "3200", "c2enc"),
+        new("opus", "6"), new("opus", "8"), new("opus", "12"),
+        new("codec2", "700C", "c2enc", "c2dec"), new("codec2", "1600", "c2enc", "c2dec"), new("codec2", "3200", "c2enc", "c2dec"),
     ];
 
-    /// <summary>True when the codec can run here (Opus always; Codec2 needs its Debian tool on the PATH).</summary>
-    public bool Available => Tool is null || Installed(Tool);
+    /// <summary>True when the codec can run here (Opus always; Codec2 needs its Debian tools on the PATH).</summary>
+    public bool Available => Tools.All(Installed);
 
     public static bool Installed(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
