@@ -12,6 +12,8 @@ vqc bench tokens "$data/speech/valid" "$data/speech/valid_more" --levels 1 2 4 6
 vqc generate speech -o /tmp/vqc-babble.wav --seconds 4 --seed 1 --force
 sox /tmp/vqc-babble.wav -n spectrogram -x 800 -y 257 -z 80 -t "vqc generate speech --seconds 4 --seed 1 (6 levels)" \
   -o spec/results/tokens/generated-babble-seed1.png
+vqc bench tokens --kind image "$data/images/valid" --out spec/results/tokens-image
+vqc generate image -o spec/results/tokens-image/generated-texture-seed1.png --width 512 --height 384 --levels 4 --seed 1 --force
 vqc bench speech "$data/speech/valid" --out spec/results/speech
 vqc bench speech "$data/speech/valid_more" --levels 2 4 6 11 --kbps 3.2 6 --out spec/results/speech-valid-more
 # Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.

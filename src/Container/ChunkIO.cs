@@ -18,6 +18,10 @@ internal static class ChunkIO
 
     /// <summary>Minor version of files that may use token coding mode 5 (a learned context prior, format 1.2).</summary>
     public const byte MinorContext = 2;
+
+    /// <summary>Minor version of image files that may carry their token levels in one context-coded <c>TSEG</c> chunk (format 1.3).</summary>
+    public const byte MinorImageContext = 3;
+
     public const int PreambleSize = 16;
     public const int ChunkOverhead = 12;
 

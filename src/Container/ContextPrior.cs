@@ -3,12 +3,26 @@ using System.Numerics;
 
 namespace VqCodec.Container;
 
+/// <summary>How a <see cref="ContextPrior"/>'s context positions are laid out.</summary>
+public enum ContextLayout
+{
+    /// <summary>A sequence (speech frames): the context of frame t is frames t−1, t−2, … of the segment.</summary>
+    Sequence = 0,
+
+    /// <summary>
+    /// A 2-D grid in raster order (image token positions): the context of (y, x) is its causal neighbours in the
+    /// order west, north, north-west, north-east, west-west, north-north (the first <see cref="ContextPrior.ContextFrames"/>).
+    /// </summary>
+    Grid = 1,
+}
+
 /// <summary>
-/// A learned autoregressive token prior for segmented (speech) token grids, evaluated in integer arithmetic
-/// only so that encoder and decoder compute identical probabilities on every machine (spec §5b). It predicts
-/// token (t, l) of a segment from the tokens of the segment's previous <see cref="ContextFrames"/> frames (all
-/// the file's levels) and from levels 0..l−1 of frame t. It ships inside a model's <see cref="TokenPriors"/>,
-/// so the header's priors hash names it.
+/// A learned autoregressive token prior, evaluated in integer arithmetic only so that encoder and decoder
+/// compute identical probabilities on every machine (spec §5b). For segmented (speech) grids it predicts token
+/// (t, l) of a segment from the tokens of the segment's previous <see cref="ContextFrames"/> frames (all the
+/// file's levels) and from levels 0..l−1 of frame t; for images (<see cref="ContextLayout.Grid"/>) the previous
+/// frames are a position's causal neighbours in the token grid. It ships inside a model's
+/// <see cref="TokenPriors"/>, so the header's priors hash names it.
 /// </summary>
 public sealed class ContextPrior
 {
@@ -21,7 +35,13 @@ public sealed class ContextPrior
     /// <summary>Exponent table length: exp(−z/512) for z in [0, ExpTableLength); beyond it the weight is 0.</summary>
     public const int ExpTableLength = 24 * 512;
 
+    /// <summary>Most grid columns a <see cref="ContextLayout.Grid"/> prior codes (bounds its row buffers; a 16× model's widest grid).</summary>
+    public const int MaxGridWidth = 4096;
+
     private const uint Magic = 0x50435156; // "VQCP"
+
+    /// <summary>Grid neighbours (dy, dx) in slot order: W, N, NW, NE, WW, NN.</summary>
+    private static readonly (int Dy, int Dx)[] Neighbours = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0)];
     private const int MaxWidth = 256;
     private const int MaxLinearInputs = 1024;
     private const int MaxParameter = 1 << 24;
@@ -37,14 +57,17 @@ public sealed class ContextPrior
     private readonly IntLinear _hidden;
     private readonly IntLinear[] _heads;
     private readonly byte[] _serialized;
+    private readonly Lock _lastEncodeLock = new();
+    private (int GridWidth, int[][] Planes, byte[] Stream)? _lastEncode;
 
-    private ContextPrior(int levels, int codebookSize, int width, int contextFrames, bool residual, int[][] past, int[][] current, int[] start, int[] levelCount, int[] levelEmbedding, IntLinear context, IntLinear hidden, IntLinear[] heads, byte[] serialized)
+    private ContextPrior(int levels, int codebookSize, int width, int contextFrames, bool residual, ContextLayout layout, int[][] past, int[][] current, int[] start, int[] levelCount, int[] levelEmbedding, IntLinear context, IntLinear hidden, IntLinear[] heads, byte[] serialized)
     {
         Levels = levels;
         CodebookSize = codebookSize;
         Width = width;
         ContextFrames = contextFrames;
         Residual = residual;
+        Layout = layout;
         _past = past;
         _current = current;
         _start = start;
@@ -65,8 +88,11 @@ public sealed class ContextPrior
     /// <summary>Hidden width D.</summary>
     public int Width { get; }
 
-    /// <summary>Previous frames of the segment the prior sees (C).</summary>
+    /// <summary>Previous frames of the segment (or causal grid neighbours) the prior sees (C).</summary>
     public int ContextFrames { get; }
+
+    /// <summary>Whether the context is a sequence's previous frames or a grid's causal neighbours.</summary>
+    public ContextLayout Layout { get; }
 
     /// <summary>True when the hidden layer adds its input back: h = clamp(relu(B·u) + u) instead of clamp(relu(B·u)).</summary>
     public bool Residual { get; }
@@ -76,6 +102,31 @@ public sealed class ContextPrior
     {
         ArgumentNullException.ThrowIfNull(codebookSizes);
         return codebookSizes.Count >= 1 && codebookSizes.Count <= Levels && codebookSizes.All(k => k == CodebookSize);
+    }
+
+    /// <summary>
+    /// True when this prior can code the token grids of a file with <paramref name="header"/>: it covers its levels,
+    /// its layout is the media's (a sequence prior for segmented media, a grid prior for images) and an image's grid
+    /// is at most <see cref="MaxGridWidth"/> wide.
+    /// </summary>
+    public bool Fits(VqcHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        bool segmented = header.SegmentLength > 0;
+        return Covers([.. header.Levels.Select(l => l.CodebookSize)])
+            && (segmented ? Layout == ContextLayout.Sequence : Layout == ContextLayout.Grid && header.Levels[0].GridWidth <= MaxGridWidth);
+    }
+
+    /// <summary>
+    /// Fewest stream bytes that can hold <paramref name="tokens"/> tokens of codebooks of <see cref="CodebookSize"/>:
+    /// no frequency exceeds 65536 − (K − 1), so every token costs at least −log2((65537 − K) / 65536) bits, and the
+    /// stream's final state carries at most 32 of them. A shorter stream is refused before anything is allocated
+    /// (spec §4), so decoding work stays proportional to the bytes a file holds.
+    /// </summary>
+    public long MinimumStreamBytes(long tokens)
+    {
+        double bits = tokens * -Math.Log2((65537.0 - CodebookSize) / 65536.0);
+        return Math.Max(0, (long)Math.Floor((bits - 64) / 8));
     }
 
     /// <summary>The serialized form (spec §5b).</summary>
@@ -111,7 +162,7 @@ public sealed class ContextPrior
         }
 
         int levels = r.U8(), k = r.U16(), d = r.U16(), c = r.U8(), flags = r.U8();
-        if ((flags & ~1) != 0 || levels is < 1 or > VqcLimits.MaxLevels || k is < 2 or > VqcLimits.MaxEntropyCodedCodebook
+        if ((flags & ~3) != 0 || ((flags & 2) != 0 && c > Neighbours.Length) || levels is < 1 or > VqcLimits.MaxLevels || k is < 2 or > VqcLimits.MaxEntropyCodedCodebook
             || d is < 1 or > MaxWidth || c is < 1 || c * d > MaxLinearInputs)
         {
             throw new VqcFormatException("context prior dimensions out of range", r.Position);
@@ -135,16 +186,42 @@ public sealed class ContextPrior
             throw new VqcFormatException("trailing bytes after the context prior", r.Position);
         }
 
-        return new ContextPrior(levels, k, d, c, (flags & 1) != 0, past, current, start, levelCount, levelEmbedding, context, hidden, heads, data.ToArray());
+        return new ContextPrior(levels, k, d, c, (flags & 1) != 0, (flags & 2) != 0 ? ContextLayout.Grid : ContextLayout.Sequence, past, current, start, levelCount, levelEmbedding, context, hidden, heads, data.ToArray());
     }
 
-    /// <summary>Codes one segment's planes (levels × frames) as one rANS stream in frame order, levels in order within a frame.</summary>
-    internal byte[] Encode(IReadOnlyList<int[]> planes)
+    /// <summary>
+    /// Codes one segment's planes (levels × frames) as one rANS stream in frame order, levels in order within a
+    /// frame; for a <see cref="ContextLayout.Grid"/> prior the frames are the positions of a grid
+    /// <paramref name="gridWidth"/> wide in raster order.
+    /// </summary>
+    internal byte[] Encode(IReadOnlyList<int[]> planes, int gridWidth = 0)
+    {
+        // An image's rate search writes the same tokens many times with different detail layers: the last stream is
+        // kept and reused when the tokens (compared in full) and the grid width are the same.
+        lock (_lastEncodeLock)
+        {
+            if (_lastEncode is { } last && last.GridWidth == gridWidth && last.Planes.Length == planes.Count
+                && last.Planes.Zip(planes).All(p => p.First.AsSpan().SequenceEqual(p.Second)))
+            {
+                return (byte[])last.Stream.Clone();
+            }
+        }
+
+        byte[] stream = EncodeCore(planes, gridWidth);
+        lock (_lastEncodeLock)
+        {
+            _lastEncode = (gridWidth, [.. planes.Select(p => (int[])p.Clone())], stream);
+        }
+
+        return (byte[])stream.Clone();
+    }
+
+    private byte[] EncodeCore(IReadOnlyList<int[]> planes, int gridWidth)
     {
         int levels = planes.Count, frames = planes[0].Length, i = 0;
         var starts = new int[levels * frames];
         var freqs = new int[levels * frames];
-        Walk(levels, frames, (t, l, state) =>
+        Walk(levels, frames, gridWidth, (t, l, state) =>
         {
             int s = planes[l][t];
             starts[i] = state.Start[s];
@@ -156,10 +233,10 @@ public sealed class ContextPrior
 
     /// <summary>Decodes <see cref="Encode"/> output into <paramref name="planes"/> (their lengths give the frame count) and the ideal bits of each level.</summary>
     /// <returns>False when the stream is inconsistent.</returns>
-    internal bool Decode(ReadOnlyMemory<byte> data, int[][] planes, double[] bits)
+    internal bool Decode(ReadOnlyMemory<byte> data, int[][] planes, double[] bits, int gridWidth = 0)
     {
         var decoder = new Coding.RansDecoder(data);
-        return Walk(planes.Length, planes[0].Length, (t, l, state) =>
+        return Walk(planes.Length, planes[0].Length, gridWidth, (t, l, state) =>
         {
             int s = decoder.Decode(state.Freq, state.Start);
             if (s >= 0)
@@ -173,11 +250,18 @@ public sealed class ContextPrior
     }
 
     /// <summary>Ideal code length in bits of each level of one segment (no stream written; for measurement).</summary>
-    public double[] IdealBits(IReadOnlyList<int[]> planes)
+    public double[] IdealBits(IReadOnlyList<int[]> planes) => IdealBits(planes, 0);
+
+    /// <summary>
+    /// Ideal code length in bits of each level of one segment, or for a <see cref="ContextLayout.Grid"/> prior of
+    /// one grid <paramref name="gridWidth"/> wide (no stream written; for measurement).
+    /// </summary>
+    /// <exception cref="ArgumentException">A grid prior without a width that divides the planes' length.</exception>
+    public double[] IdealBits(IReadOnlyList<int[]> planes, int gridWidth)
     {
         ArgumentNullException.ThrowIfNull(planes);
         var bits = new double[planes.Count];
-        Walk(planes.Count, planes[0].Length, (t, l, state) =>
+        Walk(planes.Count, planes[0].Length, gridWidth, (t, l, state) =>
         {
             int s = planes[l][t];
             bits[l] += Coding.FrequencyTable.ScaleBits - Math.Log2(state.Freq[s]);
@@ -194,7 +278,20 @@ public sealed class ContextPrior
     /// <param name="frames">Frames to draw.</param>
     /// <param name="random">Source of randomness (seed it for a reproducible draw).</param>
     /// <param name="temperature">Below 1 sharpens the distribution, above 1 flattens it (applied to the frequencies as f^(1/T)).</param>
-    public int[][] Sample(int levels, int frames, Random random, double temperature = 1.0)
+    public int[][] Sample(int levels, int frames, Random random, double temperature = 1.0) => Sample(levels, frames, 0, random, temperature);
+
+    /// <summary>
+    /// Samples a <paramref name="height"/> × <paramref name="width"/> grid of <paramref name="levels"/> tokens per
+    /// position from a <see cref="ContextLayout.Grid"/> prior (raster order), as <see cref="Sample(int, int, Random, double)"/>.
+    /// </summary>
+    public int[][] SampleGrid(int levels, int height, int width, Random random, double temperature = 1.0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        return Sample(levels, checked(height * width), width, random, temperature);
+    }
+
+    private int[][] Sample(int levels, int frames, int gridWidth, Random random, double temperature)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
@@ -203,7 +300,7 @@ public sealed class ContextPrior
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
         var planes = Enumerable.Range(0, levels).Select(_ => new int[frames]).ToArray();
         var weights = new double[CodebookSize];
-        Walk(levels, frames, (t, l, state) =>
+        Walk(levels, frames, gridWidth, (t, l, state) =>
         {
             double total = 0;
             for (int i = 0; i < weights.Length; i++)
@@ -225,13 +322,18 @@ public sealed class ContextPrior
     }
 
     /// <summary>
-    /// The one evaluation order of a segment: frame by frame, level by level, the distribution of token (t, l) is
-    /// computed and <paramref name="next"/> names the token (from the planes, the stream or a draw); false when it
-    /// returns −1 (a stream that ran out).
+    /// The one evaluation order of a segment (or grid, raster order): frame by frame, level by level, the
+    /// distribution of token (t, l) is computed and <paramref name="next"/> names the token (from the planes, the
+    /// stream or a draw); false when it returns −1 (a stream that ran out).
     /// </summary>
-    private bool Walk(int levels, int frames, Func<int, int, State, int> next)
+    private bool Walk(int levels, int frames, int gridWidth, Func<int, int, State, int> next)
     {
-        var state = new State(this, levels);
+        if (Layout == ContextLayout.Grid && (gridWidth is < 1 or > MaxGridWidth || frames % gridWidth != 0))
+        {
+            throw new ArgumentException($"a grid prior needs a grid width of 1..{MaxGridWidth} that divides the {frames} positions", nameof(gridWidth));
+        }
+
+        var state = new State(this, levels, Layout == ContextLayout.Grid ? gridWidth : 0);
         for (int t = 0; t < frames; t++)
         {
             state.BeginFrame();
@@ -290,29 +392,6 @@ public sealed class ContextPrior
         return table;
     }
 
-    private static int Dot(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
-    {
-        // Integer arithmetic wraps identically in every order and lane width, so the vector and scalar paths agree.
-        int i = 0, sum = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<int>.Count)
-        {
-            var acc = Vector<int>.Zero;
-            for (; i <= a.Length - Vector<int>.Count; i += Vector<int>.Count)
-            {
-                acc += new Vector<int>(a[i..]) * new Vector<int>(b[i..]);
-            }
-
-            sum = Vector.Sum(acc);
-        }
-
-        for (; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
-        }
-
-        return sum;
-    }
-
     private static byte[] Write(ContextPriorParameters p)
     {
         int levels = p.Past.Length, k = p.CodebookSize, d = p.Width;
@@ -324,7 +403,7 @@ public sealed class ContextPrior
         w.Write((ushort)k);
         w.Write((ushort)d);
         w.Write((byte)p.ContextFrames);
-        w.Write((byte)(p.Residual ? 1 : 0));
+        w.Write((byte)((p.Residual ? 1 : 0) | (p.Layout == ContextLayout.Grid ? 2 : 0)));
         foreach ((int m, sbyte[] q) in p.Past.Concat(p.Current))
         {
             w.Write(m);
@@ -363,6 +442,7 @@ public sealed class ContextPrior
         private readonly ContextPrior _p;
         private readonly int _levels;
         private readonly int[][] _history;
+        private readonly int _gridWidth;
         private readonly int[] _frame;
         private readonly int[] _input;
         private readonly int[] _context;
@@ -372,12 +452,15 @@ public sealed class ContextPrior
         private readonly int[] _logits;
         private int _frames;
 
-        public State(ContextPrior p, int levels)
+        public State(ContextPrior p, int levels, int gridWidth)
         {
             _p = p;
             _levels = levels;
+            _gridWidth = gridWidth;
             int d = p.Width;
-            _history = Enumerable.Range(0, p.ContextFrames).Select(_ => new int[d]).ToArray();
+
+            // A sequence keeps its last C frame sums; a grid the sums of its last three rows (NN is two rows up).
+            _history = Enumerable.Range(0, gridWidth > 0 ? 3 * gridWidth : p.ContextFrames).Select(_ => new int[d]).ToArray();
             _frame = new int[d];
             _input = new int[p.ContextFrames * d];
             _context = new int[d];
@@ -398,9 +481,9 @@ public sealed class ContextPrior
             int d = _p.Width;
             for (int j = 0; j < _p.ContextFrames; j++)
             {
-                // Slot j holds frame t−1−j; frames before the segment's start are the learned start vector.
-                int[] source = j < _frames ? _history[(_frames - 1 - j) % _p.ContextFrames] : _p._start;
-                source.CopyTo(_input, j * d);
+                // Sequence: slot j holds frame t−1−j. Grid: slot j holds neighbour j of (y, x). Frames before the
+                // segment's start and neighbours outside the grid are the learned start vector.
+                Source(j).CopyTo(_input, j * d);
             }
 
             _p._context.Apply(_input, _context);
@@ -448,13 +531,25 @@ public sealed class ContextPrior
 
         public void EndFrame()
         {
-            int[] slot = _history[_frames % _p.ContextFrames];
+            int[] slot = _history[_frames % _history.Length];
             for (int i = 0; i < slot.Length; i++)
             {
                 slot[i] = ClampActivation(_frame[i]);
             }
 
             _frames++;
+        }
+
+        private int[] Source(int j)
+        {
+            if (_gridWidth == 0)
+            {
+                return j < _frames ? _history[(_frames - 1 - j) % _history.Length] : _p._start;
+            }
+
+            (int dy, int dx) = Neighbours[j];
+            int y = (_frames / _gridWidth) + dy, x = (_frames % _gridWidth) + dx;
+            return y < 0 || x < 0 || x >= _gridWidth ? _p._start : _history[((y % 3) * _gridWidth) + x];
         }
 
         /// <summary>Integer softmax to frequencies summing to 2^16, each at least 1 (spec §5b).</summary>
@@ -497,18 +592,24 @@ public sealed class ContextPrior
         }
     }
 
-    /// <summary>y_i = round(M_i · Σ_j W_ij x_j / 2^16) + b_i with int8 weights (held widened to int).</summary>
+    /// <summary>
+    /// y_i = round(M_i · Σ_j W_ij x_j / 2^16) + b_i with int8 weights, held widened to int and transposed (input-major)
+    /// so that every output accumulates at once, one input at a time, in vector lanes: integer sums wrap identically
+    /// in any order and lane width, so this is the arithmetic of spec §5b exactly, with or without hardware vectors.
+    /// </summary>
     private sealed class IntLinear
     {
         private readonly int _inputs;
-        private readonly int[] _weights;
+        private readonly int _outputs;
+        private readonly int[] _columns;
         private readonly int[] _multipliers;
         private readonly int[] _biases;
 
-        private IntLinear(int inputs, int[] weights, int[] multipliers, int[] biases)
+        private IntLinear(int inputs, int outputs, int[] columns, int[] multipliers, int[] biases)
         {
             _inputs = inputs;
-            _weights = weights;
+            _outputs = outputs;
+            _columns = columns;
             _multipliers = multipliers;
             _biases = biases;
         }
@@ -523,21 +624,48 @@ public sealed class ContextPrior
 
             int[] b = r.Ints(outputs);
             ReadOnlySpan<byte> q = r.Bytes(outputs * inputs);
-            var w = new int[q.Length];
-            for (int i = 0; i < q.Length; i++)
+            var columns = new int[q.Length];
+            for (int o = 0; o < outputs; o++)
             {
-                w[i] = (sbyte)q[i];
+                for (int j = 0; j < inputs; j++)
+                {
+                    columns[(j * outputs) + o] = (sbyte)q[(o * inputs) + j];
+                }
             }
 
-            return new IntLinear(inputs, w, m, b);
+            return new IntLinear(inputs, outputs, columns, m, b);
         }
 
         public void Apply(ReadOnlySpan<int> x, Span<int> y)
         {
-            for (int o = 0; o < y.Length; o++)
+            y.Clear();
+            Span<Vector<int>> lanes = System.Runtime.InteropServices.MemoryMarshal.Cast<int, Vector<int>>(y);
+            int tail = lanes.Length * Vector<int>.Count;
+            for (int j = 0; j < _inputs; j++)
             {
-                int acc = Dot(_weights.AsSpan(o * _inputs, _inputs), x);
-                y[o] = Rescale(acc, _multipliers[o]) + _biases[o];
+                int xj = x[j];
+                if (xj == 0)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<int> column = _columns.AsSpan(j * _outputs, _outputs);
+                ReadOnlySpan<Vector<int>> w = System.Runtime.InteropServices.MemoryMarshal.Cast<int, Vector<int>>(column);
+                var xv = new Vector<int>(xj);
+                for (int v = 0; v < lanes.Length; v++)
+                {
+                    lanes[v] += w[v] * xv;
+                }
+
+                for (int o = tail; o < _outputs; o++)
+                {
+                    y[o] += column[o] * xj;
+                }
+            }
+
+            for (int o = 0; o < _outputs; o++)
+            {
+                y[o] = Rescale(y[o], _multipliers[o]) + _biases[o];
             }
         }
     }
@@ -611,6 +739,9 @@ public sealed record ContextPriorParameters
 
     /// <summary>The hidden layer adds its input back (flag bit 0).</summary>
     public bool Residual { get; init; }
+
+    /// <summary>Sequence or grid context (flag bit 1).</summary>
+    public ContextLayout Layout { get; init; }
 
     /// <summary>Per level: Q16 multiplier and K × D int8 embedding of past frames' tokens.</summary>
     public required (int Multiplier, sbyte[] Values)[] Past { get; init; }

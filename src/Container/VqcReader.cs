@@ -28,6 +28,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private int _nextSegment;
     private int _nextLevel;
     private int _tokenChunks;
+    private bool _imageJoint;   // an image whose planes came in one context-coded TSEG chunk (format 1.3)
     private long _sidxOffset;
     private Dictionary<string, string>? _metadata;
     private readonly Queue<VqcTokenPlane> _queued = new();
@@ -219,6 +220,12 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
                 return _queued.Dequeue();
             }
 
+            if (type == ChunkTypes.Segment && _tokenChunks == 0 && _nextSegment == 0)
+            {
+                ReadImageSegment(header, r, length, offset, crc);
+                return _queued.Dequeue();
+            }
+
             if (type == ChunkTypes.Tokens || type == ChunkTypes.Segment)
             {
                 throw new VqcFormatException($"'{ChunkTypes.Name(type)}' chunk in {(segmented ? "segmented" : "unsegmented")} media", offset);
@@ -232,7 +239,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
             if (type == ChunkTypes.Detail)
             {
-                if (segmented || Detail is not null || _tokenChunks != header.Levels.Length)
+                if (segmented || Detail is not null || _nextSegment != header.SegmentCount)
                 {
                     throw new VqcFormatException(segmented ? "detail chunk in segmented media" : Detail is not null ? "second detail chunk" : "detail chunk before the last token plane", offset);
                 }
@@ -450,6 +457,31 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         _tokenChunks++;
     }
 
+    /// <summary>An image's token levels in one TSEG chunk: segment 0, mode 5, the grid context stream (spec §4, format 1.3).</summary>
+    private void ReadImageSegment(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
+    {
+        long cap = 5;
+        for (int l = 0; l < header.Levels.Length; l++)
+        {
+            cap += (2 * header.TokensInSegment(l, 0)) + 8;
+        }
+
+        byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
+        long at = offset + 8;
+        if (p.Length < 5 || BinaryPrimitives.ReadInt32LittleEndian(p) != 0)
+        {
+            throw new VqcFormatException("an image's token segment chunk must hold segment 0", at);
+        }
+
+        if (p[4] != (byte)TokenCodingMode.RansContext)
+        {
+            throw new VqcFormatException($"an image's token segment chunk must be context-coded (mode 5), not mode {p[4]}", at + 4);
+        }
+
+        _imageJoint = true;
+        ReadJointSegment(header, p, 0, at, length);
+    }
+
     private void ReadJointSegment(VqcHeader header, byte[] p, int segment, long at, int length)
     {
         int levels = header.Levels.Length;
@@ -479,16 +511,22 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         TokenPriors priors = ResolvePriors(header)!;
+        long count = Enumerable.Range(0, levels).Sum(l => (long)header.TokensInSegment(l, segment));
+        if (mode == TokenCodingMode.RansContext && priors.Context is { } bound && p.Length - 5 < bound.MinimumStreamBytes(count))
+        {
+            throw new VqcFormatException($"context rANS stream of {p.Length - 5} bytes is too short for {count} tokens", at + 5);
+        }
+
         int[][] tokens = Enumerable.Range(0, levels).Select(l => new int[header.TokensInSegment(l, segment)]).ToArray();
         double[] bits = new double[levels];
         if (mode == TokenCodingMode.RansContext)
         {
-            if (priors.Context is not { } context || !context.Covers(header.Levels.Select(l => l.CodebookSize).ToList()))
+            if (priors.Context is not { } context || !context.Fits(header))
             {
-                throw new VqcFormatException("context rANS segment, but the token priors the file names have no context prior for its levels", at + 4);
+                throw new VqcFormatException($"context rANS segment, but the token priors the file names have no {(header.SegmentLength > 0 ? "sequence" : "grid")} context prior for its levels", at + 4);
             }
 
-            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsMemory(5), tokens, bits))
+            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsMemory(5), tokens, bits, header.Levels[0].GridWidth))
             {
                 throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
             }
@@ -621,7 +659,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         int chunks = BinaryPrimitives.ReadInt32LittleEndian(p);
         long sidx = BinaryPrimitives.ReadInt64LittleEndian(p.AsSpan(4));
-        int expected = header.SegmentLength > 0 ? header.SegmentCount : header.Levels.Length;
+        int expected = header.SegmentLength > 0 ? header.SegmentCount : _imageJoint ? 1 : header.Levels.Length;
         if (_nextSegment != header.SegmentCount || chunks != expected || _tokenChunks != expected)
         {
             throw new VqcFormatException($"end chunk reached after {_tokenChunks} of {expected} token chunks", offset);

@@ -17,7 +17,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private readonly MemoryStream _pending = new();
     private readonly VqcHeader _header;
     private readonly VqcWriterOptions _options;
-    private readonly bool _contextCoding;   // segments may use mode 5 (decided once: policy, priors and header allow it)
+    private readonly bool _contextCoding;   // segments (or an image's planes) may use mode 5 (decided once: policy, priors and header allow it)
     private readonly bool _leaveOpen;
     private readonly long[] _segmentOffsets;
     private bool _started;
@@ -62,10 +62,10 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException("static rANS coding needs token priors", nameof(options));
         }
 
-        bool contextApplies = header.SegmentLength > 0 && options.Priors?.Context is { } context && context.Covers([.. header.Levels.Select(l => l.CodebookSize)]);
+        bool contextApplies = options.Priors?.Context is { } context && context.Fits(header);
         if (options.Policy == TokenCodingPolicy.RansContext && !contextApplies)
         {
-            throw new ArgumentException("context coding needs segmented media and token priors whose context prior covers every level", nameof(options));
+            throw new ArgumentException("context coding needs token priors whose context prior covers every level with the media's layout (sequence for speech, grid for images)", nameof(options));
         }
 
         _contextCoding = contextApplies && (options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.RansContext);
@@ -249,17 +249,21 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
                 bytes = payload.Length + ChunkIO.ChunkOverhead;
             }
         }
+        else if (_contextCoding)
+        {
+            // An image whose planes may be context-coded: gathered, then written as one TSEG chunk (mode 5) or as
+            // the usual TOKN chunks, whichever is smaller (spec §4, format 1.3); the bytes are reported then.
+            _pendingSegment.Add((mode, data, tokens.ToArray()));
+            bytes = 0;
+            if (_pendingSegment.Count == _header.Levels.Length)
+            {
+                bytes = WriteImagePlanes(ref mode);
+                _pendingSegment.Clear();
+            }
+        }
         else
         {
-            var payload = new byte[12 + data.Length];
-            payload[0] = (byte)level;
-            payload[1] = (byte)mode;
-            BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), segment);
-            BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), tokens.Length);
-            data.CopyTo(payload.AsSpan(12));
-            WriteChunk(ChunkTypes.Tokens, payload);
-            _tokenChunks++;
-            bytes = payload.Length + ChunkIO.ChunkOverhead;
+            bytes = WriteTokenChunk(level, mode, data, tokens.Length);
         }
 
         if (++_nextLevel == _header.Levels.Length)
@@ -269,6 +273,42 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         }
 
         return (mode, bytes);
+    }
+
+    private int WriteTokenChunk(int level, TokenCodingMode mode, byte[] data, int count)
+    {
+        var payload = new byte[12 + data.Length];
+        payload[0] = (byte)level;
+        payload[1] = (byte)mode;
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), count);
+        data.CopyTo(payload.AsSpan(12));
+        WriteChunk(ChunkTypes.Tokens, payload);
+        _tokenChunks++;
+        return payload.Length + ChunkIO.ChunkOverhead;
+    }
+
+    private int WriteImagePlanes(ref TokenCodingMode lastMode)
+    {
+        byte[] stream = _options.Priors!.Context!.Encode([.. _pendingSegment.Select(p => p.Tokens)], _header.Levels[0].GridWidth);
+        long perPlane = _pendingSegment.Sum(p => 12L + p.Data.Length + ChunkIO.ChunkOverhead);
+        if (_options.Policy == TokenCodingPolicy.RansContext || 5 + stream.Length + ChunkIO.ChunkOverhead < perPlane)
+        {
+            var payload = new byte[5 + stream.Length];
+            payload[4] = (byte)TokenCodingMode.RansContext;
+            stream.CopyTo(payload.AsSpan(5));
+            WriteChunk(ChunkTypes.Segment, payload);
+            _tokenChunks++;
+            lastMode = TokenCodingMode.RansContext;
+            return payload.Length + ChunkIO.ChunkOverhead;
+        }
+
+        int bytes = 0;
+        for (int l = 0; l < _pendingSegment.Count; l++)
+        {
+            bytes += WriteTokenChunk(l, _pendingSegment[l].Mode, _pendingSegment[l].Data, _pendingSegment[l].Tokens.Length);
+        }
+
+        return bytes;
     }
 
     private byte[] SegmentPayload(int segment, ref TokenCodingMode lastMode)
@@ -361,7 +401,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = _contextCoding ? ChunkIO.MinorContext
+        byte minor = _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)
             : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;
         ChunkIO.WritePreamble(_pending, minor);
         _position = ChunkIO.PreambleSize;

@@ -39,7 +39,7 @@ public class ContextPriorTests
         Assert.True(residual.Decode(residual.Encode(planes), back, new double[4]));
         Assert.Equal(planes, back);
 
-        bytes[11] = 2; // an unknown flag
+        bytes[11] = 4; // an unknown flag
         Assert.Throws<VqcFormatException>(() => ContextPrior.Deserialize(bytes));
     }
 
@@ -129,6 +129,107 @@ public class ContextPriorTests
         {
             Assert.Throws<ArgumentException>(() => new VqcWriter(new MemoryStream(), h, new VqcWriterOptions { Priors = with, Policy = TokenCodingPolicy.RansContext }));
         }
+
+        // A grid prior codes images only, and only grids up to its width limit.
+        TokenPriors grid = plain.WithContext(Grid);
+        VqcHeader speechWithGrid = TestData.Speech(40 * 320, 40, 20, 4, 128, grid.Hash);
+        VqcHeader tooWide = TestData.Image(16 * (ContextPrior.MaxGridWidth + 1), 16, 2, 128, 1, ContextPrior.MaxGridWidth + 1, grid.Hash);
+        foreach (VqcHeader h in new[] { speechWithGrid, tooWide })
+        {
+            Assert.Throws<ArgumentException>(() => new VqcWriter(new MemoryStream(), h, new VqcWriterOptions { Priors = grid, Policy = TokenCodingPolicy.RansContext }));
+        }
+    }
+
+    private static readonly ContextPrior Grid = TestData.Context(4, 128, 16, 4, 6, residual: true, layout: ContextLayout.Grid);
+
+    [Fact]
+    public void AGridPriorSeesTheNorthNeighbourAndRoundTripsItsOwnSamples()
+    {
+        byte[] bytes = Grid.Serialize();
+        Assert.Equal(3, bytes[11]);
+        Assert.Equal(ContextLayout.Grid, ContextPrior.Deserialize(bytes).Layout);
+
+        int[][] planes = Grid.SampleGrid(4, 6, 9, new Random(4));
+        double[] bits = Grid.IdealBits(planes, 9);
+        Assert.True(bits.Sum() < 0.8 * 4 * 54 * 7, $"{bits.Sum():F0} bits for 216 tokens of 7 bits");
+
+        // The same tokens read as a grid 9 wide and as one 18 wide (other neighbours) cost different bits.
+        Assert.NotEqual(bits, Grid.IdealBits(planes, 18));
+
+        // Changing the token above position (1, 4) changes the distributions from there on, not before.
+        int[][] changed = [.. planes.Select(p => (int[])p.Clone())];
+        changed[0][4] = (changed[0][4] + 1) % 128;
+        Assert.Equal(Grid.IdealBits([.. planes.Select(p => p[..4])], 4).Sum(), Grid.IdealBits([.. changed.Select(p => p[..4])], 4).Sum());
+        Assert.NotEqual(Grid.IdealBits(planes, 9)[1..].Sum(), Grid.IdealBits(changed, 9)[1..].Sum());
+
+        byte[] coded = Grid.Encode(planes, 9);
+        int[][] decoded = [.. planes.Select(p => new int[p.Length])];
+        double[] decodedBits = new double[4];
+        Assert.True(Grid.Decode(coded, decoded, decodedBits, 9));
+        Assert.Equal(planes, decoded);
+        Assert.Equal(bits, decodedBits);
+
+        Assert.Throws<ArgumentException>(() => Grid.IdealBits(planes, 0));
+        Assert.Throws<ArgumentException>(() => Grid.IdealBits(planes, 7));
+    }
+
+    [Fact]
+    public void AnImageIsWrittenAsOneContextCodedSegmentChunkWhenThatIsSmaller()
+    {
+        TokenPriors priors = TestData.Priors(4, 128, 1.0, 9).WithContext(Grid);
+        VqcHeader h = TestData.Image(10 * 16, 8 * 16, 3, 128, 8, 10, priors.Hash);
+        int[][] tokens = Grid.SampleGrid(3, 8, 10, new Random(5));
+        var doc = new VqcDocument(h, tokens, null, [1, 2, 3]);
+        byte[] smallest = TestData.Write(doc, new VqcWriterOptions { Priors = priors });
+        byte[] without = TestData.Write(doc, new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.SmallestWithoutContext });
+        Assert.True(smallest.Length < without.Length, $"{smallest.Length} vs {without.Length} bytes");
+        Assert.Equal(3, smallest[9]);
+        Assert.Equal(0, without[9]);
+        Assert.Single(TestData.Chunks(smallest), c => c.Type == ChunkTypes.Segment);
+        VqcDocument back = VqcDocument.Read(new MemoryStream(smallest), TokenPriors.Resolver(priors));
+        Assert.Equal(tokens, back.Tokens);
+        Assert.Equal(doc.Detail, back.Detail);
+        Assert.Throws<ModelMismatchException>(() => VqcDocument.Read(new MemoryStream(smallest)));
+
+        // Tokens the prior finds unlikely: the per-plane chunks are smaller, and the writer keeps them.
+        int[][] flat = [.. Enumerable.Range(0, 3).Select(l => Enumerable.Range(0, 80).Select(i => (i * 37 + l * 11) % 128).ToArray())];
+        byte[] plain = TestData.Write(new VqcDocument(h, flat), new VqcWriterOptions { Priors = priors });
+        Assert.Equal(3, plain[9]);
+        if (TestData.Chunks(plain).Any(c => c.Type == ChunkTypes.Tokens))
+        {
+            Assert.Equal(3, TestData.Chunks(plain).Count(c => c.Type == ChunkTypes.Tokens));
+        }
+
+        Assert.Equal(flat, VqcDocument.Read(new MemoryStream(plain), TokenPriors.Resolver(priors)).Tokens);
+    }
+
+    [Fact]
+    public void AnImageSegmentChunkMustBeContextCodedAndComeFirst()
+    {
+        TokenPriors priors = TestData.Priors(4, 128, 1.0, 9).WithContext(Grid);
+        VqcHeader h = TestData.Image(4 * 16, 3 * 16, 2, 128, 3, 4, priors.Hash);
+        byte[] file = TestData.Write(new VqcDocument(h, Grid.SampleGrid(2, 3, 4, new Random(6))), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
+        List<(uint Type, byte[] Payload)> chunks = TestData.Chunks(file);
+        int at = chunks.FindIndex(c => c.Type == ChunkTypes.Segment);
+
+        byte[] otherMode = (byte[])chunks[at].Payload.Clone();
+        otherMode[4] = (byte)TokenCodingMode.RansStaticJoint;
+        byte[] otherSegment = (byte[])chunks[at].Payload.Clone();
+        otherSegment[0] = 1;
+        foreach (byte[] payload in new[] { otherMode, otherSegment })
+        {
+            byte[] bad = TestData.Rebuild(file, [.. chunks.Select((c, i) => i == at ? (c.Type, payload) : c)]);
+            Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(bad), TokenPriors.Resolver(priors)));
+        }
+
+        // A stream far too short for the tokens it claims is refused before anything is decoded.
+        byte[] tiny = [0, 0, 0, 0, (byte)TokenCodingMode.RansContext, 0, 0, 128, 0];
+        VqcHeader big = TestData.Image(1024 * 16, 1024 * 16, 2, 128, 1024, 1024, priors.Hash);
+        byte[] claim = TestData.Write(new VqcDocument(TestData.Image(16, 16, 2, 128, 1, 1, priors.Hash), [[1], [2]]), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
+        List<(uint Type, byte[] Payload)> small = TestData.Chunks(claim);
+        byte[] forged = TestData.Rebuild(claim, [.. small.Select(c => c.Type == ChunkTypes.Header ? (c.Type, big.Serialize()) : c.Type == ChunkTypes.Segment ? (c.Type, tiny) : c)]);
+        var ex = Assert.Throws<VqcFormatException>(() => VqcDocument.Read(new MemoryStream(forged), TokenPriors.Resolver(priors)));
+        Assert.Contains("too short", ex.Message);
     }
 
     [Fact]

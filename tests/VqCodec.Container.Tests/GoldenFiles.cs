@@ -14,8 +14,11 @@ internal static class GoldenFiles
     /// <summary>Priors with a context prior (format 1.2, coding mode 5) of speech-context.vqc (also stored as spec/examples/speech-context.vqpr).</summary>
     public static TokenPriors ContextPriors { get; } = TestData.Priors(3, 64, 1.0, 7).WithContext(TestData.Context(3, 64, 16, 2, 77));
 
+    /// <summary>Priors with a grid context prior (format 1.3, an image's planes in one mode-5 TSEG chunk) of image-context.vqc (also stored as spec/examples/image-context.vqpr).</summary>
+    public static TokenPriors GridPriors { get; } = TestData.Priors(3, 64, 1.0, 8).WithContext(TestData.Context(3, 64, 16, 4, 78, residual: true, layout: ContextLayout.Grid));
+
     /// <summary>Resolves the priors of every golden file by hash.</summary>
-    public static Func<VqcHeader, TokenPriors?> Resolve { get; } = TokenPriors.Resolver(StaticPriors, ContextPriors);
+    public static Func<VqcHeader, TokenPriors?> Resolve { get; } = TokenPriors.Resolver(StaticPriors, ContextPriors, GridPriors);
 
     public static readonly (string Name, Func<(VqcDocument Doc, VqcWriterOptions Options)> Make)[] All =
     [
@@ -69,6 +72,13 @@ internal static class GoldenFiles
             TokenPriors priors = ContextPriors;
             VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 81)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
+        }),
+        ("image-context.vqc", () =>
+        {
+            // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).
+            TokenPriors priors = GridPriors;
+            VqcHeader h = TestData.Image(7 * 16, 5 * 16, 3, 64, 5, 7, priors.Hash);
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 91)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
         }),
     ];
 

@@ -32,6 +32,7 @@ public class GoldenTests
             File.WriteAllBytes(path, produced);
             File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "image-static.vqpr"), GoldenFiles.StaticPriors.Serialize());
             File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "speech-context.vqpr"), GoldenFiles.ContextPriors.Serialize());
+            File.WriteAllBytes(Path.Combine(GoldenFiles.Folder, "image-context.vqpr"), GoldenFiles.GridPriors.Serialize());
         }
 
         Assert.True(File.Exists(path), $"golden file {path} is missing (set VQC_REGENERATE_GOLDEN=1 once to create it)");
@@ -57,6 +58,33 @@ public class GoldenTests
         byte[] context = GoldenFiles.Load("speech-context.vqpr");
         Assert.Equal(GoldenFiles.ContextPriors.Serialize(), context);
         Assert.Equal(GoldenFiles.ContextPriors.Hash, TokenPriors.Deserialize(context).Hash);
+        byte[] grid = GoldenFiles.Load("image-context.vqpr");
+        Assert.Equal(GoldenFiles.GridPriors.Serialize(), grid);
+        Assert.Equal(ContextLayout.Grid, TokenPriors.Deserialize(grid).Context!.Layout);
+    }
+
+    [Fact]
+    public void TheImageContextGoldenFileIsFormat13WithOneSegmentChunkAndDecodesWithTheStoredPriorsFileAlone()
+    {
+        byte[] file = GoldenFiles.Load("image-context.vqc");
+        Assert.Equal(3, file[9]);
+        Assert.Single(TestData.Chunks(file), c => c.Type == ChunkTypes.Segment);
+        Assert.DoesNotContain(TestData.Chunks(file), c => c.Type == ChunkTypes.Tokens);
+        TokenPriors stored = TokenPriors.Deserialize(GoldenFiles.Load("image-context.vqpr"));
+        var planes = new List<VqcTokenPlane>();
+        using (var reader = new VqcReader(new MemoryStream(file), TokenPriors.Resolver(stored)))
+        {
+            while (reader.GetNextPlane() is { } plane)
+            {
+                planes.Add(plane);
+            }
+        }
+
+        Assert.Equal(3, planes.Count);
+        Assert.All(planes, p => Assert.Equal(TokenCodingMode.RansContext, p.Mode));
+        Assert.Equal(file.Length - 16 - TestData.Chunks(file).Where(c => c.Type != ChunkTypes.Segment).Sum(c => c.Payload.Length + 12), planes.Sum(p => p.StoredBytes));
+        (VqcDocument expected, _) = Make("image-context.vqc");
+        Assert.Equal(expected.Tokens, VqcDocument.Read(new MemoryStream(file), TokenPriors.Resolver(stored)).Tokens);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ internal static class TestData
     }
 
     /// <summary>A context prior with deterministic random weights (logits of a few nats, so that its own samples are predictable).</summary>
-    public static ContextPrior Context(int levels, int k, int width, int context, ulong seed, bool residual = false)
+    public static ContextPrior Context(int levels, int k, int width, int context, ulong seed, bool residual = false, ContextLayout layout = ContextLayout.Sequence)
     {
         var rng = new Rng(seed);
         sbyte[] Bytes(int n) => [.. Enumerable.Range(0, n).Select(_ => (sbyte)((int)(rng.Next() % 255) - 127))];
@@ -118,6 +118,7 @@ internal static class TestData
             Width = width,
             ContextFrames = context,
             Residual = residual,
+            Layout = layout,
             Past = [.. Enumerable.Range(0, levels).Select(_ => (8 << 16, Bytes(k * width)))],
             Current = [.. Enumerable.Range(0, levels).Select(_ => (8 << 16, Bytes(k * width)))],
             Start = Ints(width, 512),

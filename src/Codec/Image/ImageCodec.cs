@@ -64,15 +64,15 @@ public static class ImageCodec
         ArgumentNullException.ThrowIfNull(image);
         options ??= new ImageEncodeOptions();
         int levels = options.EffectiveLevels(model.Config.Levels);
-        int[][] tokens = EncodeTokens(model, image, levels, options.TileSize, cancellationToken, options.RefineSteps);
-        VqcDocument doc = MakeDocument(model, image, tokens, options);
+        int[][] tokens = EncodeTokens(model, image, levels, options.TileSize, cancellationToken, options.RefineSteps, options.Progress);
+        VqcDocument doc = MakeDocument(model, image.Width, image.Height, tokens, options);
         double step = options.EffectiveDetailStep;
         if (step <= 0)
         {
             return doc;
         }
 
-        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, tokens, options.TileSize, cancellationToken);
+        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, tokens, options.TileSize, cancellationToken, options.Progress);
         return WithDetail(model, options, doc, image, decoded, step, cancellationToken);
     }
 
@@ -86,12 +86,12 @@ public static class ImageCodec
         double pixels = (double)image.Width * image.Height;
         double Bits(VqcDocument d) => d.Write(Stream.Null, writerOptions) * 8 / pixels;
         bool Fits(VqcDocument d) => Bits(d) <= target;
-        int[][] all = EncodeTokens(model, image, model.Config.Levels, options.TileSize, cancellationToken, options.RefineSteps);
-        VqcDocument tokensOnly = MakeDocument(model, image, all, options);
+        int[][] all = EncodeTokens(model, image, model.Config.Levels, options.TileSize, cancellationToken, options.RefineSteps, options.Progress);
+        VqcDocument tokensOnly = MakeDocument(model, image.Width, image.Height, all, options);
         int baseLevels = Math.Min(ImageEncodeOptions.DetailBaseLevels, all.Length);
         VqcDocument under = tokensOnly.Truncate(baseLevels);
         double[] ladder = [.. Enumerable.Range(0, 64).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0)).TakeWhile(step => step >= ImageEncodeOptions.MinDetailStep)];
-        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken);
+        RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken, options.Progress);
         VqcDocument Try(int i) => WithDetail(model, options, under, image, decoded, ladder[i], cancellationToken);
         VqcDocument coarsest = Try(0);
         if (Fits(coarsest))
@@ -156,7 +156,7 @@ public static class ImageCodec
     /// ask for it); <paramref name="decoded"/> is the image its tokens decode to.
     /// </summary>
     private static VqcDocument WithDetail(ImageModel model, ImageEncodeOptions options, VqcDocument doc, RgbImage image, RgbImage decoded, double step, CancellationToken cancellationToken) =>
-        new(doc.Header, doc.Tokens, doc.Metadata, DetailLayer.Encode(image, decoded, step, cancellationToken, lumaOnly: options.SourceChannels == 1), options.Restore ? model.Restorer?.Identity : null);
+        new(doc.Header, doc.Tokens, doc.Metadata, DetailLayer.Encode(image, decoded, step, cancellationToken, lumaOnly: options.SourceChannels == 1, options.Progress), options.Restore ? model.Restorer?.Identity : null);
 
     /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>
     /// <exception cref="VqcFormatException">Bad bytes, or an image larger than <see cref="ImageDecodeOptions.MaxPixels"/>.</exception>
@@ -167,7 +167,7 @@ public static class ImageCodec
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         options ??= new ImageDecodeOptions();
-        using var reader = new VqcReader(input, TokenPriors.Resolver(model.Priors), leaveOpen: true);
+        using var reader = new VqcReader(input, model.FindPriors, leaveOpen: true);
         CheckDecodable(model, reader.ReadHeader(), options);
         return DecodeDocument(model, VqcDocument.Read(reader), options, cancellationToken);
     }
@@ -196,12 +196,12 @@ public static class ImageCodec
             }
         }
 
-        RgbImage image = DecodeTokens(model, h.Width, h.Height, doc.Tokens, options.TileSize, cancellationToken);
+        RgbImage image = DecodeTokens(model, h.Width, h.Height, doc.Tokens, options.TileSize, cancellationToken, options.Progress);
         if (doc.Detail is not null)
         {
             RgbImage? baseImage = restorer is null ? null : new RgbImage(image.Width, image.Height, (byte[])image.Pixels.Clone());
-            DetailLayer.Apply(doc.Detail, image, cancellationToken);
-            restorer?.Apply(image, baseImage!, DetailLayer.StoredStep(doc.Detail), options.TileSize, cancellationToken);
+            DetailLayer.Apply(doc.Detail, image, cancellationToken, options.Progress);
+            restorer?.Apply(image, baseImage!, DetailLayer.StoredStep(doc.Detail), options.TileSize, cancellationToken, options.Progress);
         }
 
         if (h.Channels == 1)
@@ -246,14 +246,14 @@ public static class ImageCodec
         }
     }
 
-    private static VqcDocument MakeDocument(ImageModel model, RgbImage image, int[][] tokens, ImageEncodeOptions options)
+    private static VqcDocument MakeDocument(ImageModel model, int width, int height, int[][] tokens, ImageEncodeOptions options)
     {
-        int gh = (image.Height + Factor - 1) / Factor, gw = (image.Width + Factor - 1) / Factor;
+        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
         var header = new VqcHeader
         {
             Kind = MediaKind.Image,
-            Width = image.Width,
-            Height = image.Height,
+            Width = width,
+            Height = height,
             Channels = options.SourceChannels,
             BitsPerSample = options.SourceBitsPerSample,
             ModelId = model.Id,
@@ -264,19 +264,52 @@ public static class ImageCodec
         return new VqcDocument(header, tokens, options.Metadata);
     }
 
+    /// <summary>
+    /// A token-only .vqc file of a <paramref name="width"/> × <paramref name="height"/> image whose token grid is drawn
+    /// from the model's learned grid prior (<see cref="ContextPrior.SampleGrid"/>, raster order, the same integer
+    /// frequencies the entropy coder uses): a texture sampled from the tokens' language. Decode it with
+    /// <see cref="Decode"/>. The same seed gives the same file.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no learned token prior.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Levels outside 1..the prior's, sides outside 16..4096, or a temperature that is not positive.</exception>
+    public static byte[] Generate(ImageModel model, int width, int height, int levels, int seed, double temperature = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ContextPrior prior = model.Priors?.Context is { Layout: ContextLayout.Grid } p ? p : throw new InvalidOperationException($"model '{model.Id}' has no learned grid token prior");
+        ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(levels, Math.Min(prior.Levels, model.Config.Levels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, Factor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, Factor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(width, 4096);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(height, 4096);
+        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
+        int[][] tokens = prior.SampleGrid(levels, gh, gw, new Random(seed), temperature);
+        var options = new ImageEncodeOptions
+        {
+            Levels = levels,
+            Metadata = new Dictionary<string, string> { ["generated"] = $"sampled from the token prior, seed {seed}, temperature {temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}" },
+        };
+        VqcDocument doc = MakeDocument(model, width, height, tokens, options);
+        var file = new MemoryStream();
+        doc.Write(file, new VqcWriterOptions { Priors = model.Priors }, leaveOpen: true);
+        return file.ToArray();
+    }
+
     /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
-    internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken, int refineSteps = 0)
+    internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken, int refineSteps = 0, IProgress<ImageCodingProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         int hp = (image.Height + Factor - 1) / Factor * Factor, wp = (image.Width + Factor - 1) / Factor * Factor;
         int gh = hp / Factor, gw = wp / Factor, d = model.Config.LatentDim;
         var latent = new float[d * gh * gw];
+        int tiles = ((hp + tileSize - 1) / tileSize) * ((wp + tileSize - 1) / tileSize), done = 0;
         for (int ty = 0; ty < hp; ty += tileSize)
         {
             for (int tx = 0; tx < wp; tx += tileSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new ImageCodingProgress("encoder", done++, tiles));
                 using var tileScope = NewDisposeScope();
                 (int th, int y0, int y1) = Window(ty, tileSize, hp, EncoderMargin);
                 (int tw, int x0, int x1) = Window(tx, tileSize, wp, EncoderMargin);
@@ -295,6 +328,7 @@ public static class ImageCodec
             }
         }
 
+        progress?.Report(new ImageCodingProgress("encoder", tiles, tiles));
         if (refineSteps > 0)
         {
             latent = Refine(model, image, latent, gh, gw, levels, refineSteps, cancellationToken);
@@ -374,7 +408,7 @@ public static class ImageCodec
         return all.contiguous().data<float>().ToArray();
     }
 
-    internal static RgbImage DecodeTokens(ImageModel model, int width, int height, int[][] tokens, int tileSize, CancellationToken cancellationToken)
+    internal static RgbImage DecodeTokens(ImageModel model, int width, int height, int[][] tokens, int tileSize, CancellationToken cancellationToken, IProgress<ImageCodingProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -393,11 +427,13 @@ public static class ImageCodec
         Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
         var pixels = new byte[checked((long)width * height * 3)];
         int tileCells = tileSize / Factor;
+        int tiles = ((gh + tileCells - 1) / tileCells) * ((gw + tileCells - 1) / tileCells), done = 0;
         for (int ty = 0; ty < gh; ty += tileCells)
         {
             for (int tx = 0; tx < gw; tx += tileCells)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new ImageCodingProgress("decoder", done++, tiles));
                 using var tileScope = NewDisposeScope();
                 (int th, int y0, int y1) = Window(ty, tileCells, gh, DecoderMarginCells);
                 (int tw, int x0, int x1) = Window(tx, tileCells, gw, DecoderMarginCells);
@@ -417,6 +453,7 @@ public static class ImageCodec
             }
         }
 
+        progress?.Report(new ImageCodingProgress("decoder", tiles, tiles));
         return new RgbImage(width, height, pixels);
     }
 

@@ -34,4 +34,7 @@ public sealed class ImageDecodeOptions
     /// and detail layer only), which needs no restorer.
     /// </summary>
     public bool Restore { get; init; } = true;
+
+    /// <summary>Receives the decoder's progress (tiles of the token decoder and the restorer, block rows of the detail layer); null: none.</summary>
+    public IProgress<ImageCodingProgress>? Progress { get; init; }
 }

@@ -134,6 +134,9 @@ public sealed class ImageEncodeOptions
 
     /// <summary>Metadata to store in the file.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Receives the encoder's progress (encoder and decoder tiles, detail-layer block rows); null: none.</summary>
+    public IProgress<ImageCodingProgress>? Progress { get; init; }
 }
 
 /// <summary>What <see cref="ImageCodec.Encode"/> produced.</summary>

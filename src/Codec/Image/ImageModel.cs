@@ -18,11 +18,11 @@ public sealed class ImageModel : LoadedModel
     public const string PretrainedRestorerId = "vqc-image-v1-restore";
 
     private static readonly Lazy<ImageModel> Shared = new(
-        () => Load(OpenEmbedded(PretrainedId + ".vqm"), IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null),
+        () => Load(OpenEmbedded(PretrainedId + ".vqm"), IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null, IsEmbedded(PretrainedId, ".vqpr") ? OpenEmbedded(PretrainedId + ".vqpr") : null),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer)
-        : base(bundle, hash)
+    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, TokenPriors? companion)
+        : base(bundle, hash, companion)
     {
         Network = network;
         Restorer = restorer;
@@ -48,12 +48,16 @@ public sealed class ImageModel : LoadedModel
 
     /// <summary>
     /// Loads a model file (.vqm) from a stream (read to its end; the stream is not closed), with the restoration
-    /// network in <paramref name="restorer"/> when one is given.
+    /// network in <paramref name="restorer"/> when one is given, and the companion priors file (.vqpr: the model's
+    /// token tables plus a learned grid context prior, spec §5b) in <paramref name="priors"/> when one is given; the
+    /// encoder then writes with those priors, and files naming either set decode.
     /// </summary>
-    /// <exception cref="InvalidDataException">Not an image model file, not a restorer file, or a restorer made for another model.</exception>
-    public static ImageModel Load(Stream stream, Stream? restorer = null)
+    /// <exception cref="InvalidDataException">Not an image model file, not a restorer file, a restorer made for another model, or priors that do not extend this model's tables.</exception>
+    /// <exception cref="VqcFormatException">The priors file is malformed.</exception>
+    public static ImageModel Load(Stream stream, Stream? restorer = null, Stream? priors = null)
     {
         (ModelBundle bundle, byte[] hash) = ReadBundle(stream, "image", d => d.Image is not null);
+        TokenPriors? companion = priors is null ? null : TokenPriors.Deserialize(ReadAll(priors));
         ImageRestorer? loadedRestorer = restorer is null ? null : ImageRestorer.Load(restorer);
         if (loadedRestorer is not null && loadedRestorer.BaseModel != bundle.Description.Id)
         {
@@ -64,7 +68,16 @@ public sealed class ImageModel : LoadedModel
         var network = new ImageVqVae(bundle.Description.Image!);
         LoadHalfState(network, bundle.State);
         network.eval();
-        return new ImageModel(network, bundle, hash, loadedRestorer);
+        try
+        {
+            return new ImageModel(network, bundle, hash, loadedRestorer, companion);
+        }
+        catch (InvalidDataException)
+        {
+            network.Dispose();
+            loadedRestorer?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Builds a model bundle from a training checkpoint (weights file of <c>Module.save</c>).</summary>

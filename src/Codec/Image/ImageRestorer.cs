@@ -62,7 +62,7 @@ public sealed class ImageRestorer : IDisposable
     /// with <paramref name="baseImage"/> (the tokens alone) as side information, in tiles of
     /// <paramref name="tileSize"/> pixels with context wider than the receptive field.
     /// </summary>
-    internal void Apply(RgbImage decoded, RgbImage baseImage, double step, int tileSize, CancellationToken cancellationToken)
+    internal void Apply(RgbImage decoded, RgbImage baseImage, double step, int tileSize, CancellationToken cancellationToken, IProgress<ImageCodingProgress>? progress = null)
     {
         int w = decoded.Width, h = decoded.Height, margin = Network.Config.Margin;
         tileSize = Math.Max(64, tileSize / 8 * 8);
@@ -70,11 +70,13 @@ public sealed class ImageRestorer : IDisposable
         using var noGrad = torch.no_grad();
         var output = new byte[decoded.Pixels.Length];
         Tensor feature = torch.tensor(new[] { ImageRestorerNet.StepFeature(step) });
+        int tiles = ((h + tileSize - 1) / tileSize) * ((w + tileSize - 1) / tileSize), done = 0;
         for (int ty = 0; ty < h; ty += tileSize)
         {
             for (int tx = 0; tx < w; tx += tileSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new ImageCodingProgress("restoration", done++, tiles));
                 using var tileScope = NewDisposeScope();
                 int th = Math.Min(tileSize, h - ty), tw = Math.Min(tileSize, w - tx);
 
@@ -97,6 +99,7 @@ public sealed class ImageRestorer : IDisposable
         }
 
         output.CopyTo(decoded.Pixels, 0);
+        progress?.Report(new ImageCodingProgress("restoration", tiles, tiles));
     }
 
     /// <summary>Releases the network's native memory.</summary>

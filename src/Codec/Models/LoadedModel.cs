@@ -11,11 +11,17 @@ namespace VqCodec.Codec.Models;
 /// </summary>
 public abstract class LoadedModel : IDisposable
 {
-    private protected LoadedModel(ModelBundle bundle, byte[] hash)
+    private protected LoadedModel(ModelBundle bundle, byte[] hash, TokenPriors? companion = null)
     {
         Id = bundle.Description.Id;
         Hash = hash;
-        Priors = bundle.Priors;
+        if (companion is not null && (bundle.Priors is null || !companion.WithContext(null).Hash.AsSpan().SequenceEqual(bundle.Priors.Hash)))
+        {
+            throw new InvalidDataException($"the priors file does not extend the token tables of model '{Id}'");
+        }
+
+        Priors = companion ?? bundle.Priors;
+        DecodablePriors = [.. new[] { companion, bundle.Priors }.OfType<TokenPriors>()];
         Description = bundle.Description;
     }
 
@@ -25,8 +31,21 @@ public abstract class LoadedModel : IDisposable
     /// <summary>SHA-256 of the model file.</summary>
     public byte[] Hash { get; }
 
-    /// <summary>Static token tables for entropy coding (null when the model has none).</summary>
+    /// <summary>
+    /// The token priors the encoder writes with (null when the model has none): the model file's static tables, or
+    /// a companion priors file that adds a learned context prior to those same tables.
+    /// </summary>
     public TokenPriors? Priors { get; }
+
+    /// <summary>Every set of token priors a file of this model may name: <see cref="Priors"/> and, with a companion, the model file's own.</summary>
+    public IReadOnlyList<TokenPriors> DecodablePriors { get; }
+
+    /// <summary>The priors of <see cref="DecodablePriors"/> whose hash <paramref name="header"/> names, or null (the one resolver every decoder of this model uses).</summary>
+    public TokenPriors? FindPriors(VqcHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return TokenPriors.Resolver(DecodablePriors)(header);
+    }
 
     /// <summary>The model's description (architecture and training facts).</summary>
     public ModelDescription Description { get; }
@@ -44,9 +63,9 @@ public abstract class LoadedModel : IDisposable
     /// <summary>Releases the network when <paramref name="disposing"/>.</summary>
     protected abstract void Dispose(bool disposing);
 
-    /// <summary>True when the library embeds the model file <c>{id}.vqm</c>.</summary>
-    private protected static bool IsEmbedded(string id) =>
-        typeof(LoadedModel).Assembly.GetManifestResourceInfo("VqCodec.Models." + id + ".vqm") is not null;
+    /// <summary>True when the library embeds the file <c>{id}{extension}</c> (a model file by default).</summary>
+    private protected static bool IsEmbedded(string id, string extension = ".vqm") =>
+        typeof(LoadedModel).Assembly.GetManifestResourceInfo("VqCodec.Models." + id + extension) is not null;
 
     /// <summary>Reads a whole model file from <paramref name="stream"/> and checks its kind.</summary>
     /// <exception cref="InvalidDataException">Not a model file, or a model of another kind.</exception>

@@ -37,7 +37,17 @@ public static class ModelCatalog
         foreach (string name in asm.GetManifestResourceNames().Where(n => n.StartsWith("VqCodec.Models.", StringComparison.Ordinal) && n.EndsWith(".vqm", StringComparison.Ordinal)))
         {
             using Stream s = asm.GetManifestResourceStream(name)!;
-            list.Add(ReadFile(s));
+            (string id, byte[] hash, TokenPriors? priors) = ReadFile(s);
+            list.Add((id, hash, priors));
+
+            // A companion priors file {id}.vqpr (the model's tables plus a learned context prior) names the same model.
+            if (asm.GetManifestResourceStream(name[..^4] + ".vqpr") is { } companion)
+            {
+                using (companion)
+                {
+                    list.Add((id, hash, TokenPriors.Deserialize(LoadedModel.ReadAll(companion))));
+                }
+            }
         }
 
         return list;

@@ -23,14 +23,17 @@ public sealed record ContextPriorConfig
     /// <summary>The hidden layer adds its input back (h = relu(B·u) + u).</summary>
     public bool Residual { get; init; }
 
+    /// <summary>Sequence (speech frames) or grid (image token positions, raster order) context.</summary>
+    public ContextLayout Layout { get; init; }
+
     /// <summary>Throws when a field is out of range (the integer format's limits).</summary>
     /// <exception cref="ArgumentException">Out of range.</exception>
     public void Validate()
     {
         if (Levels is < 1 or > VqcLimits.MaxLevels || CodebookSize is < 2 or > VqcLimits.MaxEntropyCodedCodebook || Width is < 8 or > 256
-            || ContextFrames < 1 || ContextFrames * Width > 1024)
+            || ContextFrames < 1 || ContextFrames * Width > 1024 || (Layout == ContextLayout.Grid && ContextFrames > 6))
         {
-            throw new ArgumentException("context prior: levels 1..32, codebook 2..4096, width 8..256, context frames × width ≤ 1024");
+            throw new ArgumentException("context prior: levels 1..32, codebook 2..4096, width 8..256, context frames × width ≤ 1024, at most 6 grid neighbours");
         }
     }
 }
@@ -89,21 +92,41 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
     /// <summary>Dropout rate on the frame sums and the per-level inputs while training (none at inference, none in the integer prior).</summary>
     public double Dropout { get; set; }
 
-    /// <summary>Logits [B, T, L, K] of every token of <paramref name="tokens"/> [B, T, L] (int64), each segment starting at frame 0.</summary>
+    /// <summary>
+    /// Logits [B, T, L, K] of every token of <paramref name="tokens"/> [B, T, L] (int64), each segment starting at
+    /// frame 0; for a grid prior <paramref name="tokens"/> is [B, H, W, L] (each crop a grid of its own) and the
+    /// logits are [B, H·W, L, K] in raster order.
+    /// </summary>
     public override Tensor forward(Tensor tokens, int levels)
     {
         int c = Config.ContextFrames, d = Config.Width;
-        long b = tokens.shape[0], t = tokens.shape[1];
+        long b = tokens.shape[0];
         Tensor idx = tokens + (torch.arange(levels, dtype: ScalarType.Int64) * Config.CodebookSize);
-        Tensor f = Drop(past.forward(idx).sum(2).clamp(-Limit, Limit));
-        Tensor fs = torch.cat([start.expand(b, c, d), f], 1);
-        Tensor x = torch.cat(Enumerable.Range(1, c).Select(j => fs.narrow(1, c - j, t)).ToArray(), 2);
+        Tensor f = Drop(past.forward(idx).sum(-2).clamp(-Limit, Limit));
+        Tensor x;
+        if (Config.Layout == ContextLayout.Grid)
+        {
+            // f [B, H, W, D] padded with the start vector: two rows above, two columns left, one right.
+            long h = tokens.shape[1], w = tokens.shape[2];
+            Tensor padded = start.expand(b, h + 2, w + 3, d).clone();
+            padded[TensorIndex.Colon, TensorIndex.Slice(2, h + 2), TensorIndex.Slice(2, w + 2)] = f;
+            (int Dy, int Dx)[] offsets = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0)];
+            x = torch.cat(offsets.Take(c).Select(o => padded.narrow(1, 2 + o.Dy, h).narrow(2, 2 + o.Dx, w)).ToArray(), 3).reshape(b, h * w, c * d);
+            idx = idx.reshape(b, h * w, levels);
+        }
+        else
+        {
+            long t = tokens.shape[1];
+            Tensor fs = torch.cat([start.expand(b, c, d), f], 1);
+            x = torch.cat(Enumerable.Range(1, c).Select(j => fs.narrow(1, c - j, t)).ToArray(), 2);
+        }
+
         Tensor ctx = (context.forward(x) + levelCount[levels - 1]).relu().clamp_max(Limit);
         Tensor cur = current.forward(idx);
         Tensor prefix = (cur.cumsum(2) - cur).clamp(-Limit, Limit);
         Tensor u = Drop((ctx.unsqueeze(2) + levelEmbedding.narrow(0, 0, levels) + prefix).clamp(-Limit, Limit));
-        Tensor h = Config.Residual ? (hidden.forward(u).relu() + u).clamp(-Limit, Limit) : hidden.forward(u).relu().clamp_max(Limit);
-        return torch.einsum("btld,lkd->btlk", h, heads.narrow(0, 0, levels)) + headBias.narrow(0, 0, levels);
+        Tensor hid = Config.Residual ? (hidden.forward(u).relu() + u).clamp(-Limit, Limit) : hidden.forward(u).relu().clamp_max(Limit);
+        return torch.einsum("btld,lkd->btlk", hid, heads.narrow(0, 0, levels)) + headBias.narrow(0, 0, levels);
     }
 
     private Tensor Drop(Tensor x) => training && Dropout > 0 ? nn.functional.dropout(x, Dropout, true) : x;
@@ -122,6 +145,7 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
             Width = d,
             ContextFrames = Config.ContextFrames,
             Residual = Config.Residual,
+            Layout = Config.Layout,
             Past = Enumerable.Range(0, l).Select(i => QuantizeTable(pastW.AsSpan(i * k * d, k * d))).ToArray(),
             Current = Enumerable.Range(0, l).Select(i => QuantizeTable(currentW.AsSpan(i * k * d, k * d))).ToArray(),
             Start = Q9(start.data<float>().ToArray()),
@@ -168,8 +192,15 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
         current.weight!.copy_(currentW);
         heads.copy_(headW);
         headBias.copy_(headB);
+        // Sequence: the previous frame passes through. Grid: the mean of the west and north neighbours.
         Tensor a = torch.zeros(d, Config.ContextFrames * d);
-        a[TensorIndex.Colon, TensorIndex.Slice(0, d)] = torch.eye(d);
+        bool grid = Config.Layout == ContextLayout.Grid && Config.ContextFrames >= 2;
+        a[TensorIndex.Colon, TensorIndex.Slice(0, d)] = torch.eye(d) * (grid ? 0.5 : 1.0);
+        if (grid)
+        {
+            a[TensorIndex.Colon, TensorIndex.Slice(d, 2 * d)] = torch.eye(d) * 0.5;
+        }
+
         context.weight!.copy_(a);
         context.bias!.zero_();
         hidden.weight!.mul_(0.1);

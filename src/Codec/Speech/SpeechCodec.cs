@@ -50,7 +50,7 @@ public static class SpeechCodec
     public static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output)
     {
         ArgumentNullException.ThrowIfNull(model);
-        VqcDocument doc = VqcDocument.Read(allLevels, TokenPriors.Resolver(model.Priors), leaveOpen: true);
+        VqcDocument doc = VqcDocument.Read(allLevels, model.FindPriors, leaveOpen: true);
         var writerOptions = new VqcWriterOptions { Policy = policy, Priors = model.Priors };
         VqcDocument Candidate(int n) => n == doc.Header.Levels.Length ? doc : doc.Truncate(n);
         bool Fits(int n) => Candidate(n).Write(Stream.Null, writerOptions) * 8 / seconds / 1000 <= targetKbps;

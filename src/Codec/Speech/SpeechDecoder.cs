@@ -42,7 +42,7 @@ public sealed class SpeechDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         _model = model;
         _originalRate = originalRate;
-        _reader = new VqcReader(input, TokenPriors.Resolver(model.Priors), leaveOpen);
+        _reader = new VqcReader(input, model.FindPriors, leaveOpen);
         Start(_reader.ReadHeader());
     }
 
@@ -53,7 +53,7 @@ public sealed class SpeechDecoder : IDisposable
         _model = model;
         _originalRate = originalRate;
         _feed = new FeedStream();
-        _reader = new VqcReader(_feed, TokenPriors.Resolver(model.Priors), leaveOpen: true);
+        _reader = new VqcReader(_feed, model.FindPriors, leaveOpen: true);
     }
 
     /// <summary>The file header (null in push mode until its bytes have arrived).</summary>

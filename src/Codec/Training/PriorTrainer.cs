@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using TorchSharp;
+using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
 using VqCodec.Codec.Speech;
 using VqCodec.Container;
@@ -44,45 +45,60 @@ public sealed class PriorTrainingOptions : TrainingRunOptions
 }
 
 /// <summary>
-/// Trains the learned token prior (<see cref="ContextPrior"/>) of a speech model on the tokens that model gives
-/// the training speech (all levels, computed once and cached in the run folder): each step draws segments of
-/// <see cref="PriorTrainingOptions.SegmentFrames"/> frames and a level count L (uniform 1..levels, as files
-/// may keep any number of levels) and minimises the cross-entropy of every token given its context.
+/// Trains the learned token prior (<see cref="ContextPrior"/>) of a speech or image model on the tokens that model
+/// gives the training material (all levels, computed once and cached in the run folder): each step draws speech
+/// segments of <see cref="PriorTrainingOptions.SegmentFrames"/> frames (or square crops of that side from image
+/// token grids) and a level count L (uniform 1..levels, as files may keep any number of levels) and minimises the
+/// cross-entropy of every token given its context.
 /// </summary>
 public sealed class PriorTrainer
 {
-    private static readonly int[] ValidationLevels = [2, 6, 16];
-    private readonly SpeechModel _model;
+    private readonly LoadedModel _model;
+    private readonly int _levels;
+    private readonly int _codebookSize;
+    private readonly Func<IReadOnlyList<Tensor>> _codebooks;
     private readonly PriorTrainingOptions _options;
-    private readonly IReadOnlyList<float[]> _train;
-    private readonly IReadOnlyList<float[]> _valid;
+    private readonly TokenSource _train;
+    private readonly TokenSource _valid;
     private readonly IProgress<TrainingProgress>? _progress;
 
-    /// <summary>Creates a trainer; does no work until <see cref="Run"/>.</summary>
+    /// <summary>Creates a speech prior trainer; does no work until <see cref="Run"/>.</summary>
     /// <exception cref="ArgumentException">Options out of range, no training speech, or a prior that does not fit the model.</exception>
     public PriorTrainer(SpeechModel model, PriorTrainingOptions options, IReadOnlyList<float[]> train, IReadOnlyList<float[]> valid, IProgress<TrainingProgress>? progress = null)
+        : this(model, model?.Config.Levels ?? 0, model?.Config.CodebookSize ?? 0, () => Codebooks(model!.Network.Quantizer, model.Config.Levels), options, progress, ContextLayout.Sequence,
+            Speech(model!, train, "training speech"), Speech(model!, valid, null))
+    {
+    }
+
+    /// <summary>Creates an image prior trainer (a <see cref="ContextLayout.Grid"/> prior); does no work until <see cref="Run"/>.</summary>
+    /// <exception cref="ArgumentException">Options out of range, no training images, or a prior that does not fit the model.</exception>
+    public PriorTrainer(ImageModel model, PriorTrainingOptions options, IReadOnlyList<RgbImage> train, IReadOnlyList<RgbImage> valid, IProgress<TrainingProgress>? progress = null)
+        : this(model, model?.Config.Levels ?? 0, model?.Config.CodebookSize ?? 0, () => Codebooks(model!.Network.Quantizer, model.Config.Levels), options, progress, ContextLayout.Grid,
+            Images(model!, train, "training images"), Images(model!, valid, null))
+    {
+    }
+
+    private PriorTrainer(LoadedModel model, int levels, int codebookSize, Func<IReadOnlyList<Tensor>> codebooks, PriorTrainingOptions options, IProgress<TrainingProgress>? progress, ContextLayout layout, TokenSource train, TokenSource valid)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(valid);
         options.Validate();
-        if (train.Count == 0)
+        if (options.Model.Levels != levels || options.Model.CodebookSize != codebookSize || options.Model.Layout != layout)
         {
-            throw new ArgumentException("no training speech", nameof(train));
-        }
-
-        if (options.Model.Levels != model.Config.Levels || options.Model.CodebookSize != model.Config.CodebookSize)
-        {
-            throw new ArgumentException($"the prior must cover the model's {model.Config.Levels} levels of {model.Config.CodebookSize} codes", nameof(options));
+            throw new ArgumentException($"the prior must cover the model's {levels} levels of {codebookSize} codes with a {layout.ToString().ToLowerInvariant()} context", nameof(options));
         }
 
         _model = model;
+        _levels = levels;
+        _codebookSize = codebookSize;
+        _codebooks = codebooks;
         _options = options;
         _train = train;
         _valid = valid;
         _progress = progress;
     }
+
+    private bool Grid => _options.Model.Layout == ContextLayout.Grid;
 
     /// <summary>Runs (or resumes) training to <see cref="TrainingRunOptions.Steps"/> (or the stop step).</summary>
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
@@ -96,11 +112,10 @@ public sealed class PriorTrainer
 
         void Report(int step, string message) => _progress?.Report(new TrainingProgress(step, _options.Steps, message));
         var clock = Stopwatch.StartNew();
-        short[][] train = LoadOrEncode("train", _train, cancellationToken);
-        short[][] valid = LoadOrEncode("valid", _valid, cancellationToken);
-        int levels = _model.Config.Levels;
-        long frames = train.Sum(t => (long)t.Length / levels);
-        Report(state.Step, $"tokens of {train.Length} training files ({frames} frames) and {valid.Length} validation files ready in {clock.Elapsed.TotalSeconds:F0} s");
+        TokenGrid[] train = LoadOrEncode("train", _train, cancellationToken);
+        TokenGrid[] valid = LoadOrEncode("valid", _valid, cancellationToken);
+        long positions = train.Sum(t => (long)t.Height * t.Width);
+        Report(state.Step, $"tokens of {train.Length} training {(Grid ? "images" : "files")} ({positions} {(Grid ? "positions" : "frames")}) and {valid.Length} validation ones ready in {clock.Elapsed.TotalSeconds:F0} s");
 
         using var net = new TokenPriorNet(state.Config) { Dropout = _options.Dropout };
         var parameters = net.parameters().ToList();
@@ -114,7 +129,7 @@ public sealed class PriorTrainer
         {
             if (_options.CodebookInit)
             {
-                net.InitializeFromCodebooks([.. Enumerable.Range(0, levels).Select(_model.Network.Quantizer.Codebook)]);
+                net.InitializeFromCodebooks(_codebooks());
             }
 
             if (valid.Length > 0)
@@ -123,24 +138,27 @@ public sealed class PriorTrainer
             }
         }
 
-        // Files long enough for a segment, drawn in proportion to their length.
-        int[] usable = Enumerable.Range(0, train.Length).Where(i => train[i].Length / levels >= _options.SegmentFrames).ToArray();
+        // Where a segment (or crop) can start: every frame of a long-enough file, every crop corner of a large-enough
+        // grid; drawn uniformly, so files and images count in proportion to their size.
+        int side = _options.SegmentFrames, cropWidth = Grid ? side : 1;
+        int[] usable = Enumerable.Range(0, train.Length).Where(i => train[i].Height >= side && train[i].Width >= cropWidth).ToArray();
         if (usable.Length == 0)
         {
-            throw new ArgumentException($"no training file has {_options.SegmentFrames} frames");
+            throw new ArgumentException(Grid ? $"no training image has a token grid of {side} × {side}" : $"no training file has {side} frames");
         }
 
         long[] cumulative = new long[usable.Length];
         long total = 0;
         for (int i = 0; i < usable.Length; i++)
         {
-            total += (train[usable[i]].Length / levels) - _options.SegmentFrames + 1;
+            TokenGrid g = train[usable[i]];
+            total += (long)(g.Height - side + 1) * (g.Width - cropWidth + 1);
             cumulative[i] = total;
         }
 
         TrainingSupport.RunLoop(_options, state.Step, net, optimizer, parameters, (step, rng) =>
         {
-            int l = 1 + rng.Next(levels);
+            int l = 1 + rng.Next(_levels);
             Tensor loss = Loss(net, SampleBatch(train, usable, cumulative, total, l, rng), l);
             return (loss, (value, average) => $"bits/token {value / Math.Log(2):F3} (avg {average / Math.Log(2):F3}) levels {l}");
         }, valid.Length > 0 ? () => Validate(net, valid) : null, done => TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null), _progress, cancellationToken);
@@ -166,38 +184,93 @@ public sealed class PriorTrainer
     /// <exception cref="ArgumentException">The prior was trained on another model's tokens or does not fit it.</exception>
     public static byte[] AttachToModel(Stream? modelFile, string checkpointDirectory, string? id)
     {
+        (ModelBundle bundle, ContextPrior prior, int step) = ModelWithPrior(modelFile, SpeechModel.PretrainedId, checkpointDirectory, ContextLayout.Sequence);
+        var training = new Dictionary<string, string>(bundle.Description.Training)
+        {
+            ["prior"] = $"context prior {prior.Width} wide, {prior.ContextFrames} frames, {step} steps ({checkpointDirectory})",
+        };
+        var description = bundle.Description with { Id = id ?? bundle.Description.Id, Training = training };
+        return ModelBundle.Serialize(description, bundle.Priors!.WithContext(prior), bundle.State);
+    }
+
+    /// <summary>
+    /// The companion priors file (.vqpr) of the image model file <paramref name="modelFile"/> (null: the embedded
+    /// one): the model's own token tables plus the grid prior of the checkpoint in <paramref name="checkpointDirectory"/>.
+    /// The model file itself is unchanged, so its hash, and every file it wrote before, stay valid.
+    /// </summary>
+    /// <exception cref="ArgumentException">The prior was trained on another model's tokens or does not fit it.</exception>
+    public static byte[] CompanionPriors(Stream? modelFile, string checkpointDirectory)
+    {
+        (ModelBundle bundle, ContextPrior prior, _) = ModelWithPrior(modelFile, ImageModel.PretrainedId, checkpointDirectory, ContextLayout.Grid);
+        return bundle.Priors!.WithContext(prior).Serialize();
+    }
+
+    private static (ModelBundle Bundle, ContextPrior Prior, int Step) ModelWithPrior(Stream? modelFile, string embeddedId, string checkpointDirectory, ContextLayout layout)
+    {
         byte[] file;
-        using (Stream source = modelFile ?? LoadedModel.OpenEmbedded(SpeechModel.PretrainedId + ".vqm"))
+        using (Stream source = modelFile ?? LoadedModel.OpenEmbedded(embeddedId + ".vqm"))
         {
             file = LoadedModel.ReadAll(source);
         }
 
         (ModelBundle bundle, _) = ModelBundle.Parse(file);
         (ContextPrior prior, int step, string trainedOn) = Export(checkpointDirectory);
-        if (bundle.Description.Speech is not { } config || bundle.Priors is null)
+        (int levels, int k) = bundle.Description.Speech is { } sc ? (sc.Levels, sc.CodebookSize) : bundle.Description.Image is { } ic ? (ic.Levels, ic.CodebookSize) : (0, 0);
+        string kind = layout == ContextLayout.Sequence ? "speech" : "image";
+        if (bundle.Description.Kind != kind || bundle.Priors is null || prior.Layout != layout)
         {
-            throw new ArgumentException($"model '{bundle.Description.Id}' is not a speech model with token priors");
+            throw new ArgumentException($"model '{bundle.Description.Id}' is not {(kind == "image" ? "an" : "a")} {kind} model with token priors, or the prior in {checkpointDirectory} is not a {layout.ToString().ToLowerInvariant()} prior");
         }
 
-        if (trainedOn != bundle.Description.Id || prior.Levels != config.Levels || prior.CodebookSize != config.CodebookSize)
+        if (trainedOn != bundle.Description.Id || prior.Levels != levels || prior.CodebookSize != k)
         {
             throw new ArgumentException($"the prior in {checkpointDirectory} models the tokens of '{trainedOn}', not of '{bundle.Description.Id}'");
         }
 
-        var training = new Dictionary<string, string>(bundle.Description.Training)
-        {
-            ["prior"] = $"context prior {prior.Width} wide, {prior.ContextFrames} frames, {step} steps ({checkpointDirectory})",
-        };
-        var description = bundle.Description with { Id = id ?? bundle.Description.Id, Training = training };
-        return ModelBundle.Serialize(description, bundle.Priors.WithContext(prior), bundle.State);
+        return (bundle, prior, step);
     }
 
-    /// <summary>All levels of the model's tokens of one signal, frame-major (frames × levels), as the cache holds them.</summary>
-    private static short[] FrameMajor(int[][] planes)
+    private static IReadOnlyList<Tensor> Codebooks(ResidualVq quantizer, int levels) => [.. Enumerable.Range(0, levels).Select(quantizer.Codebook)];
+
+    private static TokenSource Speech(SpeechModel model, IReadOnlyList<float[]> signals, string? required)
     {
-        int levels = planes.Length, frames = planes[0].Length;
-        var grid = new short[frames * levels];
-        for (int t = 0; t < frames; t++)
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(signals);
+        if (required is not null && signals.Count == 0)
+        {
+            throw new ArgumentException($"no {required}", nameof(signals));
+        }
+
+        return new TokenSource(signals.Count, signals.Aggregate(17L, (h, s) => (h * 31) + s.Length), i =>
+        {
+            int[][] planes = SpeechCodec.EncodeTokens(model, signals[i]);
+            return new TokenGrid(planes[0].Length, 1, PositionMajor(planes));
+        });
+    }
+
+    private static TokenSource Images(ImageModel model, IReadOnlyList<RgbImage> images, string? required)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        if (required is not null && images.Count == 0)
+        {
+            throw new ArgumentException($"no {required}", nameof(images));
+        }
+
+        return new TokenSource(images.Count, images.Aggregate(19L, (h, im) => (((h * 31) + im.Width) * 31) + im.Height), i =>
+        {
+            RgbImage image = images[i];
+            int[][] planes = ImageCodec.EncodeTokens(model, image, model.Config.Levels, new ImageEncodeOptions().TileSize, CancellationToken.None);
+            return new TokenGrid(planes[0].Length / ((image.Width + 15) / 16), (image.Width + 15) / 16, PositionMajor(planes));
+        });
+    }
+
+    /// <summary>All levels of one token grid, position-major (positions × levels), as the cache holds them.</summary>
+    private static short[] PositionMajor(int[][] planes)
+    {
+        int levels = planes.Length, positions = planes[0].Length;
+        var grid = new short[positions * levels];
+        for (int t = 0; t < positions; t++)
         {
             for (int l = 0; l < levels; l++)
             {
@@ -208,45 +281,46 @@ public sealed class PriorTrainer
         return grid;
     }
 
-    private short[][] LoadOrEncode(string name, IReadOnlyList<float[]> signals, CancellationToken cancellationToken)
+    private TokenGrid[] LoadOrEncode(string name, TokenSource source, CancellationToken cancellationToken)
     {
-        // The cache is keyed by the model and the signals' lengths, so other data or another model re-encodes.
-        long key = signals.Aggregate(17L, (h, s) => (h * 31) + s.Length);
-        string path = Path.Combine(_options.OutputDirectory, $"tokens-{name}-{Convert.ToHexString(_model.Hash, 0, 6).ToLowerInvariant()}-{key & 0xFFFFFFFFFFFL:x}.bin");
+        // The cache is keyed by the model and the material's sizes, so other data or another model re-encodes.
+        string path = Path.Combine(_options.OutputDirectory, $"tokens2-{name}-{Convert.ToHexString(_model.Hash, 0, 6).ToLowerInvariant()}-{source.Key & 0xFFFFFFFFFFFL:x}.bin");
         if (File.Exists(path))
         {
             byte[] bytes = File.ReadAllBytes(path);
-            var cached = new List<short[]>();
+            var cached = new List<TokenGrid>();
             int p = 0;
-            while (p + 4 <= bytes.Length)
+            while (p + 8 <= bytes.Length)
             {
                 int n = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p));
-                p += 4;
+                int width = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p + 4));
+                p += 8;
                 short[] grid = new short[n];
                 Buffer.BlockCopy(bytes, p, grid, 0, 2 * n);
                 p += 2 * n;
-                cached.Add(grid);
+                cached.Add(new TokenGrid(n / _levels / width, width, grid));
             }
 
-            if (cached.Count == signals.Count)
+            if (cached.Count == source.Count)
             {
                 return [.. cached];
             }
         }
 
-        var result = new short[signals.Count][];
+        var result = new TokenGrid[source.Count];
         var ms = new MemoryStream();
-        Span<byte> len = stackalloc byte[4];
-        for (int i = 0; i < signals.Count; i++)
+        Span<byte> len = stackalloc byte[8];
+        for (int i = 0; i < source.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            result[i] = FrameMajor(SpeechCodec.EncodeTokens(_model, signals[i]));
-            BinaryPrimitives.WriteInt32LittleEndian(len, result[i].Length);
+            result[i] = source.Encode(i);
+            BinaryPrimitives.WriteInt32LittleEndian(len, result[i].Tokens.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(len[4..], result[i].Width);
             ms.Write(len);
-            var raw = new byte[2 * result[i].Length];
-            Buffer.BlockCopy(result[i], 0, raw, 0, raw.Length);
+            var raw = new byte[2 * result[i].Tokens.Length];
+            Buffer.BlockCopy(result[i].Tokens, 0, raw, 0, raw.Length);
             ms.Write(raw);
-            _progress?.Report(new TrainingProgress(0, _options.Steps, i % 100 == 99 ? $"{name}: tokens of {i + 1}/{signals.Count} files" : null));
+            _progress?.Report(new TrainingProgress(0, _options.Steps, i % 100 == 99 ? $"{name}: tokens of {i + 1}/{source.Count}" : null));
         }
 
         File.WriteAllBytes(path + ".tmp", ms.ToArray());
@@ -254,31 +328,37 @@ public sealed class PriorTrainer
         return result;
     }
 
-    private Tensor SampleBatch(short[][] train, int[] usable, long[] cumulative, long total, int levels, Random rng)
+    private Tensor SampleBatch(TokenGrid[] train, int[] usable, long[] cumulative, long total, int levels, Random rng)
     {
-        int b = _options.BatchSize, t = _options.SegmentFrames, all = _model.Config.Levels;
-        var data = new long[b * t * levels];
+        int b = _options.BatchSize, side = _options.SegmentFrames, cropWidth = Grid ? side : 1;
+        var data = new long[b * side * cropWidth * levels];
         for (int i = 0; i < b; i++)
         {
             long pick = rng.NextInt64(total);
             int f = Array.BinarySearch(cumulative, pick + 1);
             f = f >= 0 ? f : ~f;
-            long before = f == 0 ? 0 : cumulative[f - 1];
-            int start = (int)(pick - before);
-            CopySegment(train[usable[f]], all, start, t, levels, data.AsSpan(i * t * levels));
+            TokenGrid g = train[usable[f]];
+            long corner = pick - (f == 0 ? 0 : cumulative[f - 1]);
+            int columns = g.Width - cropWidth + 1;
+            CopyCrop(g, (int)(corner / columns), (int)(corner % columns), side, cropWidth, levels, data.AsSpan(i * side * cropWidth * levels));
         }
 
-        return torch.tensor(data, [b, t, levels]);
+        return Grid ? torch.tensor(data, [b, side, side, levels]) : torch.tensor(data, [b, side, levels]);
     }
 
-    /// <summary>Frames [start, start + frames) of a frame-major grid of <paramref name="all"/> levels, levels 0..levels−1, into <paramref name="into"/>.</summary>
-    private static void CopySegment(short[] grid, int all, int start, int frames, int levels, Span<long> into)
+    /// <summary>Rows [y, y + height) and columns [x, x + width) of a grid, levels 0..levels−1, position-major into <paramref name="into"/>.</summary>
+    private void CopyCrop(TokenGrid g, int y, int x, int height, int width, int levels, Span<long> into)
     {
-        for (int x = 0; x < frames; x++)
+        int i = 0;
+        for (int r = 0; r < height; r++)
         {
-            for (int l = 0; l < levels; l++)
+            for (int c = 0; c < width; c++)
             {
-                into[(x * levels) + l] = grid[((start + x) * all) + l];
+                int at = (((y + r) * g.Width) + x + c) * _levels;
+                for (int l = 0; l < levels; l++)
+                {
+                    into[i++] = g.Tokens[at + l];
+                }
             }
         }
     }
@@ -289,29 +369,28 @@ public sealed class PriorTrainer
         return nn.functional.cross_entropy(logits.reshape(-1, net.Config.CodebookSize), batch.reshape(-1));
     }
 
-    /// <summary>Bits per token on the validation files cut into segments, at a few level counts (float network).</summary>
-    private string Validate(TokenPriorNet net, short[][] valid)
+    /// <summary>Bits per token on the validation material at a few level counts (float network): speech cut into segments, images whole.</summary>
+    private string Validate(TokenPriorNet net, TokenGrid[] valid)
     {
         using var noGrad = torch.no_grad();
-        int all = _model.Config.Levels, t = _options.SegmentFrames;
+        int t = _options.SegmentFrames;
         var parts = new List<string>();
-        foreach (int levels in ValidationLevels)
+        foreach (int levels in Grid ? [1, 2, 4, 16] : (int[])[2, 6, 16])
         {
             double bits = 0;
             long count = 0;
-            foreach (short[] grid in valid)
+            foreach (TokenGrid g in valid)
             {
                 using var scope = NewDisposeScope();
-                int frames = grid.Length / all, segments = frames / t;
+                int segments = Grid ? 1 : g.Height / t, height = Grid ? g.Height : t;
                 if (segments == 0)
                 {
                     continue;
                 }
 
-                var data = new long[segments * t * levels];
-                CopySegment(grid, all, 0, segments * t, levels, data);
-
-                Tensor batch = torch.tensor(data, [segments, t, levels]);
+                var data = new long[segments * height * g.Width * levels];
+                CopyCrop(g, 0, 0, segments * height, g.Width, levels, data);
+                Tensor batch = Grid ? torch.tensor(data, [1, g.Height, g.Width, levels]) : torch.tensor(data, [segments, t, levels]);
                 Tensor logits = net.forward(batch, levels);
                 bits += nn.functional.cross_entropy(logits.reshape(-1, net.Config.CodebookSize), batch.reshape(-1), reduction: nn.Reduction.Sum).item<float>() / Math.Log(2);
                 count += data.Length;
@@ -322,6 +401,12 @@ public sealed class PriorTrainer
 
         return $"valid bits/token (float): {string.Join(", ", parts)}";
     }
+
+    /// <summary>One file's or image's tokens: Height × Width positions (speech: frames × 1), all levels, position-major.</summary>
+    private sealed record TokenGrid(int Height, int Width, short[] Tokens);
+
+    /// <summary>Material to encode: its count, a key of its sizes (for the cache name), and the encoder of item i.</summary>
+    private sealed record TokenSource(int Count, long Key, Func<int, TokenGrid> Encode);
 
     private sealed record State
     {

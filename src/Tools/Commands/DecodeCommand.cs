@@ -29,7 +29,7 @@ internal static class DecodeCommand
                 throw new CliException("--max-pixels and --max-samples must be positive", ExitCodes.Usage);
             }
 
-            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore) };
+            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore), Progress = StageProgress.ForTerminal("decode") };
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));

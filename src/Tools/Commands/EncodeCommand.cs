@@ -86,6 +86,7 @@ internal static class EncodeCommand
                 ImageModel m = loaded.Value;
                 var options = new ImageEncodeOptions
                 {
+                    Progress = StageProgress.ForTerminal("encode " + Path.GetFileName(file)),
                     Levels = lv,
                     DetailStep = step,
                     TargetBitsPerPixel = rate,

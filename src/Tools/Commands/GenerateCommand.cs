@@ -1,38 +1,47 @@
 using System.CommandLine;
+using VqCodec.Codec.Image;
 using VqCodec.Codec.Speech;
+using VqCodec.Container;
 using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
 
-/// <summary>`vqc generate speech -o OUT.wav|OUT.vqc`: samples token sequences from the model's learned prior and decodes them.</summary>
+/// <summary>`vqc generate speech|image -o OUT`: samples token sequences from the model's learned prior and decodes them.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var kind = new Argument<string>("kind") { Description = "speech (the only medium with a learned token prior so far)." };
-        kind.AcceptOnlyFromAmong("speech");
-        var output = new Option<string>("--output", "-o") { Description = "Output: .wav (decoded speech) or .vqc (the sampled tokens).", Required = true };
-        var seconds = new Option<double>("--seconds") { Description = "Length to generate.", DefaultValueFactory = _ => 4.0 };
-        var levels = new Option<int>("--levels") { Description = "Token levels per frame.", DefaultValueFactory = _ => SpeechEncodeOptions.DefaultLevels };
+        var kind = new Argument<string>("kind") { Description = "speech (babble from the speech prior) or image (a texture from the image prior)." };
+        kind.AcceptOnlyFromAmong("speech", "image");
+        var output = new Option<string>("--output", "-o") { Description = "Output: .wav (decoded speech), an image file (decoded image: .png, .bmp, ...) or .vqc (the sampled tokens).", Required = true };
+        var seconds = new Option<double>("--seconds") { Description = "Length to generate (speech).", DefaultValueFactory = _ => 4.0 };
+        var width = new Option<int>("--width") { Description = "Image width (16..4096).", DefaultValueFactory = _ => 256 };
+        var height = new Option<int>("--height") { Description = "Image height (16..4096).", DefaultValueFactory = _ => 256 };
+        var levels = new Option<int?>("--levels") { Description = $"Token levels per frame or position (default {SpeechEncodeOptions.DefaultLevels} for speech, 4 for images)." };
         var seed = new Option<int>("--seed") { Description = "Random seed (the same seed gives the same tokens).", DefaultValueFactory = _ => 1 };
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature (below 1: more probable tokens).", DefaultValueFactory = _ => 1.0 };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
         var model = ModelOptions.ImageModelOption();
         var command = new Command("generate", "Sample a token sequence from the learned token prior and decode it (tokens as a language).")
         {
-            kind, output, seconds, levels, seed, temperature, force, model,
+            kind, output, seconds, width, height, levels, seed, temperature, force, model,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(output)!;
             string ext = Path.GetExtension(path).ToLowerInvariant();
+            if (parse.GetValue(kind) == "image")
+            {
+                return GenerateImage(parse, path, ext, width, height, levels, seed, temperature, force, model);
+            }
+
             if (ext is not (".wav" or ".vqc"))
             {
                 throw new CliException($"{path}: the output must be a .wav or .vqc file", ExitCodes.Usage);
             }
 
             double s = parse.GetValue(seconds), t = parse.GetValue(temperature);
-            int l = parse.GetValue(levels);
+            int l = parse.GetValue(levels) ?? SpeechEncodeOptions.DefaultLevels;
             if (!(s > 0 && s <= 3600) || !(t > 0 && t <= 10))
             {
                 throw new CliException("--seconds must be in (0, 3600] and --temperature in (0, 10]", ExitCodes.Usage);
@@ -65,5 +74,43 @@ internal static class GenerateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int GenerateImage(ParseResult parse, string path, string ext, Option<int> width, Option<int> height, Option<int?> levels, Option<int> seed, Option<double> temperature, Option<bool> force, Option<string?> model)
+    {
+        string? format = ext == ".vqc" ? null : ImageFiles.WriteFormat(path);
+
+        int w = parse.GetValue(width), h = parse.GetValue(height), l = parse.GetValue(levels) ?? 4;
+        double t = parse.GetValue(temperature);
+        if (w is < 16 or > 4096 || h is < 16 or > 4096 || !(t > 0 && t <= 10))
+        {
+            throw new CliException("--width and --height must be 16..4096 and --temperature in (0, 10]", ExitCodes.Usage);
+        }
+
+        OutputFile.Check(path, parse.GetValue(force));
+        ImageModel image = ModelOptions.LoadImage(parse.GetValue(model));
+        if (image.Priors?.Context is not { Layout: ContextLayout.Grid } prior)
+        {
+            throw new CliException($"model '{image.Id}' has no learned grid token prior to sample from", ExitCodes.ModelMismatch);
+        }
+
+        if (l < 1 || l > Math.Min(prior.Levels, image.Config.Levels))
+        {
+            throw new CliException($"--levels must be 1..{Math.Min(prior.Levels, image.Config.Levels)}", ExitCodes.Usage);
+        }
+
+        byte[] file = ImageCodec.Generate(image, w, h, l, parse.GetValue(seed), t);
+        if (ext == ".vqc")
+        {
+            OutputFile.WriteBytes(path, parse.GetValue(force), file);
+        }
+        else
+        {
+            RgbImage decoded = ImageCodec.Decode(image, new MemoryStream(file));
+            OutputFile.WriteBytes(path, parse.GetValue(force), ImageFiles.Encode(decoded, format!));
+        }
+
+        Console.Error.WriteLine($"{path}: a {w}x{h} image of tokens sampled from the prior of {image.Id} ({l} levels, seed {parse.GetValue(seed)}, temperature {t:0.##}; {file.Length} bytes as .vqc)");
+        return ExitCodes.Success;
     }
 }

@@ -17,9 +17,9 @@ internal static class ModelCommand
         var id = new Option<string?>("--id") { Description = $"Model id (default {ImageModel.PretrainedId} or {SpeechModel.PretrainedId})." };
         var output = new Option<string>("--output", "-o") { Description = "Output .vqm file.", Required = true };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing output." };
-        var kind = new Argument<string>("kind") { Description = "image, speech, restore (the image model's restoration network) or prior (the speech model with a learned token prior attached)." };
-        kind.AcceptOnlyFromAmong("image", "speech", "restore", "prior");
-        var model = new Option<string?>("--model") { Description = "prior: the speech model file the prior was trained on (default: the embedded one)." };
+        var kind = new Argument<string>("kind") { Description = "image, speech, restore (the image model's restoration network), prior (the speech model with a learned token prior attached) or image-prior (the image model's companion priors file, .vqpr: its token tables plus a learned grid prior)." };
+        kind.AcceptOnlyFromAmong("image", "speech", "restore", "prior", "image-prior");
+        var model = new Option<string?>("--model") { Description = "prior, image-prior: the model file the prior was trained on (default: the embedded one)." };
         var export = new Command("export", "Export a checkpoint as a model file.") { kind, checkpoint, data, id, output, force, model };
         export.SetAction((parse, token) =>
         {
@@ -34,7 +34,7 @@ internal static class ModelCommand
                 return Task.FromResult(ExitCodes.Success);
             }
 
-            if (parse.GetValue(kind) == "prior")
+            if (parse.GetValue(kind) is "prior" or "image-prior")
             {
                 string? modelPath = parse.GetValue(model);
                 if (modelPath is not null && !File.Exists(modelPath))
@@ -43,7 +43,9 @@ internal static class ModelCommand
                 }
 
                 using Stream? modelFile = modelPath is null ? null : File.OpenRead(modelPath);
-                byte[] withPrior = PriorTrainer.AttachToModel(modelFile, parse.GetValue(checkpoint)!, parse.GetValue(id));
+                byte[] withPrior = parse.GetValue(kind) == "prior"
+                    ? PriorTrainer.AttachToModel(modelFile, parse.GetValue(checkpoint)!, parse.GetValue(id))
+                    : PriorTrainer.CompanionPriors(modelFile, parse.GetValue(checkpoint)!);
                 OutputFile.WriteBytes(outPath, parse.GetValue(force), withPrior);
                 Console.Error.WriteLine($"wrote {outPath} ({withPrior.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(withPrior)).ToLowerInvariant()})");
                 return Task.FromResult(ExitCodes.Success);

@@ -3,6 +3,7 @@ using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
 using VqCodec.Codec.Speech;
 using VqCodec.Codec.Training;
+using VqCodec.Container;
 using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
@@ -108,37 +109,37 @@ internal static class TrainCommand
 
     private static Command CreatePrior()
     {
-        var data = new Option<string[]>("--data") { Description = "Training speech folders.", DefaultValueFactory = _ => ["../shared/data/speech/train", "../shared/data/speech/train_more"], AllowMultipleArgumentsPerToken = true };
-        var valid = new Option<string>("--valid") { Description = "Validation speech folder.", DefaultValueFactory = _ => "../shared/data/speech/valid" };
+        var kind = new Option<string>("--kind") { Description = "speech (a sequence prior over frames) or image (a grid prior over token positions).", DefaultValueFactory = _ => "speech" };
+        kind.AcceptOnlyFromAmong("speech", "image");
+        var data = new Option<string[]?>("--data") { Description = "Training folders (default: ../shared/data/speech/train and train_more, or ../shared/data/images/train and train_lossless).", AllowMultipleArgumentsPerToken = true };
+        var valid = new Option<string?>("--valid") { Description = "Validation folder (default: ../shared/data/speech/valid or ../shared/data/images/valid)." };
         var output = new Option<string>("--out", "-o") { Description = "Run folder for checkpoints, the token cache and logs.", DefaultValueFactory = _ => "runs/prior" };
         var steps = new Option<int>("--steps") { Description = "Total training steps.", DefaultValueFactory = _ => 4000 };
-        var batch = new Option<int>("--batch") { Description = "Segments per batch.", DefaultValueFactory = _ => 16 };
-        var segment = new Option<int>("--segment-frames") { Description = "Frames per training segment (the context restarts at each).", DefaultValueFactory = _ => 50 };
+        var batch = new Option<int>("--batch") { Description = "Segments (or image crops) per batch.", DefaultValueFactory = _ => 16 };
+        var segment = new Option<int>("--segment-frames") { Description = "Frames per training segment (the context restarts at each); for images the side of the token-grid crops.", DefaultValueFactory = _ => 50 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 2e-3 };
         var width = new Option<int>("--width") { Description = "Hidden width.", DefaultValueFactory = _ => 128 };
-        var context = new Option<int>("--context") { Description = "Previous frames the prior sees.", DefaultValueFactory = _ => 4 };
+        var context = new Option<int>("--context") { Description = "Previous frames (speech) or causal neighbours W, N, NW, NE, WW, NN (image, at most 6) the prior sees.", DefaultValueFactory = _ => 4 };
         var residual = new Option<bool>("--residual") { Description = "Residual hidden layer (h = relu(B u) + u)." };
         var dropout = new Option<double>("--dropout") { Description = "Dropout while training (0 = none).", DefaultValueFactory = _ => 0.0 };
-        var codebookInit = new Option<bool>("--codebook-init") { Description = "Start from the speech model's codebooks (needs --residual and a width of at least twice the latent)." };
+        var codebookInit = new Option<bool>("--codebook-init") { Description = "Start from the model's codebooks (needs --residual and a width of at least twice the latent)." };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
         var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 250 };
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
         var modelOption = ModelOptions.ImageModelOption();
-        var command = new Command("prior", "Train the learned token prior (context model for entropy coding) of the speech model.")
+        var command = new Command("prior", "Train the learned token prior (context model for entropy coding) of the speech or image model.")
         {
-            data, valid, output, steps, batch, segment, lr, width, context, residual, codebookInit, dropout, seed, threads, validateEvery, stopAt, modelOption,
+            kind, data, valid, output, steps, batch, segment, lr, width, context, residual, codebookInit, dropout, seed, threads, validateEvery, stopAt, modelOption,
         };
         command.SetAction((parse, token) =>
         {
-            string[] dataDirs = parse.GetValue(data)!.Select(d => InputFiles.RequireFolder(d, "training data")).ToArray();
-            string validDir = InputFiles.RequireFolder(parse.GetValue(valid)!, "validation data");
+            bool image = parse.GetValue(kind) == "image";
+            string[] dataDirs = (parse.GetValue(data) is { Length: > 0 } given ? given : (image ? ["../shared/data/images/train", "../shared/data/images/train_lossless"] : ["../shared/data/speech/train", "../shared/data/speech/train_more"]))
+                .Select(d => InputFiles.RequireFolder(d, "training data")).ToArray();
+            string validDir = InputFiles.RequireFolder(parse.GetValue(valid) ?? (image ? "../shared/data/images/valid" : "../shared/data/speech/valid"), "validation data");
             var log = new ConsoleProgress("train prior");
-            List<float[]> train = InputFiles.Expand(dataDirs, AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
-            List<float[]> validSignals = InputFiles.Expand([validDir], AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
-            log.Message($"loaded {train.Count} training ({train.Sum(t => t.Length) / 16000.0 / 60:F1} min) and {validSignals.Count} validation files");
-            SpeechModel model = ModelOptions.LoadSpeech(parse.GetValue(modelOption));
-            var options = new PriorTrainingOptions
+            PriorTrainingOptions Options(int levels, int codebookSize) => new()
             {
                 OutputDirectory = parse.GetValue(output)!,
                 Steps = parse.GetValue(steps),
@@ -147,8 +148,8 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr),
                 Model = new ContextPriorConfig
                 {
-                    Levels = model.Config.Levels, CodebookSize = model.Config.CodebookSize, Width = parse.GetValue(width), ContextFrames = parse.GetValue(context),
-                    Residual = parse.GetValue(residual),
+                    Levels = levels, CodebookSize = codebookSize, Width = parse.GetValue(width), ContextFrames = parse.GetValue(context), Residual = parse.GetValue(residual),
+                    Layout = image ? ContextLayout.Grid : ContextLayout.Sequence,
                 },
                 CodebookInit = parse.GetValue(codebookInit),
                 Dropout = parse.GetValue(dropout),
@@ -157,7 +158,25 @@ internal static class TrainCommand
                 Threads = parse.GetValue(threads),
                 ValidateEvery = parse.GetValue(validateEvery),
             };
-            new PriorTrainer(model, options, train, validSignals, Progress(log)).Run(token);
+            PriorTrainer trainer;
+            if (image)
+            {
+                List<RgbImage> train = InputFiles.Expand(dataDirs, ImageFiles.Extensions).Select(f => ImageFiles.Load(f)).ToList();
+                List<RgbImage> validImages = InputFiles.Expand([validDir], ImageFiles.Extensions).Select(f => ImageFiles.Load(f)).ToList();
+                log.Message($"loaded {train.Count} training ({train.Sum(i => (long)i.Width * i.Height) / 1e6:F1} Mpixel) and {validImages.Count} validation images");
+                ImageModel model = ModelOptions.LoadImage(parse.GetValue(modelOption));
+                trainer = new PriorTrainer(model, Options(model.Config.Levels, model.Config.CodebookSize), train, validImages, Progress(log));
+            }
+            else
+            {
+                List<float[]> train = InputFiles.Expand(dataDirs, AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
+                List<float[]> validSignals = InputFiles.Expand([validDir], AudioFiles.Extensions).Select(f => AudioFiles.ReadMono(f, 16000)).ToList();
+                log.Message($"loaded {train.Count} training ({train.Sum(t => t.Length) / 16000.0 / 60:F1} min) and {validSignals.Count} validation files");
+                SpeechModel model = ModelOptions.LoadSpeech(parse.GetValue(modelOption));
+                trainer = new PriorTrainer(model, Options(model.Config.Levels, model.Config.CodebookSize), train, validSignals, Progress(log));
+            }
+
+            trainer.Run(token);
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
