@@ -14,11 +14,8 @@ public readonly record struct DetailLayerHeader(byte Version, ushort LumaStepUni
     /// <summary>Size of the layout in bytes.</summary>
     public const int Size = 5;
 
-    /// <summary>The syntax version this library writes; it reads 1 and 2 (2: neighbour-activity contexts, §4a).</summary>
-    public const byte CurrentVersion = 2;
-
-    /// <summary>The oldest syntax version this library reads.</summary>
-    public const byte OldestVersion = 1;
+    /// <summary>The syntax version this library reads and writes.</summary>
+    public const byte CurrentVersion = 1;
 
     /// <summary>Step units per 8-bit pixel level.</summary>
     public const int StepUnits = 16;
@@ -38,7 +35,7 @@ public readonly record struct DetailLayerHeader(byte Version, ushort LumaStepUni
             throw new VqcFormatException("detail layer is too short", offset);
         }
 
-        if (payload[0] is < OldestVersion or > CurrentVersion)
+        if (payload[0] != CurrentVersion)
         {
             throw new VqcFormatException($"detail layer syntax version {payload[0]} is not supported", offset);
         }

@@ -7,8 +7,8 @@ namespace VqCodec.Codec.Tests;
 /// <summary>
 /// Regression bounds for the embedded model on the bundled sample (trait Category=Pretrained). Measured
 /// when vqc-image-v1 was exported: 8 levels gave 30.00 dB PSNR at 0.270 bpp; 2 levels 27.49 dB at
-/// 0.068 bpp. With the learned grid prior and detail-layer syntax 2 (2026-11-27) the same tokens and pixels cost
-/// 0.0470 bpp at 2 levels (from 0.0690) and 0.1632 bpp at the default setting (from 0.1923). The ranges allow for floating-point differences between machines, not for a worse model.
+/// 0.068 bpp. With the learned grid prior (2026-11-27) the same tokens and pixels cost 0.0470 bpp at 2 levels
+/// (from 0.0690) and 0.1702 bpp at the default setting (from 0.1923). The ranges allow for floating-point differences between machines, not for a worse model.
 /// </summary>
 [Trait("Category", "Pretrained")]
 public class PretrainedImageTests
@@ -127,7 +127,7 @@ public class PretrainedImageTests
         Assert.InRange(plain, 31.0, 32.0);
         Assert.InRange(restored, 31.8, 32.7);
         Assert.True(restored > plain + 0.3, $"restored {restored:F2} dB, unrestored {plain:F2} dB");
-        Assert.InRange(r.BitsPerPixel, 0.14, 0.20);
+        Assert.InRange(r.BitsPerPixel, 0.15, 0.20);
     }
 
     [Fact]

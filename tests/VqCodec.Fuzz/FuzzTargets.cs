@@ -29,7 +29,8 @@ public static class FuzzTargets
     private static readonly Lazy<SpeechModel> Speech = new(TinyModels.LoadSpeech);
     private static readonly Lazy<TokenPriors[]> GoldenPriors = new(() =>
     {
-        // image-static.vqpr, and speech-context.vqpr whose context prior decodes the mode-5 segments of speech-context.vqc.
+        // image-static.vqpr, speech-context.vqpr (its sequence prior decodes the mode-5 segments of speech-context.vqc) and
+        // image-context.vqpr (its grid prior decodes the mode-5 TSEG chunk of image-context.vqc).
         string dir = Path.Combine(AppContext.BaseDirectory, "golden");
         return Directory.Exists(dir) ? [.. Directory.GetFiles(dir, "*.vqpr").Order(StringComparer.Ordinal).Select(f => TokenPriors.Deserialize(File.ReadAllBytes(f)))] : [];
     });

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using NAudio.Wave;
 using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Tests;
@@ -103,6 +104,46 @@ public class WavTests
             float[] x = Read(Wav(1, 1, 16000, 16, new byte[20], dataSize: placeholder), out WavReader r);
             Assert.Equal((10L, 10), (r.FrameCount, x.Length));
         }
+    }
+
+    /// <summary>
+    /// Why the header is parsed here and only the sample conversion goes through NAudio (spec/design.md): NAudio.Core's
+    /// own WaveFileReader reads a cut file as a shorter one and passes NaN through. If a later NAudio catches these,
+    /// this test fails and the reader can hand the header to NAudio too.
+    /// </summary>
+    [Fact]
+    public void NAudiosOwnFileReaderMissesWhatThisReaderCatches()
+    {
+        static byte[] Written(WaveFormat format, byte[] data)
+        {
+            var ms = new MemoryStream();
+            using (var writer = new WaveFileWriter(ms, format))
+            {
+                writer.Write(data, 0, data.Length);
+            }
+
+            return ms.ToArray();
+        }
+
+        byte[] good = Written(new WaveFormat(16000, 16, 1), new byte[200]);
+        byte[] cut = good[..(good.Length - 100)];
+        using (var naudio = new WaveFileReader(new MemoryStream(cut)))
+        {
+            var buffer = new float[200];
+            Assert.Equal(50, naudio.ToSampleProvider().Read(buffer)); // 50 of the 100 declared samples, no error
+        }
+
+        Assert.Contains("truncated", Assert.Throws<VqCodec.Tools.CliException>(() => Read(cut, out _)).Message);
+
+        byte[] nan = Written(WaveFormat.CreateIeeeFloatWaveFormat(16000, 1), BitConverter.GetBytes(float.NaN));
+        using (var naudio = new WaveFileReader(new MemoryStream(nan)))
+        {
+            var buffer = new float[4];
+            Assert.Equal(1, naudio.ToSampleProvider().Read(buffer));
+            Assert.True(float.IsNaN(buffer[0]));
+        }
+
+        Assert.Throws<VqCodec.Tools.CliException>(() => Read(nan, out _));
     }
 
     [Fact]

@@ -24,9 +24,6 @@ internal static class DetailLayer
     public const double DeadZone = 0.3;
 
     private const int HeaderBytes = DetailLayerHeader.Size;
-
-    /// <summary>The block syntax version the encoder writes (<see cref="BlockContext"/>); the decoder reads 1 and 2.</summary>
-    private const byte Version = DetailLayerHeader.CurrentVersion;
     private const int MaxEscapePrefix = 20;
     private static readonly int[] Zigzag = BuildZigzag();
     private static readonly double[] Basis = BuildBasis();
@@ -41,8 +38,8 @@ internal static class DetailLayer
         int lumaUnits = StepToUnits(step), chromaUnits = StepToUnits(step * ChromaStepRatio);
         int w = source.Width, h = source.Height, bw = (w + 7) / 8, pw = bw * 8;
         var encoder = new BinaryRangeEncoder();
-        var contexts = new[] { new Contexts(Version), new Contexts(Version) };
-        var above = new[] { new int[bw], new int[bw], new int[bw] };
+        var contexts = new[] { new Contexts(), new Contexts() };
+        var above = new[] { new bool[bw], new bool[bw], new bool[bw] };
         var band = new[] { new double[8 * pw], new double[8 * pw], new double[8 * pw] };
         var block = new double[64];
         var scaled = new double[64];
@@ -66,7 +63,7 @@ internal static class DetailLayer
             {
                 double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
                 Contexts ctx = contexts[c == 0 ? 0 : 1];
-                int left = 0;
+                bool left = false;
                 for (int bx = 0; bx < bw; bx++)
                 {
                     for (int y = 0; y < 8; y++)
@@ -88,11 +85,11 @@ internal static class DetailLayer
                         }
                     }
 
-                    var at = new BlockContext(Version, left, above[c][bx]);
-                    last = lumaOnly && c > 0 ? -1 : ChooseLast(ctx, levels, scaled, last, at);
-                    var sink = new RangeSink(encoder, Version);
-                    EncodeBlock(ref sink, ctx, levels, last, at);
-                    left = above[c][bx] = NonZero(levels, last);
+                    int neighbours = Neighbours(left, above[c][bx]);
+                    last = lumaOnly && c > 0 ? -1 : ChooseLast(ctx, levels, scaled, last, neighbours);
+                    var sink = new RangeSink(encoder);
+                    EncodeBlock(ref sink, ctx, levels, last, neighbours);
+                    left = above[c][bx] = last >= 0;
                 }
             }
         }
@@ -100,7 +97,7 @@ internal static class DetailLayer
         progress?.Report(new ImageCodingProgress("detail layer", (h + 7) / 8, (h + 7) / 8));
         byte[] coded = encoder.Finish();
         var payload = new byte[HeaderBytes + coded.Length];
-        new DetailLayerHeader(Version, (ushort)lumaUnits, (ushort)chromaUnits).Write(payload);
+        new DetailLayerHeader(DetailLayerHeader.CurrentVersion, (ushort)lumaUnits, (ushort)chromaUnits).Write(payload);
         coded.CopyTo(payload, HeaderBytes);
         return payload;
     }
@@ -119,8 +116,8 @@ internal static class DetailLayer
 
         var decoder = new BinaryRangeDecoder(payload[HeaderBytes..]);
         int w = image.Width, h = image.Height, bw = (w + 7) / 8, pw = bw * 8;
-        var contexts = new[] { new Contexts(header.Version), new Contexts(header.Version) };
-        var above = new[] { new int[bw], new int[bw], new int[bw] };
+        var contexts = new[] { new Contexts(), new Contexts() };
+        var above = new[] { new bool[bw], new bool[bw], new bool[bw] };
         var band = new[] { new double[8 * pw], new double[8 * pw], new double[8 * pw] };
         var block = new double[64];
         for (int by = 0; by < (h + 7) / 8; by++)
@@ -131,13 +128,13 @@ internal static class DetailLayer
             {
                 double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
                 Contexts ctx = contexts[c == 0 ? 0 : 1];
-                int left = 0;
+                bool left = false;
                 for (int bx = 0; bx < bw; bx++)
                 {
                     Array.Clear(block);
-                    int nonZero = DecodeBlock(new RangeSource(decoder, header.Version), ctx, block, q, new BlockContext(header.Version, left, above[c][bx]));
-                    left = above[c][bx] = nonZero;
-                    if (nonZero > 0)
+                    bool coded = DecodeBlock(decoder, ctx, block, q, Neighbours(left, above[c][bx]));
+                    left = above[c][bx] = coded;
+                    if (coded)
                     {
                         Transform(block, inverse: true);
                     }
@@ -176,17 +173,7 @@ internal static class DetailLayer
 
     private static int StepToUnits(double step) => (int)Math.Clamp(Math.Round(step * StepUnits), 1, ushort.MaxValue);
 
-    /// <summary>Non-zero levels of a block up to <paramref name="last"/> (0 for a block that is not coded).</summary>
-    private static int NonZero(int[] levels, int last)
-    {
-        int n = 0;
-        for (int k = 0; k <= last; k++)
-        {
-            n += levels[k] != 0 ? 1 : 0;
-        }
-
-        return n;
-    }
+    private static int Neighbours(bool left, bool above) => (left ? 1 : 0) + (above ? 1 : 0);
 
     private static byte AddClamped(byte value, double residual) => (byte)Math.Clamp(Math.Round(value + residual, MidpointRounding.AwayFromZero), 0, 255);
 
@@ -204,20 +191,19 @@ internal static class DetailLayer
     /// band and levels above one so far), a greater-than-two flag (context: band), the rest as an order-0
     /// Exp-Golomb code in bypass bits, and the sign as a bypass bit.
     /// </summary>
-    private static void EncodeBlock<TSink>(ref TSink e, Contexts ctx, int[] levels, int last, BlockContext at)
+    private static void EncodeBlock<TSink>(ref TSink e, Contexts ctx, int[] levels, int last, int neighbours)
         where TSink : struct, IBitSink
     {
-        e.Encode(ref ctx.Coded[at.Coded], last >= 0 ? 1 : 0);
+        e.Encode(ref ctx.Coded[neighbours], last >= 0 ? 1 : 0);
         if (last < 0)
         {
             return;
         }
 
-        int set = at.Set;
         for (int b = 5, node = 1; b >= 0; b--)
         {
             int bit = (last >> b) & 1;
-            e.Encode(ref ctx.Last[(set * 64) + node], bit);
+            e.Encode(ref ctx.Last[node], bit);
             node = (node * 2) + bit;
         }
 
@@ -227,7 +213,7 @@ internal static class DetailLayer
             int m = Math.Abs(levels[k]);
             if (k < last)
             {
-                e.Encode(ref ctx.Significant[(set * 192) + SignificanceContext(levels, k)], m != 0 ? 1 : 0);
+                e.Encode(ref ctx.Significant[SignificanceContext(levels, k)], m != 0 ? 1 : 0);
             }
 
             if (m == 0)
@@ -236,11 +222,11 @@ internal static class DetailLayer
             }
 
             int band = Band(k);
-            e.Encode(ref ctx.AboveOne[(set * 9) + (band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
+            e.Encode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
             if (m > 1)
             {
                 aboveOne++;
-                e.Encode(ref ctx.AboveTwo[(set * 3) + band], m > 2 ? 1 : 0);
+                e.Encode(ref ctx.AboveTwo[band], m > 2 ? 1 : 0);
                 if (m > 2)
                 {
                     int value = m - 3 + 1, bits = 31 - int.LeadingZeroCount(value);
@@ -273,7 +259,7 @@ internal static class DetailLayer
     /// that minimises distortion + λ·bits, with bits priced by the current context probabilities.
     /// Zeroes the dropped levels in <paramref name="levels"/>; returns the new last index (−1: not coded).
     /// </summary>
-    private static int ChooseLast(Contexts ctx, int[] levels, double[] scaled, int last, BlockContext neighbours)
+    private static int ChooseLast(Contexts ctx, int[] levels, double[] scaled, int last, int neighbours)
     {
         if (last < 0)
         {
@@ -314,39 +300,30 @@ internal static class DetailLayer
     }
 
     /// <summary>Bits that <see cref="EncodeBlock"/> would spend on this block with the current probabilities (no update).</summary>
-    private static double BlockBits(Contexts ctx, int[] levels, int last, BlockContext neighbours)
+    private static double BlockBits(Contexts ctx, int[] levels, int last, int neighbours)
     {
-        var sink = new CostSink(ctx.Legacy);
+        var sink = new CostSink();
         EncodeBlock(ref sink, ctx, levels, last, neighbours);
         return sink.Bits;
     }
 
-    /// <summary>−log2 of a bit's probability: the context holds an 11-bit (version 1) or 15-bit (version 2) probability of a zero bit.</summary>
-    private static double Cost(AdaptiveBit context, int bit, bool legacy)
+    private static double Cost(ushort probability, int bit) => BitCosts[bit == 0 ? probability : (1 << BinaryRangeEncoder.ProbabilityBits) - probability];
+
+    /// <summary>BitCosts[p] = −log2(p / 2048).</summary>
+    private static readonly double[] BitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
+
+    /// <summary>Decodes one block into dequantized DCT coefficients (natural order); false when the block is not coded.</summary>
+    private static bool DecodeBlock(BinaryRangeDecoder d, Contexts ctx, double[] coefficients, double q, int neighbours)
     {
-        int one = 1 << (legacy ? BinaryRangeEncoder.ProbabilityBits : AdaptiveBit.ProbabilityBits);
-        int p = bit == 0 ? context.Probability : one - context.Probability;
-        return legacy ? LegacyBitCosts[p] : BitCosts[p >> 4];
-    }
-
-    /// <summary>LegacyBitCosts[p] = −log2(p / 2048).</summary>
-    private static readonly double[] LegacyBitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
-
-    /// <summary>BitCosts[p] = −log2((p + 0.5) / 2048), the cost of a 15-bit probability from its top 11 bits.</summary>
-    private static readonly double[] BitCosts = [.. Enumerable.Range(0, 2049).Select(p => -Math.Log2(Math.Min(p + 0.5, 2048) / 2048.0))];
-
-    /// <summary>Decodes one block into dequantized DCT coefficients (natural order); returns its non-zero levels (0: not coded).</summary>
-    private static int DecodeBlock(RangeSource d, Contexts ctx, double[] coefficients, double q, BlockContext at)
-    {
-        if (d.Decode(ref ctx.Coded[at.Coded]) == 0)
+        if (d.Decode(ref ctx.Coded[neighbours]) == 0)
         {
-            return 0;
+            return false;
         }
 
-        int last = 0, set = at.Set, nonZero = 0;
+        int last = 0;
         for (int b = 5, node = 1; b >= 0; b--)
         {
-            int bit = d.Decode(ref ctx.Last[(set * 64) + node]);
+            int bit = d.Decode(ref ctx.Last[node]);
             node = (node * 2) + bit;
             last = (last << 1) | bit;
         }
@@ -356,18 +333,17 @@ internal static class DetailLayer
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
-            if (k < last && d.Decode(ref ctx.Significant[(set * 192) + SignificanceContext(levels, k)]) == 0)
+            if (k < last && d.Decode(ref ctx.Significant[SignificanceContext(levels, k)]) == 0)
             {
                 continue;
             }
 
             int band = Band(k), m = 1;
-            nonZero++;
-            if (d.Decode(ref ctx.AboveOne[(set * 9) + (band * 3) + Math.Min(aboveOne, 2)]) == 1)
+            if (d.Decode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
             {
                 aboveOne++;
                 m = 2;
-                if (d.Decode(ref ctx.AboveTwo[(set * 3) + band]) == 1)
+                if (d.Decode(ref ctx.AboveTwo[band]) == 1)
                 {
                     int bits = 0;
                     while (d.DecodeBypass() == 1)
@@ -392,7 +368,7 @@ internal static class DetailLayer
             coefficients[Zigzag[k]] = levels[k] * q;
         }
 
-        return nonZero;
+        return true;
     }
 
     private static int SignificanceContext(ReadOnlySpan<int> levels, int k) =>
@@ -469,91 +445,42 @@ internal static class DetailLayer
     /// <summary>Where <see cref="EncodeBlock"/> puts its bits: the range coder, or a bit count for the encoder's choices.</summary>
     private interface IBitSink
     {
-        void Encode(ref AdaptiveBit context, int bit);
+        void Encode(ref ushort probability, int bit);
 
         void EncodeBypass(int bit);
     }
 
-    /// <summary>Codes the bits (and adapts the probabilities): version 1 with the LZMA-style 11-bit update, version 2 with counting probabilities.</summary>
-    private readonly struct RangeSink(BinaryRangeEncoder encoder, byte version) : IBitSink
+    /// <summary>Codes the bits (and adapts the probabilities).</summary>
+    private readonly struct RangeSink(BinaryRangeEncoder encoder) : IBitSink
     {
-        public void Encode(ref AdaptiveBit context, int bit)
-        {
-            if (version == 1)
-            {
-                encoder.Encode(ref context.Probability, bit);
-            }
-            else
-            {
-                encoder.Encode(ref context, bit);
-            }
-        }
+        public void Encode(ref ushort probability, int bit) => encoder.Encode(ref probability, bit);
 
         public void EncodeBypass(int bit) => encoder.EncodeBypass(bit);
     }
 
-    /// <summary>Reads the bits of <see cref="RangeSink"/>.</summary>
-    private readonly struct RangeSource(BinaryRangeDecoder decoder, byte version)
-    {
-        public int Decode(ref AdaptiveBit context) => version == 1 ? decoder.Decode(ref context.Probability) : decoder.Decode(ref context);
-
-        public int DecodeBypass() => decoder.DecodeBypass();
-    }
-
     /// <summary>Sums −log2 of each bit's probability; leaves the probabilities as they are.</summary>
-    private struct CostSink(bool legacy) : IBitSink
+    private struct CostSink : IBitSink
     {
         public double Bits;
 
-        public void Encode(ref AdaptiveBit context, int bit) => Bits += Cost(context, bit, legacy);
+        public void Encode(ref ushort probability, int bit) => Bits += Cost(probability, bit);
 
         public void EncodeBypass(int bit) => Bits += 1;
     }
 
-    /// <summary>
-    /// Which probabilities a block uses, from its left and above neighbours of the same component (their non-zero
-    /// level counts, 0 when not coded or outside the image). Syntax version 1: the coded flag's context is the
-    /// number of coded neighbours (0..2) and every other probability is shared. Version 2: the neighbours'
-    /// summed non-zero count picks one of four activity classes, which selects the coded flag's context and a
-    /// whole set of last-position, significance and magnitude probabilities.
-    /// </summary>
-    private readonly struct BlockContext
+    /// <summary>Adaptive probabilities of one component class (luma, or both chroma components).</summary>
+    private sealed class Contexts
     {
-        public BlockContext(int version, int left, int above)
+        public readonly ushort[] Coded = New(3);
+        public readonly ushort[] Last = New(64);
+        public readonly ushort[] Significant = New(64 * 3);
+        public readonly ushort[] AboveOne = New(3 * 3);
+        public readonly ushort[] AboveTwo = New(3);
+
+        private static ushort[] New(int n)
         {
-            if (version == 1)
-            {
-                Coded = (left > 0 ? 1 : 0) + (above > 0 ? 1 : 0);
-                Set = 0;
-            }
-            else
-            {
-                int a = left + above;
-                Coded = Set = a == 0 ? 0 : a <= 3 ? 1 : a <= 10 ? 2 : 3;
-            }
-        }
-
-        public int Coded { get; }
-
-        public int Set { get; }
-    }
-
-    /// <summary>Adaptive probabilities of one component class (luma, or both chroma components), for up to four activity classes.</summary>
-    private sealed class Contexts(byte version)
-    {
-        public readonly AdaptiveBit[] Coded = New(4, version);
-        public readonly AdaptiveBit[] Last = New(4 * 64, version);
-        public readonly AdaptiveBit[] Significant = New(4 * 64 * 3, version);
-        public readonly AdaptiveBit[] AboveOne = New(4 * 3 * 3, version);
-        public readonly AdaptiveBit[] AboveTwo = New(4 * 3, version);
-
-        /// <summary>Version 1: 11-bit LZMA-style probabilities in <see cref="AdaptiveBit.Probability"/>.</summary>
-        public bool Legacy { get; } = version == 1;
-
-        private static AdaptiveBit[] New(int n, byte version)
-        {
-            var p = new AdaptiveBit[n];
-            Array.Fill(p, version == 1 ? new AdaptiveBit { Probability = BinaryRangeEncoder.Half } : AdaptiveBit.Initial);
+            var p = new ushort[n];
+            Array.Fill(p, BinaryRangeEncoder.Half);
             return p;
         }
     }

@@ -8,28 +8,6 @@ namespace VqCodec.Container.Coding;
 /// </summary>
 internal sealed class BinaryRangeEncoder
 {
-    /// <summary>Codes <paramref name="bit"/> with the counting probability <paramref name="context"/> (syntax version 2) and updates it.</summary>
-    public void Encode(ref AdaptiveBit context, int bit)
-    {
-        uint bound = (_range >> AdaptiveBit.ProbabilityBits) * context.Probability;
-        if (bit == 0)
-        {
-            _range = bound;
-        }
-        else
-        {
-            _low += bound;
-            _range -= bound;
-        }
-
-        context.Update(bit);
-        while (_range < Top)
-        {
-            _range <<= 8;
-            ShiftLow();
-        }
-    }
-
     /// <summary>Initial value of every context: probability 1/2.</summary>
     public const ushort Half = 1 << (ProbabilityBits - 1);
     internal const int ProbabilityBits = 11;
@@ -170,28 +148,6 @@ internal sealed class BinaryRangeDecoder
         return bit;
     }
 
-    /// <summary>Decodes one bit with the counting probability <paramref name="context"/> (syntax version 2) and updates it.</summary>
-    public int Decode(ref AdaptiveBit context)
-    {
-        uint bound = (_range >> AdaptiveBit.ProbabilityBits) * context.Probability;
-        int bit;
-        if (_code < bound)
-        {
-            _range = bound;
-            bit = 0;
-        }
-        else
-        {
-            _code -= bound;
-            _range -= bound;
-            bit = 1;
-        }
-
-        context.Update(bit);
-        Normalize();
-        return bit;
-    }
-
     /// <summary>Decodes one bit of probability 1/2.</summary>
     public int DecodeBypass()
     {
@@ -225,50 +181,5 @@ internal sealed class BinaryRangeDecoder
 
         Overrun++;
         return 0;
-    }
-}
-
-/// <summary>
-/// A counting adaptive probability (spec §5a, version 2): a 15-bit probability of a zero bit and the number of
-/// bits seen (up to <see cref="Window"/>). After each bit the probability moves by 1/r of its distance to the
-/// bit, r = min(n + 2, Window) in integer division: the running frequency for the first bits, an exponential
-/// window of Window bits after that. It stays in [1, 2^15 − 1].
-/// </summary>
-internal struct AdaptiveBit
-{
-    /// <summary>Probability precision.</summary>
-    public const int ProbabilityBits = 15;
-
-    /// <summary>Longest adaptation window (the steady-state rate is 1/Window).</summary>
-    public const int Window = WindowValue;
-
-    private const int WindowValue = 16;
-
-    /// <summary>Probability of a zero bit in 1/2^15.</summary>
-    public ushort Probability;
-
-    /// <summary>Bits seen, saturating at <see cref="Window"/>.</summary>
-    public ushort Count;
-
-    /// <summary>Probability 1/2, no bits seen.</summary>
-    public static AdaptiveBit Initial => new() { Probability = 1 << (ProbabilityBits - 1) };
-
-    /// <summary>Moves the probability toward <paramref name="bit"/>.</summary>
-    public void Update(int bit)
-    {
-        int rate = Math.Min(Count + 2, Window);
-        if (bit == 0)
-        {
-            Probability += (ushort)(((1 << ProbabilityBits) - Probability) / rate);
-        }
-        else
-        {
-            Probability -= (ushort)(Probability / rate);
-        }
-
-        if (Count < Window)
-        {
-            Count++;
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using NAudio.Wave;
 
 namespace VqCodec.Tools.IO;
 
@@ -8,12 +9,18 @@ namespace VqCodec.Tools.IO;
 /// down-mixed to mono (channel average), so memory stays bounded whatever the file length. Every size in
 /// the header is checked against the file before use. Float samples that are NaN or infinite are an
 /// error; finite float samples outside [−1, 1] are clipped (documented behaviour).
+/// The header is parsed here, because NAudio.Core 3.3's <c>WaveFileReader</c> reads a cut file without
+/// complaint (shorter), passes NaN samples through and needs a seekable stream (measured; spec/design.md);
+/// the samples are converted to float by NAudio (<c>RawSourceWaveStream</c> over the validated data chunk,
+/// <c>ToSampleProvider</c>).
 /// </summary>
 internal sealed class WavReader : IDisposable
 {
     private const int MaxChannels = 64;
     private readonly Stream _stream;
     private readonly string _name;
+    private readonly ISampleProvider _samples;
+    private float[] _interleaved = [];
     private long _framesLeft;
 
     public WavReader(Stream stream, string name)
@@ -21,6 +28,10 @@ internal sealed class WavReader : IDisposable
         _stream = stream;
         _name = name;
         ParseHeader();
+
+        // The stream now stands at the first byte of the validated data chunk.
+        WaveFormat format = WaveFormat.CreateCustomFormat(IsFloat ? WaveFormatEncoding.IeeeFloat : WaveFormatEncoding.Pcm, SampleRate, Channels, SampleRate * BlockAlign, BlockAlign, BitsPerSample);
+        _samples = new RawSourceWaveStream(_stream, format).ToSampleProvider();
     }
 
     public int SampleRate { get; private set; }
@@ -200,30 +211,35 @@ internal sealed class WavReader : IDisposable
             return 0;
         }
 
-        int bytesPerSample = BitsPerSample / 8;
-        var raw = new byte[frames * BlockAlign];
-        ReadExactly(raw);
+        int need = frames * Channels;
+        if (_interleaved.Length < need)
+        {
+            _interleaved = new float[need];
+        }
+
+        for (int got = 0; got < need;)
+        {
+            int n = _samples.Read(_interleaved.AsSpan(got, need - got));
+            if (n == 0)
+            {
+                throw Bad("truncated WAV file");
+            }
+
+            got += n;
+        }
+
         for (int f = 0; f < frames; f++)
         {
             double sum = 0;
             for (int c = 0; c < Channels; c++)
             {
-                ReadOnlySpan<byte> s = raw.AsSpan((f * BlockAlign) + (c * bytesPerSample), bytesPerSample);
-                double v = (BitsPerSample, IsFloat) switch
-                {
-                    (8, false) => (s[0] - 128) / 128.0,
-                    (16, false) => BinaryPrimitives.ReadInt16LittleEndian(s) / 32768.0,
-                    (24, false) => ((s[0] | (s[1] << 8) | (s[2] << 16)) << 8 >> 8) / 8388608.0,
-                    (32, false) => BinaryPrimitives.ReadInt32LittleEndian(s) / 2147483648.0,
-                    (32, true) => BinaryPrimitives.ReadSingleLittleEndian(s),
-                    _ => BinaryPrimitives.ReadDoubleLittleEndian(s),
-                };
-                if (!double.IsFinite(v))
+                float v = _interleaved[(f * Channels) + c];
+                if (!float.IsFinite(v))
                 {
                     throw Bad($"sample {FrameCount - _framesLeft + f} is NaN or infinite");
                 }
 
-                sum += Math.Clamp(v, -1, 1);
+                sum += Math.Clamp(v, -1f, 1f);
             }
 
             output[f] = (float)(sum / Channels);
