@@ -57,8 +57,6 @@ public sealed class ContextPrior
     private readonly IntLinear _hidden;
     private readonly IntLinear[] _heads;
     private readonly byte[] _serialized;
-    private readonly Lock _lastEncodeLock = new();
-    private (int GridWidth, int[][] Planes, byte[] Stream)? _lastEncode;
 
     private ContextPrior(int levels, int codebookSize, int width, int contextFrames, bool residual, ContextLayout layout, int[][] past, int[][] current, int[] start, int[] levelCount, int[] levelEmbedding, IntLinear context, IntLinear hidden, IntLinear[] heads, byte[] serialized)
     {
@@ -195,28 +193,6 @@ public sealed class ContextPrior
     /// <paramref name="gridWidth"/> wide in raster order.
     /// </summary>
     internal byte[] Encode(IReadOnlyList<int[]> planes, int gridWidth = 0)
-    {
-        // An image's rate search writes the same tokens many times with different detail layers: the last stream is
-        // kept and reused when the tokens (compared in full) and the grid width are the same.
-        lock (_lastEncodeLock)
-        {
-            if (_lastEncode is { } last && last.GridWidth == gridWidth && last.Planes.Length == planes.Count
-                && last.Planes.Zip(planes).All(p => p.First.AsSpan().SequenceEqual(p.Second)))
-            {
-                return (byte[])last.Stream.Clone();
-            }
-        }
-
-        byte[] stream = EncodeCore(planes, gridWidth);
-        lock (_lastEncodeLock)
-        {
-            _lastEncode = (gridWidth, [.. planes.Select(p => (int[])p.Clone())], stream);
-        }
-
-        return (byte[])stream.Clone();
-    }
-
-    private byte[] EncodeCore(IReadOnlyList<int[]> planes, int gridWidth)
     {
         int levels = planes.Count, frames = planes[0].Length, i = 0;
         var starts = new int[levels * frames];

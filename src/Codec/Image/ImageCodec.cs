@@ -84,12 +84,18 @@ public static class ImageCodec
     private static VqcDocument FitRate(ImageModel model, RgbImage image, ImageEncodeOptions options, double target, VqcWriterOptions writerOptions, CancellationToken cancellationToken)
     {
         double pixels = (double)image.Width * image.Height;
-        double Bits(VqcDocument d) => d.Write(Stream.Null, writerOptions) * 8 / pixels;
-        bool Fits(VqcDocument d) => Bits(d) <= target;
         int[][] all = EncodeTokens(model, image, model.Config.Levels, options.TileSize, cancellationToken, options.RefineSteps, options.Progress);
         VqcDocument tokensOnly = MakeDocument(model, image.Width, image.Height, all, options);
         int baseLevels = Math.Min(ImageEncodeOptions.DetailBaseLevels, all.Length);
         VqcDocument under = tokensOnly.Truncate(baseLevels);
+
+        // Every detail candidate shares the base's token chunks: the base is written (its tokens entropy-coded, with
+        // the learned prior where it pays) once, and a candidate's size is the base's plus its own chunks (spec §4a, §4b).
+        long baseBytes = under.Write(Stream.Null, writerOptions);
+        long Size(VqcDocument d) => d.Detail is null ? d.Write(Stream.Null, writerOptions)
+            : baseBytes + d.Detail.Length + ChunkIO.ChunkOverhead + (d.Restoration is { } r ? r.ToPayload().Length + ChunkIO.ChunkOverhead : 0);
+        double Bits(VqcDocument d) => Size(d) * 8 / pixels;
+        bool Fits(VqcDocument d) => Bits(d) <= target;
         double[] ladder = [.. Enumerable.Range(0, 64).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0)).TakeWhile(step => step >= ImageEncodeOptions.MinDetailStep)];
         RgbImage decoded = DecodeTokens(model, image.Width, image.Height, under.Tokens, options.TileSize, cancellationToken, options.Progress);
         VqcDocument Try(int i) => WithDetail(model, options, under, image, decoded, ladder[i], cancellationToken);

@@ -71,6 +71,22 @@ public class PretrainedImageTests
         Assert.Equal(a.Pixels, ImageCodec.Decode(model, new MemoryStream(old.ToArray())).Pixels);
     }
 
+    [Theory]
+    [InlineData(0.15)]
+    [InlineData(0.3)]
+    public void TheRateSearchLandsJustUnderTheTargetWithTheGridPriorAndTheRestorer(double target)
+    {
+        // The search sizes each detail candidate as the base file (tokens coded once, with the prior) plus its own
+        // chunks; the written file must agree with that and land within 5 % under the target.
+        ImageModel model = ImageModel.LoadPretrained();
+        var ms = new MemoryStream();
+        ImageEncodeResult r = ImageCodec.Encode(model, LoadSample(), ms, new ImageEncodeOptions { TargetBitsPerPixel = target });
+        Assert.Equal(ms.Length, r.Bytes);
+        Assert.True(r.DetailStep > 0);
+        Assert.InRange(r.BitsPerPixel, 0.95 * target, target);
+        Assert.Equal(3, ms.ToArray()[9]); // format 1.3: the token levels may be context-coded
+    }
+
     [Fact]
     public void EncodeAndDecodeReportTheProgressOfEveryStage()
     {
