@@ -136,7 +136,7 @@ internal static class ImageFiles
         using Image<Rgb24> img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
         IImageEncoder encoder = format switch
         {
-            "png" => new PngEncoder { ColorType = grey ? PngColorType.Grayscale : PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 },
+            "png" => new PngEncoder { ColorType = grey ? PngColorType.Grayscale : PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.Level3 },
             "jpeg" => new JpegEncoder { Quality = quality, ColorType = grey ? JpegColorType.Luminance : JpegColorType.YCbCrRatio420 },
             "webp" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless },
             "bmp" => new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 },
