@@ -482,14 +482,14 @@ public sealed class ContextPrior
                 _u[i] = ClampActivation((long)_context[i] + g[i] + _prefix[i]);
             }
 
-            _p._hidden.Apply(_u, _h);
+            _p._hidden.ApplyBounded(_u, _h);
             int skip = _p.Residual ? 1 : 0;
             for (int i = 0; i < d; i++)
             {
                 _h[i] = ClampActivation(Math.Max(0L, _h[i]) + (skip * (long)_u[i]));
             }
 
-            _p._heads[level].Apply(_h, _logits);
+            _p._heads[level].ApplyBounded(_h, _logits);
             Normalize(_logits, Freq, Start);
         }
 
@@ -578,6 +578,7 @@ public sealed class ContextPrior
         private readonly int _inputs;
         private readonly int _outputs;
         private readonly int[] _columns;
+        private readonly short[]? _pairs;
         private readonly int[] _multipliers;
         private readonly int[] _biases;
 
@@ -588,6 +589,20 @@ public sealed class ContextPrior
             _columns = columns;
             _multipliers = multipliers;
             _biases = biases;
+            if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && outputs % 8 == 0)
+            {
+                // For AVX2's multiply-add of 16-bit pairs: per pair of inputs (j, j+1) and block of 8 outputs, the 16
+                // weights w(o, j), w(o, j+1) of each output o in turn (the last pair's second input 0 when inputs are odd).
+                int blocks = outputs / 8;
+                _pairs = new short[((inputs + 1) / 2) * blocks * 16];
+                for (int j = 0; j < inputs; j++)
+                {
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        _pairs[((((j / 2) * blocks) + (o / 8)) * 16) + ((o % 8) * 2) + (j % 2)] = (short)columns[(j * outputs) + o];
+                    }
+                }
+            }
         }
 
         public static IntLinear Read(ref SpanReader r, int outputs, int inputs)
@@ -610,6 +625,45 @@ public sealed class ContextPrior
             }
 
             return new IntLinear(inputs, outputs, columns, m, b);
+        }
+
+        /// <summary>
+        /// <see cref="Apply"/> for inputs known to lie in ±16383 (clamped activations): on AVX2 the products are
+        /// summed two inputs at a time by a 16-bit multiply-add (|w| ≤ 128, so no pair can saturate); the same
+        /// integer sums, so the same outputs as <see cref="Apply"/>.
+        /// </summary>
+        public void ApplyBounded(ReadOnlySpan<int> x, Span<int> y)
+        {
+            if (_pairs is null)
+            {
+                Apply(x, y);
+                return;
+            }
+
+            y.Clear();
+            Span<System.Runtime.Intrinsics.Vector256<int>> acc = System.Runtime.InteropServices.MemoryMarshal.Cast<int, System.Runtime.Intrinsics.Vector256<int>>(y);
+            ReadOnlySpan<System.Runtime.Intrinsics.Vector256<short>> w = System.Runtime.InteropServices.MemoryMarshal.Cast<short, System.Runtime.Intrinsics.Vector256<short>>(_pairs);
+            int blocks = acc.Length;
+            for (int j = 0, pair = 0; j < _inputs; j += 2, pair++)
+            {
+                int a = x[j], b = j + 1 < _inputs ? x[j + 1] : 0;
+                if ((a | b) == 0)
+                {
+                    continue;
+                }
+
+                var xv = System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create((a & 0xFFFF) | (b << 16)));
+                ReadOnlySpan<System.Runtime.Intrinsics.Vector256<short>> row = w.Slice(pair * blocks, blocks);
+                for (int v = 0; v < blocks; v++)
+                {
+                    acc[v] = System.Runtime.Intrinsics.X86.Avx2.Add(acc[v], System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(row[v], xv));
+                }
+            }
+
+            for (int o = 0; o < _outputs; o++)
+            {
+                y[o] = Rescale(y[o], _multipliers[o]) + _biases[o];
+            }
         }
 
         public void Apply(ReadOnlySpan<int> x, Span<int> y)
