@@ -40,8 +40,10 @@ public sealed class ContextPrior
 
     private const uint Magic = 0x50435156; // "VQCP"
 
-    /// <summary>Grid neighbours (dy, dx) in slot order: W, N, NW, NE, WW, NN.</summary>
     private static readonly (int Dy, int Dx)[] Neighbours = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0)];
+
+    /// <summary>A grid prior's context positions (row, column offsets) in slot order: W, N, NW, NE, WW, NN (spec §5b).</summary>
+    public static IReadOnlyList<(int Dy, int Dx)> GridNeighbours => Neighbours;
     private const int MaxWidth = 256;
     private const int MaxLinearInputs = 1024;
     private const int MaxParameter = 1 << 24;
@@ -660,10 +662,7 @@ public sealed class ContextPrior
                 }
             }
 
-            for (int o = 0; o < _outputs; o++)
-            {
-                y[o] = Rescale(y[o], _multipliers[o]) + _biases[o];
-            }
+            Finish(y);
         }
 
         public void Apply(ReadOnlySpan<int> x, Span<int> y)
@@ -693,6 +692,12 @@ public sealed class ContextPrior
                 }
             }
 
+            Finish(y);
+        }
+
+        /// <summary>The accumulated sums in <paramref name="y"/> become outputs: rescaled by the row multipliers, biases added.</summary>
+        private void Finish(Span<int> y)
+        {
             for (int o = 0; o < _outputs; o++)
             {
                 y[o] = Rescale(y[o], _multipliers[o]) + _biases[o];

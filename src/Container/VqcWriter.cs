@@ -293,9 +293,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         long perPlane = _pendingSegment.Sum(p => 12L + p.Data.Length + ChunkIO.ChunkOverhead);
         if (_options.Policy == TokenCodingPolicy.RansContext || 5 + stream.Length + ChunkIO.ChunkOverhead < perPlane)
         {
-            var payload = new byte[5 + stream.Length];
-            payload[4] = (byte)TokenCodingMode.RansContext;
-            stream.CopyTo(payload.AsSpan(5));
+            byte[] payload = JointPayload(0, TokenCodingMode.RansContext, stream);
             WriteChunk(ChunkTypes.Segment, payload);
             _tokenChunks++;
             lastMode = TokenCodingMode.RansContext;
@@ -335,12 +333,8 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
         if (best is { } b && (5 + b.Data.Length < size || !smallest))
         {
-            var jp = new byte[5 + b.Data.Length];
-            BinaryPrimitives.WriteInt32LittleEndian(jp, segment);
-            jp[4] = (byte)b.Mode;
-            b.Data.CopyTo(jp.AsSpan(5));
             lastMode = b.Mode;
-            return jp;
+            return JointPayload(segment, b.Mode, b.Data);
         }
 
         var payload = new byte[size];
@@ -354,6 +348,16 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             at += d.Length;
         }
 
+        return payload;
+    }
+
+    /// <summary>A TSEG payload in the joint layout (spec §4): u32 segment, the mode byte, then one stream for every plane.</summary>
+    private static byte[] JointPayload(int segment, TokenCodingMode mode, byte[] stream)
+    {
+        var payload = new byte[5 + stream.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
+        payload[4] = (byte)mode;
+        stream.CopyTo(payload.AsSpan(5));
         return payload;
     }
 

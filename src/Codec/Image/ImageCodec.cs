@@ -245,7 +245,7 @@ public static class ImageCodec
         }
 
         model.EnsureMatches(h);
-        int gh = (h.Height + Factor - 1) / Factor, gw = (h.Width + Factor - 1) / Factor;
+        (int gh, int gw) = GridSize(h.Width, h.Height);
         if (h.Levels.Length > model.Config.Levels || h.Levels.Any(l => l.GridHeight != gh || l.GridWidth != gw || l.CodebookSize != model.Config.CodebookSize))
         {
             throw new InvalidDataException("the token layout does not fit the model and image size");
@@ -254,7 +254,7 @@ public static class ImageCodec
 
     private static VqcDocument MakeDocument(ImageModel model, int width, int height, int[][] tokens, ImageEncodeOptions options)
     {
-        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
+        (int gh, int gw) = GridSize(width, height);
         var header = new VqcHeader
         {
             Kind = MediaKind.Image,
@@ -288,7 +288,7 @@ public static class ImageCodec
         ArgumentOutOfRangeException.ThrowIfLessThan(height, Factor);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(width, 4096);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(height, 4096);
-        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
+        (int gh, int gw) = GridSize(width, height);
         int[][] tokens = prior.SampleGrid(levels, gh, gw, new Random(seed), temperature);
         var options = new ImageEncodeOptions
         {
@@ -300,6 +300,9 @@ public static class ImageCodec
         doc.Write(file, new VqcWriterOptions { Priors = model.Priors }, leaveOpen: true);
         return file.ToArray();
     }
+
+    /// <summary>Rows and columns of the token grid of a <paramref name="width"/> × <paramref name="height"/> image (one token per 16 × 16 pixels, edges rounded up).</summary>
+    internal static (int Height, int Width) GridSize(int width, int height) => ((height + Factor - 1) / Factor, (width + Factor - 1) / Factor);
 
     /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
     internal static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken, int refineSteps = 0, IProgress<ImageCodingProgress>? progress = null)
@@ -418,7 +421,7 @@ public static class ImageCodec
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        int gh = (height + Factor - 1) / Factor, gw = (width + Factor - 1) / Factor;
+        (int gh, int gw) = GridSize(width, height);
         int levels = tokens.Length;
         var flat = new long[levels * gh * gw];
         for (int l = 0; l < levels; l++)

@@ -31,7 +31,7 @@ public sealed record ContextPriorConfig
     public void Validate()
     {
         if (Levels is < 1 or > VqcLimits.MaxLevels || CodebookSize is < 2 or > VqcLimits.MaxEntropyCodedCodebook || Width is < 8 or > 256
-            || ContextFrames < 1 || ContextFrames * Width > 1024 || (Layout == ContextLayout.Grid && ContextFrames > 6))
+            || ContextFrames < 1 || ContextFrames * Width > 1024 || (Layout == ContextLayout.Grid && ContextFrames > ContextPrior.GridNeighbours.Count))
         {
             throw new ArgumentException("context prior: levels 1..32, codebook 2..4096, width 8..256, context frames × width ≤ 1024, at most 6 grid neighbours");
         }
@@ -110,8 +110,7 @@ internal sealed class TokenPriorNet : nn.Module<Tensor, int, Tensor>
             long h = tokens.shape[1], w = tokens.shape[2];
             Tensor padded = start.expand(b, h + 2, w + 3, d).clone();
             padded[TensorIndex.Colon, TensorIndex.Slice(2, h + 2), TensorIndex.Slice(2, w + 2)] = f;
-            (int Dy, int Dx)[] offsets = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0)];
-            x = torch.cat(offsets.Take(c).Select(o => padded.narrow(1, 2 + o.Dy, h).narrow(2, 2 + o.Dx, w)).ToArray(), 3).reshape(b, h * w, c * d);
+            x = torch.cat(ContextPrior.GridNeighbours.Take(c).Select(o => padded.narrow(1, 2 + o.Dy, h).narrow(2, 2 + o.Dx, w)).ToArray(), 3).reshape(b, h * w, c * d);
             idx = idx.reshape(b, h * w, levels);
         }
         else

@@ -55,7 +55,6 @@ public sealed class PriorTrainer
 {
     private readonly LoadedModel _model;
     private readonly int _levels;
-    private readonly int _codebookSize;
     private readonly Func<IReadOnlyList<Tensor>> _codebooks;
     private readonly PriorTrainingOptions _options;
     private readonly TokenSource _train;
@@ -90,7 +89,6 @@ public sealed class PriorTrainer
 
         _model = model;
         _levels = levels;
-        _codebookSize = codebookSize;
         _codebooks = codebooks;
         _options = options;
         _train = train;
@@ -261,7 +259,8 @@ public sealed class PriorTrainer
         {
             RgbImage image = images[i];
             int[][] planes = ImageCodec.EncodeTokens(model, image, model.Config.Levels, new ImageEncodeOptions().TileSize, CancellationToken.None);
-            return new TokenGrid(planes[0].Length / ((image.Width + 15) / 16), (image.Width + 15) / 16, PositionMajor(planes));
+            (int height, int width) = ImageCodec.GridSize(image.Width, image.Height);
+            return new TokenGrid(height, width, PositionMajor(planes));
         });
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VqCodec.Codec.Image;
+using VqCodec.Codec.Models;
 using VqCodec.Codec.Speech;
 using VqCodec.Container;
 using VqCodec.Tools.IO;
@@ -49,15 +50,7 @@ internal static class GenerateCommand
 
             OutputFile.Check(path, parse.GetValue(force));
             SpeechModel speech = ModelOptions.LoadSpeech(parse.GetValue(model));
-            if (speech.Priors?.Context is not { } prior)
-            {
-                throw new CliException($"model '{speech.Id}' has no learned token prior to sample from", ExitCodes.ModelMismatch);
-            }
-
-            if (l < 1 || l > Math.Min(prior.Levels, speech.Config.Levels))
-            {
-                throw new CliException($"--levels must be 1..{Math.Min(prior.Levels, speech.Config.Levels)}", ExitCodes.Usage);
-            }
+            CheckPrior(speech, ContextLayout.Sequence, speech.Config.Levels, l);
 
             byte[] file = SpeechCodec.Generate(speech, s, l, parse.GetValue(seed), t);
             if (ext == ".vqc")
@@ -76,6 +69,21 @@ internal static class GenerateCommand
         return command;
     }
 
+    /// <summary>The model must have a learned prior of <paramref name="layout"/> that covers <paramref name="levels"/> of its <paramref name="modelLevels"/> levels.</summary>
+    private static void CheckPrior(LoadedModel model, ContextLayout layout, int modelLevels, int levels)
+    {
+        if (model.Priors?.Context is not { } prior || prior.Layout != layout)
+        {
+            throw new CliException($"model '{model.Id}' has no learned {(layout == ContextLayout.Grid ? "grid " : string.Empty)}token prior to sample from", ExitCodes.ModelMismatch);
+        }
+
+        int most = Math.Min(prior.Levels, modelLevels);
+        if (levels < 1 || levels > most)
+        {
+            throw new CliException($"--levels must be 1..{most}", ExitCodes.Usage);
+        }
+    }
+
     private static int GenerateImage(ParseResult parse, string path, string ext, Option<int> width, Option<int> height, Option<int?> levels, Option<int> seed, Option<double> temperature, Option<bool> force, Option<string?> model)
     {
         string? format = ext == ".vqc" ? null : ImageFiles.WriteFormat(path);
@@ -89,15 +97,7 @@ internal static class GenerateCommand
 
         OutputFile.Check(path, parse.GetValue(force));
         ImageModel image = ModelOptions.LoadImage(parse.GetValue(model));
-        if (image.Priors?.Context is not { Layout: ContextLayout.Grid } prior)
-        {
-            throw new CliException($"model '{image.Id}' has no learned grid token prior to sample from", ExitCodes.ModelMismatch);
-        }
-
-        if (l < 1 || l > Math.Min(prior.Levels, image.Config.Levels))
-        {
-            throw new CliException($"--levels must be 1..{Math.Min(prior.Levels, image.Config.Levels)}", ExitCodes.Usage);
-        }
+        CheckPrior(image, ContextLayout.Grid, image.Config.Levels, l);
 
         byte[] file = ImageCodec.Generate(image, w, h, l, parse.GetValue(seed), t);
         if (ext == ".vqc")
