@@ -22,6 +22,9 @@ internal static class ChunkIO
     /// <summary>Minor version of image files that may carry their token levels in one context-coded <c>TSEG</c> chunk (format 1.3).</summary>
     public const byte MinorImageContext = 3;
 
+    /// <summary>Minor version of speech files whose segments may carry voice parameters (format 1.4).</summary>
+    public const byte MinorVoice = 4;
+
     public const int PreambleSize = 16;
     public const int ChunkOverhead = 12;
 

@@ -67,6 +67,37 @@ public sealed class VqcDocument
     /// <summary>String metadata.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Speech: the voice parameters per segment (format 1.4; an entry is null for a segment without them), or null when no segment has any.</summary>
+    public IReadOnlyList<SegmentVoice?>? Voices { get; private init; }
+
+    /// <summary>The same document with voice parameters per segment (null: none).</summary>
+    /// <exception cref="ArgumentException">Not segmented media, or the list does not match the segments and their frames.</exception>
+    public VqcDocument WithVoices(IReadOnlyList<SegmentVoice?>? voices)
+    {
+        if (voices is not null)
+        {
+            if (Header.SegmentLength == 0 || voices.Count != Header.SegmentCount)
+            {
+                throw new ArgumentException($"voice parameters need segmented media and one entry per segment ({Header.SegmentCount}); got {voices.Count}", nameof(voices));
+            }
+
+            for (int s = 0; s < voices.Count; s++)
+            {
+                if (voices[s] is { } v && v.Pitch.Length != Header.TokensInSegment(0, s))
+                {
+                    throw new ArgumentException($"segment {s} has {Header.TokensInSegment(0, s)} frames; its pitch track has {v.Pitch.Length}", nameof(voices));
+                }
+            }
+
+            if (voices.All(v => v is null))
+            {
+                voices = null;
+            }
+        }
+
+        return new VqcDocument(Header, Tokens, Metadata, Detail, Restoration) { Voices = voices };
+    }
+
     /// <summary>Reads a whole file.</summary>
     /// <exception cref="VqcFormatException">Bad bytes.</exception>
     public static VqcDocument Read(Stream stream, Func<VqcHeader, TokenPriors?>? priors = null, bool leaveOpen = false)
@@ -93,19 +124,25 @@ public sealed class VqcDocument
         // Grids grow with the planes that actually arrive (segment after segment), never to the size a header
         // merely claims; the reader checks that every plane is there before it reports the end.
         var tokens = header.Levels.Select(_ => new List<int>()).ToArray();
+        var voices = new List<SegmentVoice?>();
         while (reader.GetNextPlane() is { } plane)
         {
             tokens[plane.Level].AddRange(plane.Tokens);
+            if (plane.Level == 0 && header.SegmentLength > 0)
+            {
+                voices.Add(plane.Voice);
+            }
         }
 
-        return new VqcDocument(header, [.. tokens.Select(t => t.ToArray())], reader.Metadata, reader.Detail, reader.Detail is null ? null : reader.Restoration);
+        var document = new VqcDocument(header, [.. tokens.Select(t => t.ToArray())], reader.Metadata, reader.Detail, reader.Detail is null ? null : reader.Restoration);
+        return voices.Any(v => v is not null) ? document.WithVoices(voices) : document;
     }
 
     /// <summary>Writes the document; returns the number of bytes written.</summary>
     public long Write(Stream stream, VqcWriterOptions? options = null, bool leaveOpen = false)
     {
         options ??= new VqcWriterOptions();
-        var writer = new VqcWriter(stream, Header, new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = Restoration }, leaveOpen: true);
+        var writer = new VqcWriter(stream, Header, new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = Restoration, SegmentVoices = Voices is not null }, leaveOpen: true);
         try
         {
             if (Metadata.Count > 0)
@@ -115,6 +152,11 @@ public sealed class VqcDocument
 
             for (int s = 0; s < Header.SegmentCount; s++)
             {
+                if (Voices?[s] is { } voice)
+                {
+                    writer.WriteSegmentVoice(s, voice);
+                }
+
                 for (int l = 0; l < Header.Levels.Length; l++)
                 {
                     int start = Header.SegmentLength == 0 ? 0 : s * Header.SegmentLength;
@@ -148,7 +190,7 @@ public sealed class VqcDocument
         ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(levels, Header.Levels.Length);
         bool all = levels == Header.Levels.Length;
-        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata, all ? Detail : null, all ? Restoration : null);
+        return new VqcDocument(Header with { Levels = Header.Levels[..levels] }, Tokens[..levels], Metadata, all ? Detail : null, all ? Restoration : null) { Voices = Voices };
     }
 
     /// <summary>The same document with the restoration network <paramref name="restoration"/> (null: none) after its detail layer.</summary>

@@ -421,6 +421,41 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
+        SegmentVoice? voice = null;
+        if ((p[4] & VqcWriter.VoiceFlag) != 0)
+        {
+            // Format 1.4 (§4c): a voice block between the first mode byte and the planes; the rest is read as before.
+            if (!VarInt.TryRead(p.AsSpan(5), out int n, out int nBytes) || n > p.Length - 5 - nBytes)
+            {
+                throw new VqcFormatException($"token segment {segment}: bad or truncated voice block length", at + 5);
+            }
+
+            voice = SegmentVoice.Parse(p.AsSpan(5 + nBytes, n), header.TokensInSegment(0, segment), at + 5 + nBytes);
+            byte[] rest = new byte[p.Length - nBytes - n];
+            p.AsSpan(0, 5).CopyTo(rest);
+            rest[4] = (byte)(p[4] & ~VqcWriter.VoiceFlag);
+            p.AsSpan(5 + nBytes + n).CopyTo(rest.AsSpan(5));
+            p = rest;
+            at += nBytes + n;
+            int queuedBefore = _queued.Count;
+            ReadSegmentBody(header, p, segment, at, length);
+            var planes = new List<VqcTokenPlane>(_queued);
+            _queued.Clear();
+            for (int i = 0; i < planes.Count; i++)
+            {
+                _queued.Enqueue(i == queuedBefore ? planes[i] with { Voice = voice } : planes[i]);
+            }
+
+            return;
+        }
+
+        ReadSegmentBody(header, p, segment, at, length);
+    }
+
+    /// <summary>A TSEG payload from the first mode byte on (the voice block, if any, removed).</summary>
+    private void ReadSegmentBody(VqcHeader header, byte[] p, int segment, long at, int length)
+    {
+        int levels = header.Levels.Length;
         bool joint = p[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
         if (!joint && p.Length < 4 + (2 * levels))
         {

@@ -28,6 +28,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private bool _detailWritten;
     private long _position;
     private readonly List<(TokenCodingMode Mode, byte[] Data, int[] Tokens)> _pendingSegment = [];
+    private byte[]? _pendingVoice;
 
     /// <summary>Creates a writer.</summary>
     /// <exception cref="ArgumentException">The header is invalid, the stream is not writable, or the options do not fit the header.</exception>
@@ -165,6 +166,35 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         WriteChunk(ChunkTypes.Detail, payload);
     }
 
+    /// <summary>
+    /// Attaches voice parameters to the current segment (the one whose planes are being written; call it before
+    /// the segment's last plane). Needs <see cref="VqcWriterOptions.SegmentVoices"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not enabled, not speech, or the segment is complete or already has them.</exception>
+    /// <exception cref="ArgumentException">The pitch track does not cover the segment's frames.</exception>
+    public void WriteSegmentVoice(int segment, SegmentVoice voice)
+    {
+        ArgumentNullException.ThrowIfNull(voice);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_options.SegmentVoices || _header.SegmentLength == 0)
+        {
+            throw new InvalidOperationException("voice parameters need segmented media and VqcWriterOptions.SegmentVoices");
+        }
+
+        if (segment != _nextSegment || IsComplete || _pendingVoice is not null)
+        {
+            throw new InvalidOperationException($"voice parameters for segment {segment}: the writer is at segment {_nextSegment}{(_pendingVoice is null ? "" : ", which already has them")}");
+        }
+
+        int frames = _header.TokensInSegment(0, segment);
+        if (voice.Pitch.Length != frames)
+        {
+            throw new ArgumentException($"segment {segment} has {frames} frames; the pitch track has {voice.Pitch.Length}", nameof(voice));
+        }
+
+        _pendingVoice = voice.Serialize();
+    }
+
     /// <summary>Writes the next token plane; planes must come in file order.</summary>
     /// <returns>The mode chosen and the bytes written (segmented media: 0 until the segment's last plane, which writes the whole segment chunk and reports its size and, for a joint stream, <see cref="TokenCodingMode.RansStaticJoint"/>).</returns>
     /// <exception cref="InvalidOperationException">Out of order, or all planes already written.</exception>
@@ -241,7 +271,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             bytes = 0;
             if (_pendingSegment.Count == _header.Levels.Length)
             {
-                byte[] payload = SegmentPayload(segment, ref mode);
+                byte[] payload = WithVoice(SegmentPayload(segment, ref mode));
                 _segmentOffsets[segment] = _position;
                 WriteChunk(ChunkTypes.Segment, payload);
                 _tokenChunks++;
@@ -351,6 +381,28 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         return payload;
     }
 
+    /// <summary>Inserts the pending voice block after the segment index (spec §4c: the mode byte gains bit 7).</summary>
+    private byte[] WithVoice(byte[] payload)
+    {
+        if (_pendingVoice is not { } voice)
+        {
+            return payload;
+        }
+
+        _pendingVoice = null;
+        int lengthBytes = VarInt.Size(voice.Length);
+        var result = new byte[payload.Length + lengthBytes + voice.Length];
+        payload.AsSpan(0, 4).CopyTo(result);
+        result[4] = (byte)(payload[4] | VoiceFlag);
+        VarInt.Write(result.AsSpan(5), voice.Length);
+        voice.CopyTo(result.AsSpan(5 + lengthBytes));
+        payload.AsSpan(5).CopyTo(result.AsSpan(5 + lengthBytes + voice.Length));
+        return result;
+    }
+
+    /// <summary>Bit 7 of a TSEG's first mode byte: a voice block follows it (format 1.4).</summary>
+    internal const byte VoiceFlag = 0x80;
+
     /// <summary>A TSEG payload in the joint layout (spec §4): u32 segment, the mode byte, then one stream for every plane.</summary>
     private static byte[] JointPayload(int segment, TokenCodingMode mode, byte[] stream)
     {
@@ -405,7 +457,8 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)
+        byte minor = _options.SegmentVoices && _header.SegmentLength > 0 ? ChunkIO.MinorVoice
+            : _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)
             : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;
         ChunkIO.WritePreamble(_pending, minor);
         _position = ChunkIO.PreambleSize;

@@ -14,4 +14,10 @@ public sealed class VqcWriterOptions
     /// <c>rstr</c> chunk after the header, and the file is marked format 1.1). Null: none.
     /// </summary>
     public RestorationId? Restoration { get; init; }
+
+    /// <summary>
+    /// Speech only: segments may carry voice parameters (<see cref="VqcWriter.WriteSegmentVoice"/>; the file is
+    /// marked format 1.4).
+    /// </summary>
+    public bool SegmentVoices { get; init; }
 }

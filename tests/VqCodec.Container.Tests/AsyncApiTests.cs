@@ -104,7 +104,7 @@ public sealed class AsyncApiTests
             (VqcDocument doc, VqcWriterOptions options) = make();
             byte[] sync = TestData.Write(doc, options);
             var ms = new MemoryStream();
-            var withRestoration = new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = doc.Restoration };
+            var withRestoration = new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = doc.Restoration, SegmentVoices = doc.Voices is not null };
             await using (var writer = new VqcWriter(ms, doc.Header, withRestoration, leaveOpen: true))
             {
                 if (doc.Metadata.Count > 0)
@@ -114,6 +114,11 @@ public sealed class AsyncApiTests
 
                 for (int s = 0; s < doc.Header.SegmentCount; s++)
                 {
+                    if (doc.Voices?[s] is { } voice)
+                    {
+                        writer.WriteSegmentVoice(s, voice);
+                    }
+
                     for (int l = 0; l < doc.Header.Levels.Length; l++)
                     {
                         int start = s * doc.Header.SegmentLength;

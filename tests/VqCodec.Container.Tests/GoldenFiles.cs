@@ -73,6 +73,19 @@ internal static class GoldenFiles
             VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 81)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
         }),
+        ("speech-voice.vqc", () =>
+        {
+            // Format 1.4: segments 0 and 1 carry voice parameters in their TSEG chunks (spec §4c), segment 2 none.
+            TokenPriors priors = ContextPriors;
+            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
+            SegmentVoice?[] voices =
+            [
+                new SegmentVoice([0, 0, 120, 121, 121, 119, 119, 167, 168, 0], 9),
+                new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], -5),
+                null,
+            ];
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 82)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
+        }),
         ("image-context.vqc", () =>
         {
             // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).

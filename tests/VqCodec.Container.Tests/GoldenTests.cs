@@ -48,6 +48,29 @@ public class GoldenTests
         Assert.Equal(expected.Header, doc.Header);
         Assert.Equal(expected.Tokens, doc.Tokens);
         Assert.Equal(expected.Metadata, doc.Metadata);
+        static string Describe(IReadOnlyList<SegmentVoice?>? voices) =>
+            voices is null ? "none" : string.Join(" | ", voices.Select(v => v is null ? "-" : $"{v.GainQuarterDb}: {string.Join(',', v.Pitch.ToArray())}"));
+        Assert.Equal(Describe(expected.Voices), Describe(doc.Voices));
+    }
+
+    [Fact]
+    public void TheVoiceGoldenFileIsFormat14WithVoiceBlocksInItsFirstTwoSegments()
+    {
+        byte[] file = GoldenFiles.Load("speech-voice.vqc");
+        Assert.Equal(4, file[9]);
+        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
+        Assert.Equal([true, true, false], segments.Select(c => (c.Payload[4] & 0x80) != 0));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
+        Assert.Equal(9, doc.Voices![0]!.GainQuarterDb);
+        Assert.Equal([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], doc.Voices[1]!.Pitch.ToArray());
+        Assert.Null(doc.Voices[2]);
+
+        // Dropping levels keeps the voice parameters; writing without them gives the format-1.2 file of the same tokens.
+        VqcDocument two = VqcDocument.Read(new MemoryStream(TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })), GoldenFiles.Resolve);
+        Assert.Equal(-5, two.Voices![1]!.GainQuarterDb);
+        byte[] plain = TestData.Write(doc.WithVoices(null), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
+        Assert.Equal(2, plain[9]);
+        Assert.Null(VqcDocument.Read(new MemoryStream(plain), GoldenFiles.Resolve).Voices);
     }
 
     [Fact]

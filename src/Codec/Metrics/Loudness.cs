@@ -48,7 +48,7 @@ public static class Loudness
     public static double Difference(ReadOnlySpan<float> reference, ReadOnlySpan<float> test, int sampleRate) =>
         Integrated(test, sampleRate) - Integrated(reference, sampleRate);
 
-    private static double[] KWeight(ReadOnlySpan<float> x, int rate)
+    internal static double[] KWeight(ReadOnlySpan<float> x, int rate)
     {
         // Stage 1: high shelf (f0 1681.974 Hz, gain 3.99984 dB, Q 0.7071752); stage 2: high pass (f0 38.13547 Hz, Q 0.5003270).
         (double[] b1, double[] a1) = HighShelf(rate, 1681.9744509555319, 3.99984385397, 0.7071752369554193);

@@ -105,7 +105,18 @@ internal sealed class SpeechVqVae : nn.Module
     public (Tensor Waveform, Tensor Phase) Decode(Tensor z, Tensor? anchorPhase, long anchorFrame)
     {
         using var scope = NewDisposeScope();
-        long frames = z.shape[2];
+        (Tensor mag, Tensor phase) = DecodeSpectrum(z, anchorPhase, anchorFrame);
+        Tensor y = Synthesize(mag, phase, z.shape[2] * Config.Hop);
+        return (y.MoveToOuterDisposeScope(), phase.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Latent [B, D, F] → the decoder's STFT magnitude and phase [B, bins, 2F + 1] (frame t centred on sample
+    /// t · StftHop), before the inverse STFT; the phase as in <see cref="Decode(Tensor, Tensor?, long)"/>.
+    /// </summary>
+    public (Tensor Magnitude, Tensor Phase) DecodeSpectrum(Tensor z, Tensor? anchorPhase, long anchorFrame)
+    {
+        using var scope = NewDisposeScope();
         Tensor h = dec_in.forward(z);
         h = dec_coarse.forward(h);
         h = dec_up.forward(Activation.LeakyRelu(h));
@@ -138,11 +149,16 @@ internal sealed class SpeechVqVae : nn.Module
             phase = torch.atan2(torch.sin(running), torch.cos(running)).to_type(ScalarType.Float32);
         }
 
-        Tensor spec = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase));
-        long length = frames * Config.Hop;
-        Tensor window = torch.hann_window(Config.StftSize, periodic: true, device: z.device);
-        Tensor y = torch.istft(spec, Config.StftSize, Config.StftHop, window: window, center: true, length: length);
-        return (y.MoveToOuterDisposeScope(), phase.MoveToOuterDisposeScope());
+        return (mag.MoveToOuterDisposeScope(), phase.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Inverse STFT of magnitude and phase [B, bins, T] to <paramref name="length"/> samples [B, length].</summary>
+    public Tensor Synthesize(Tensor magnitude, Tensor phase, long length)
+    {
+        using var scope = NewDisposeScope();
+        Tensor spec = torch.complex(magnitude * torch.cos(phase), magnitude * torch.sin(phase));
+        Tensor window = torch.hann_window(Config.StftSize, periodic: true, device: magnitude.device);
+        return torch.istft(spec, Config.StftSize, Config.StftHop, window: window, center: true, length: length).MoveToOuterDisposeScope();
     }
 
     /// <summary>Zeroes the phase half of the output layer (a v2 model initialised from v1: δ starts at 0).</summary>

@@ -228,15 +228,15 @@ public static class SpeechCodec
     /// <paramref name="phase"/> carries a phase-continuous model's running STFT phase from one window to the
     /// next (null on the first window or after a seek; updated to the phase at the window's end).
     /// </summary>
-    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count, ref float[]? phase)
+    internal static float[] DecodeWindow(SpeechModel model, int[][] codes, int skip, int count, ref float[]? phase, VoiceWindow? voice = null)
     {
         float[]? carried = phase;
-        (float[] samples, float[]? next) = NativeCallGuard.Run(() => DecodeWindowCore(model, codes, skip, count, carried));
+        (float[] samples, float[]? next) = NativeCallGuard.Run(() => DecodeWindowCore(model, codes, skip, count, carried, voice));
         phase = next;
         return samples;
     }
 
-    private static (float[] Samples, float[]? Phase) DecodeWindowCore(SpeechModel model, int[][] codes, int skip, int count, float[]? phase)
+    private static (float[] Samples, float[]? Phase) DecodeWindowCore(SpeechModel model, int[][] codes, int skip, int count, float[]? phase, VoiceWindow? voice)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -255,8 +255,28 @@ public static class SpeechCodec
         Tensor? anchor = phase is null ? null : torch.tensor(phase, [1, phase.Length]);
         (Tensor y, Tensor p) = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames), anchor, (long)skip * stftPerFrame);
         int hop = model.Config.Hop;
-        float[] samples = y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+        float[] samples;
+        if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains))
+        {
+            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count, voice.Parts);
+            for (int i = 0; i < samples.Length; i++)
+            {
+                samples[i] = Math.Clamp(samples[i], -1f, 1f);
+            }
+        }
+        else
+        {
+            samples = y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+        }
+
         float[]? next = model.Config.CumulativePhase ? p[0, .., (skip + count) * stftPerFrame].contiguous().data<float>().ToArray() : null;
         return (samples, next);
     }
 }
+
+/// <summary>
+/// The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB) and the synthesiser that
+/// carries their phase; <paramref name="Parts"/>, when given, receives the core's non-harmonic and harmonic parts
+/// before the gain (the encoder measures the gain from them).
+/// </summary>
+internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer, Action<float[], float[]>? Parts = null);

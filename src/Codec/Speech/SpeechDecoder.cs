@@ -21,6 +21,10 @@ public sealed class SpeechDecoder : IDisposable
     private readonly List<float> _scratch = [];
     private VqcHeader? _header;
     private List<int>[] _tokens = [];
+    private readonly List<byte> _pitch = [];   // voice parameters per frame, aligned with _tokens (format 1.4)
+    private readonly List<int> _gains = [];
+    private bool _voiced;                      // some segment so far carried voice parameters
+    private HarmonicSynthesizer? _harmonics;
     private Resampler? _resampler;
     private int _frames;
     private long _modelSamples;
@@ -202,6 +206,10 @@ public sealed class SpeechDecoder : IDisposable
             t.Clear();
         }
 
+        _pitch.Clear();
+        _gains.Clear();
+        _harmonics?.Reset();
+
         _out.Clear();
         _outRead = 0;
         _ended = false;
@@ -243,6 +251,22 @@ public sealed class SpeechDecoder : IDisposable
     private void Add(VqcTokenPlane plane)
     {
         _tokens[plane.Level].AddRange(plane.Tokens);
+        if (plane.Level == 0)
+        {
+            if (plane.Voice is { } voice)
+            {
+                _voiced = true;
+                _harmonics ??= new HarmonicSynthesizer(_model.Config);
+                _pitch.AddRange(voice.Pitch);
+                _gains.AddRange(Enumerable.Repeat(voice.GainQuarterDb, plane.Tokens.Length));
+            }
+            else
+            {
+                _pitch.AddRange(new byte[plane.Tokens.Length]);
+                _gains.AddRange(new int[plane.Tokens.Length]);
+            }
+        }
+
         _pendingPlanes = _tokens.Length - 1 - plane.Level;
         if (plane.Level == _tokens.Length - 1)
         {
@@ -284,7 +308,8 @@ public sealed class SpeechDecoder : IDisposable
 
             int lo = Math.Max(_tokenStart, _nextFrame - margin);
             int[][] codes = _tokens.Select(t => t.GetRange(lo - _tokenStart, hi - lo).ToArray()).ToArray();
-            float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame, ref _phase);
+            VoiceWindow? voice = _voiced ? new VoiceWindow(_pitch.GetRange(lo - _tokenStart, hi - lo).ToArray(), _gains.GetRange(lo - _tokenStart, hi - lo).ToArray(), _harmonics!) : null;
+            float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame, ref _phase, voice);
             long start = (long)_nextFrame * hop;
             int keep = (int)Math.Clamp(_modelSamples - start, 0, y.Length);
             _scratch.Clear();
@@ -305,6 +330,8 @@ public sealed class SpeechDecoder : IDisposable
                 t.RemoveRange(0, drop);
             }
 
+            _pitch.RemoveRange(0, drop);
+            _gains.RemoveRange(0, drop);
             _tokenStart += drop;
         }
     }

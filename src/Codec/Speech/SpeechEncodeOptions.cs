@@ -55,8 +55,16 @@ public sealed class SpeechEncodeOptions
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
     /// <summary>A copy with another coding policy.</summary>
+    /// <summary>
+    /// Send the voice parameters of every segment (format 1.4): the pitch of each token frame and an output gain,
+    /// from which the decoder synthesises the speaker's harmonics and level (about 0.15 kbps; see
+    /// <c>spec/design.md</c>). Default true; false writes files that decoders before format 1.4 can read.
+    /// </summary>
+    public bool Voice { get; init; } = true;
+
     internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => new()
     {
+        Voice = Voice,
         Levels = Levels,
         TargetKbps = TargetKbps,
         Policy = policy,

@@ -31,6 +31,12 @@ public sealed class SpeechEncoder : IDisposable
     private int _nextFrame;
     private int _nextSegment;
     private bool _completed;
+    private readonly bool _voice;                          // send voice parameters (format 1.4)
+    private readonly List<byte> _pitch = [];               // per frame from the current segment on, with _tokens
+    private readonly List<double> _energyIn = [];          // per frame: K-weighted energy of the input and of the decoder's output before gain
+    private readonly List<double> _energyOut = [];
+    private readonly HarmonicSynthesizer? _harmonics;
+    private double _loudest;                               // loudest token frame so far (energy around its centre)
 
     /// <summary>Creates an encoder writing to <paramref name="output"/>. No bytes are written before the first <see cref="Write"/> or <see cref="Complete"/>.</summary>
     /// <exception cref="ArgumentException">Zero-length or over-long source, unsupported rate, or options that do not fit the model.</exception>
@@ -96,7 +102,9 @@ public sealed class SpeechEncoder : IDisposable
         };
         Header.Validate();
         _tokens = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
-        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors }, leaveOpen);
+        _voice = options.Voice;
+        _harmonics = _voice ? new HarmonicSynthesizer(config) : null;
+        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice }, leaveOpen);
         Metadata = options.Metadata is { Count: > 0 } m ? m : null;
     }
 
@@ -202,10 +210,17 @@ public sealed class SpeechEncoder : IDisposable
             }
 
             int lo = Math.Max(0, _nextFrame - _margin);
-            int[][] codes = SpeechCodec.EncodeWindow(_model, SampleWindow(lo, hi), _tokens.Length, _nextFrame - lo, coreEnd - _nextFrame);
+            float[] x = SampleWindow(lo, hi);
+            int skip = _nextFrame - lo, count = coreEnd - _nextFrame;
+            int[][] codes = SpeechCodec.EncodeWindow(_model, x, _tokens.Length, 0, hi - lo);
             for (int l = 0; l < _tokens.Length; l++)
             {
-                _tokens[l].AddRange(codes[l]);
+                _tokens[l].AddRange(codes[l].AsSpan(skip, count));
+            }
+
+            if (_voice)
+            {
+                AnalyseVoice(x, codes, skip, count);
             }
 
             _nextFrame = coreEnd;
@@ -231,6 +246,63 @@ public sealed class SpeechEncoder : IDisposable
         return x;
     }
 
+    /// <summary>
+    /// The voice parameters of the core frames of a window (spec §4c, <c>design.md</c>): the pitch of every frame
+    /// (YIN at the frame's centre; unvoiced when the frame is more than 20 dB below the loudest so far), and, by
+    /// decoding the window's tokens with that pitch, the energies the gain of each segment is measured from.
+    /// </summary>
+    private void AnalyseVoice(float[] x, int[][] codes, int skip, int count)
+    {
+        int frames = codes[0].Length, sampleRate = _model.Config.SampleRate;
+        var centres = new long[frames];
+        var energy = new double[frames];
+        for (int j = 0; j < frames; j++)
+        {
+            centres[j] = ((long)j * _hop) + (_hop / 2);
+            for (long i = Math.Max(0, centres[j] - _hop); i < Math.Min(x.Length, centres[j] + _hop); i++)
+            {
+                energy[j] += x[i] * (double)x[i];
+            }
+        }
+
+        for (int j = skip; j < skip + count; j++)
+        {
+            _loudest = Math.Max(_loudest, energy[j]);
+        }
+
+        double[] f0 = Metrics.PitchTracker.TrackAt(x, sampleRate, centres);
+        var pitch = new byte[frames];
+        for (int j = 0; j < frames; j++)
+        {
+            pitch[j] = energy[j] >= _loudest * VoicedEnergyShare ? SegmentVoice.PitchCode(f0[j]) : (byte)0;
+        }
+
+        // Loudness as BS.1770 weighs it (K-weighted energy) of the input and of the decoder's output before gain.
+        float[]? phase = null;
+        float[] y = SpeechCodec.DecodeWindow(_model, codes, skip, count, ref phase, new VoiceWindow(pitch, new int[frames], _harmonics!));
+        double[] kin = Metrics.Loudness.KWeight(x.AsSpan(skip * _hop, count * _hop), sampleRate), kout = Metrics.Loudness.KWeight(y, sampleRate);
+        for (int j = 0; j < count; j++)
+        {
+            double ein = 0, eout = 0;
+            for (int i = j * _hop; i < (j + 1) * _hop; i++)
+            {
+                ein += kin[i] * kin[i];
+                eout += kout[i] * kout[i];
+            }
+
+            _energyIn.Add(ein);
+            _energyOut.Add(eout);
+        }
+
+        _pitch.AddRange(pitch.AsSpan(skip, count));
+    }
+
+    /// <summary>A frame this far below the loudest so far (−20 dB) is sent as unvoiced.</summary>
+    private const double VoicedEnergyShare = 0.01;
+
+    /// <summary>The largest gain sent, in quarter dB (±12 dB).</summary>
+    private const int MaxGainQuarterDb = 48;
+
     private void FlushSegments()
     {
         while (_nextSegment < Header.SegmentCount)
@@ -239,6 +311,23 @@ public sealed class SpeechEncoder : IDisposable
             if (_tokens[0].Count < count)
             {
                 return;
+            }
+
+            if (_voice)
+            {
+                double ein = 0, eout = 0;
+                for (int j = 0; j < count; j++)
+                {
+                    ein += _energyIn[j];
+                    eout += _energyOut[j];
+                }
+
+                // The loudness the decoder loses over the segment, in quarter dB within ±12 dB; none for silence.
+                int gain = ein > 1e-9 && eout > 1e-9 ? (int)Math.Clamp(Math.Round(40 * Math.Log10(ein / eout)), -MaxGainQuarterDb, MaxGainQuarterDb) : 0;
+                _writer.WriteSegmentVoice(_nextSegment, new SegmentVoice(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pitch)[..count], gain));
+                _pitch.RemoveRange(0, count);
+                _energyIn.RemoveRange(0, count);
+                _energyOut.RemoveRange(0, count);
             }
 
             for (int l = 0; l < _tokens.Length; l++)

@@ -64,7 +64,7 @@ public class PretrainedSpeechTests
         foreach (int levels in new[] { 1, 6, 16 })
         {
             var file = new MemoryStream();
-            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = levels });
+            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = levels, Voice = false });
             Assert.Equal(model.Hash, VqcProbe.ReadHeader(file.ToArray()).Header.ModelHash);
             file.Position = 0;
             (float[] y, _) = SpeechCodec.Decode(model, file);
@@ -74,7 +74,34 @@ public class PretrainedSpeechTests
         Assert.True(results[0].Bytes < results[1].Bytes && results[1].Bytes < results[2].Bytes);
         Assert.True(results[2].Stoi > results[0].Stoi, $"STOI {results[0].Stoi:F3} -> {results[2].Stoi:F3}");
         Assert.True(results[2].Mel < results[0].Mel, $"mel {results[0].Mel:F3} -> {results[2].Mel:F3}");
-        Assert.True(results[1].Stoi > 0.7, $"6 levels: STOI {results[1].Stoi:F3}");
+        Assert.True(results[1].Stoi > 0.7, $"6 levels: STOI {results[1].Stoi:F3} (1: {results[0].Stoi:F3}, 16: {results[2].Stoi:F3})");
+    }
+
+    [Fact]
+    public void VoiceParametersGiveThePitchAndLevelOfTheInput()
+    {
+        // A gliding 80-160 Hz voice: without the voice parameters the model's own harmonics miss its pitch and level;
+        // with them (the default) the decoded pitch and loudness are the input's.
+        SpeechModel model = SpeechModel.LoadPretrained();
+        float[] x = TinyModels.Voice(4.0);
+        (double Cents, double Gpe, double Loudness, double Stoi, long Bytes) Run(bool voice)
+        {
+            var file = new MemoryStream();
+            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = 6, Voice = voice });
+            Assert.Equal(voice ? 4 : 2, file.ToArray()[9]);
+            file.Position = 0;
+            (float[] y, _) = SpeechCodec.Decode(model, file);
+            PitchComparison p = PitchComparison.Compute(x, y, 16000);
+            return (p.MedianCents, p.GrossPitchError, Loudness.Difference(x, y, 16000), SpeechMetrics.Stoi(x, y, 16000), file.Length);
+        }
+
+        var without = Run(false);
+        var with = Run(true);
+        Assert.True(with.Cents < 30 && with.Cents < without.Cents, $"median F0 error {without.Cents:F0} -> {with.Cents:F0} cents");
+        Assert.True(with.Gpe <= 0.05 && with.Gpe <= without.Gpe, $"gross pitch error {without.Gpe:P1} -> {with.Gpe:P1}");
+        Assert.True(Math.Abs(with.Loudness) < 1 && Math.Abs(with.Loudness) < Math.Abs(without.Loudness), $"loudness {without.Loudness:F2} -> {with.Loudness:F2} dB");
+        Assert.True(with.Stoi > 0.65, $"STOI {without.Stoi:F3} -> {with.Stoi:F3}");
+        Assert.InRange(with.Bytes - without.Bytes, 1, 4 * 60);
     }
 
     [Fact]

@@ -73,6 +73,34 @@ public class SpeechCodecTests
     public void WindowedDecodingMatchesDecodingEveryFrameAtOnce() => AssertWindowedMatchesWhole(Model);
 
     [Fact]
+    public void WithVoiceParametersWindowedDecodingMatchesDecodingEveryFrameAtOnce()
+    {
+        // The harmonic synthesis carries its phase from window to window and its gain gate depends on the frame
+        // alone, so where the decode windows fall does not change the output.
+        float[] x = TinyModels.Voice(12.0);
+        var ms = new MemoryStream();
+        SpeechCodec.Encode(Model, x, 16000, ms);
+        byte[] file = ms.ToArray();
+        Assert.Equal(4, file[9]);
+        (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors);
+        Assert.NotNull(doc.Voices);
+        byte[] pitch = [.. doc.Voices!.SelectMany(v => v!.Pitch.ToArray())];
+        int[] gains = [.. doc.Voices!.SelectMany((v, s) => Enumerable.Repeat(v!.GainQuarterDb, doc.Header.TokensInSegment(0, s)))];
+        Assert.Contains(pitch, c => c != 0);
+        float[]? phase = null;
+        float[] direct = SpeechCodec.DecodeWindow(Model, doc.Tokens, 0, doc.Tokens[0].Length, ref phase, new VoiceWindow(pitch, gains, new HarmonicSynthesizer(Model.Config)));
+        double maxDiff = 0, peak = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - direct[i]));
+            peak = Math.Max(peak, Math.Abs(direct[i]));
+        }
+
+        Assert.True(maxDiff < 0.01 * peak, $"max difference {maxDiff} at peak {peak}");
+    }
+
+    [Fact]
     public void PhaseContinuousModelCarriesItsPhaseAcrossWindows()
     {
         // A phase-continuous (v2) tiny model with a non-zero phase head: windows joined by the carried phase
@@ -85,7 +113,7 @@ public class SpeechCodecTests
     {
         float[] x = TinyModels.Voice(12.0);
         var ms = new MemoryStream();
-        SpeechCodec.Encode(model, x, 16000, ms);
+        SpeechCodec.Encode(model, x, 16000, ms, new SpeechEncodeOptions { Voice = false });
         byte[] file = ms.ToArray();
         (float[] y, _) = SpeechCodec.Decode(model, new MemoryStream(file));
         int[][] tokens = VqcDocument.Read(new MemoryStream(file), _ => model.Priors).Tokens;
@@ -131,7 +159,7 @@ public class SpeechCodecTests
     public void SeekingToASegmentDecodesTheRestOfTheFile()
     {
         float[] x = TinyModels.Voice(6.0);
-        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50 });
+        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50, Voice = false });
         (float[] all, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
         using var decoder = new SpeechDecoder(Model, new MemoryStream(file));
         decoder.SeekToSegment(2);
@@ -150,6 +178,38 @@ public class SpeechCodecTests
         for (int i = skip; i < rest.Length; i += 97)
         {
             Assert.True(Math.Abs(rest[i] - all[decoder.PositionSamples + i]) < 1e-3, $"sample {i}");
+        }
+    }
+
+    [Fact]
+    public void WithVoiceParametersSeekingGivesTheWholeDecodeFromTheNextVoicingOnset()
+    {
+        // A signal voiced in bursts: the harmonic phase restarts at each onset, so a seek loses nothing after the next one.
+        float[] x = TinyModels.Voice(6.0);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] *= (i / 4000) % 3 == 2 ? 0.001f : 1f;
+        }
+
+        byte[] file = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50 });
+        (float[] all, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors);
+        byte[] pitch = [.. doc.Voices!.SelectMany(v => v!.Pitch.ToArray())];
+        using var decoder = new SpeechDecoder(Model, new MemoryStream(file));
+        decoder.SeekToSegment(2);
+        var rest = new float[all.Length - decoder.PositionSamples];
+        int got = 0, n;
+        while ((n = decoder.Read(rest.AsSpan(got))) > 0)
+        {
+            got += n;
+        }
+
+        int onset = Enumerable.Range(100 + Model.Config.ContextFrames, pitch.Length - 101 - Model.Config.ContextFrames).First(j => pitch[j - 1] == 0 && pitch[j] != 0);
+        int from = ((onset - 100) * 320) - 160;
+        Assert.True(from < rest.Length - 16000, $"onset at frame {onset}");
+        for (int i = from; i < rest.Length; i += 97)
+        {
+            Assert.True(Math.Abs(rest[i] - all[decoder.PositionSamples + i]) < 1e-3, $"sample {i} (onset frame {onset})");
         }
     }
 
