@@ -21,8 +21,9 @@ internal static class EncodeCommand
         var fast = new Option<bool>("--fast") { Description = "Store tokens with LZ4 instead of rANS (faster, larger)." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing outputs." };
         var refine = new Option<int>("--refine") { Description = "Images: encoder effort, 0..200 gradient steps that refine the latent toward the input (slower encode, same decoder; 0 = off)." };
+        var noVoice = new Option<bool>("--no-voice") { Description = "Speech: leave out the voice parameters (pitch and gain, about 0.2 kbps) that let the decoder synthesise the speaker's harmonics and level; the file is then readable by format-1.3 decoders." };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, force, refine, model };
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, force, refine, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -66,6 +67,11 @@ internal static class EncodeCommand
                 throw new CliException("--kbps is a speech option; images take --bpp, --detail or --levels", ExitCodes.Usage);
             }
 
+            if (anyImage && parse.GetValue(noVoice))
+            {
+                throw new CliException("--no-voice is a speech option", ExitCodes.Usage);
+            }
+
             if (anyAudio && (rate is not null || step is not null || parse.GetValue(refine) != 0))
             {
                 throw new CliException("--bpp, --detail and --refine are image options; speech takes --kbps or --levels", ExitCodes.Usage);
@@ -75,7 +81,7 @@ internal static class EncodeCommand
             {
                 if (AudioFiles.Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
                 {
-                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, parse.GetValue(force), token);
+                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, !parse.GetValue(noVoice), parse.GetValue(force), token);
                     return;
                 }
 

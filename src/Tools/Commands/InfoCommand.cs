@@ -25,12 +25,18 @@ internal static class InfoCommand
             int detailBytes = 0;
             DetailLayerHeader? detailHeader = null;
             RestorationId? restoration = null;
+            var voices = new List<SegmentVoice>();
             using (var reader = new VqcReader(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)), leaveOpen: false, structureOnlyWithoutPriors: true))
             {
                 reader.ReadHeader();
                 while (reader.GetNextPlane() is { } plane)
                 {
                     modes[plane.Mode.ToString()] = modes.GetValueOrDefault(plane.Mode.ToString()) + 1;
+                    if (plane.Voice is { } v)
+                    {
+                        voices.Add(v);
+                    }
+
                     chunks.Add(new { level = plane.Level, segment = plane.Segment, mode = plane.Mode.ToString(), bytes = plane.StoredBytes });
                 }
 
@@ -40,6 +46,18 @@ internal static class InfoCommand
             }
 
             double seconds = h.Kind == MediaKind.Speech ? h.SampleCount / (double)h.SampleRate : 0;
+            byte[] codes = [.. voices.SelectMany(v => v.Pitch.ToArray())];
+            double[] voicedHz = [.. codes.Where(c => c != 0).Select(SegmentVoice.PitchHz).Order()];
+            var voice = voices.Count == 0 ? null : new
+            {
+                segments = voices.Count,
+                bytes = voices.Sum(v => v.Serialize().Length),
+                voicedFrames = voicedHz.Length,
+                frames = codes.Length,
+                medianF0 = voicedHz.Length == 0 ? (double?)null : voicedHz[voicedHz.Length / 2],
+                minGainDb = voices.Min(v => v.GainQuarterDb) / 4.0,
+                maxGainDb = voices.Max(v => v.GainQuarterDb) / 4.0,
+            };
             double bpp = h.Kind == MediaKind.Image ? data.Length * 8.0 / ((double)h.Width * h.Height) : 0;
             double kbps = seconds > 0 ? data.Length * 8.0 / seconds / 1000 : 0;
             if (parse.GetValue(json))
@@ -62,6 +80,7 @@ internal static class InfoCommand
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
                     detail = detailBytes == 0 ? null : new { bytes = detailBytes, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
+                    voice,
                     segmentLength = image ? (int?)null : h.SegmentLength,
                     segments = image ? (int?)null : h.SegmentCount,
                     bitsPerPixel = image ? bpp : (double?)null,
@@ -87,6 +106,12 @@ internal static class InfoCommand
                         ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
                         : detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL), syntax not readable by this version" : "detail:    none");
                     Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
+                }
+
+                if (h.Kind == MediaKind.Speech)
+                {
+                    Console.WriteLine(voice is null ? "voice:     none" : string.Create(ci,
+                        $"voice:     {voice.segments} of {h.SegmentCount} segments, {voice.bytes} bytes, {voice.voicedFrames} of {voice.frames} frames voiced{(voice.medianF0 is double f ? $" (median F0 {f:F0} Hz)" : "")}, gain {voice.minGainDb:+0.00;-0.00;0} to {voice.maxGainDb:+0.00;-0.00;0} dB"));
                 }
 
                 Console.WriteLine(h.Kind == MediaKind.Image
