@@ -40,7 +40,20 @@ public static class SpeechCodec
         }
 
         all.Position = 0;
-        return FitRate(model, all, target, seconds, options.Policy, output);
+        if (!options.Voice)
+        {
+            return FitRate(model, all, target, seconds, options.Policy, output);
+        }
+
+        // The gains of the voice parameters were measured on the decode of every level; encoding again at the level
+        // count that fits measures them on the output the file will give (same tokens and pitch, so the same size).
+        SpeechEncodeResult fitted = FitRate(model, all, target, seconds, options.Policy, Stream.Null);
+        using (var encoder = new SpeechEncoder(model, output, source, options.WithLevels(fitted.Levels), leaveOpen: true))
+        {
+            encoder.Write(pcm);
+            encoder.Complete();
+            return new SpeechEncodeResult(encoder.BytesWritten, fitted.Levels, seconds);
+        }
     }
 
     /// <summary>

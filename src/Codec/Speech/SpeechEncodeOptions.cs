@@ -62,6 +62,17 @@ public sealed class SpeechEncodeOptions
     /// </summary>
     public bool Voice { get; init; } = true;
 
+    /// <summary>These options with a fixed level count and no rate target.</summary>
+    public SpeechEncodeOptions WithLevels(int levels) => new()
+    {
+        Voice = Voice,
+        Levels = levels,
+        Policy = Policy,
+        SegmentFrames = SegmentFrames,
+        WindowFrames = WindowFrames,
+        Metadata = Metadata,
+    };
+
     internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => new()
     {
         Voice = Voice,

@@ -103,6 +103,16 @@ internal static class SpeechVerbs
             all.Position = 0;
             var fitted = new MemoryStream();
             SpeechEncodeResult r = SpeechCodec.FitRate(m, all, target, seconds, policy, fitted);
+            if (voice)
+            {
+                // The voice gains were measured on the decode of every level: measure them again at the level count
+                // that fits (same tokens and pitch, so the same size).
+                fitted = new MemoryStream();
+                using var again = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
+                EncodeStream(again, m, fitted, source, options.WithLevels(r.Levels), token);
+                r = r with { Bytes = fitted.Length };
+            }
+
             OutputFile.WriteBytes(output, force, fitted.ToArray());
             (keptLevels, bytes) = (r.Levels, r.Bytes);
             WarnIfUnreachable(input, r, target);
