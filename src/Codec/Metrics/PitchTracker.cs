@@ -168,12 +168,27 @@ public static class PitchTracker
     {
         d[0] = 1;
         double running = 0;
+        var v = new double[x.Length];
+        for (int j = 0; j < x.Length; j++)
+        {
+            v[j] = x[j];
+        }
+
+        int lanes = System.Numerics.Vector<double>.Count, whole = window - (window % lanes);
         for (int tau = 1; tau <= maxLag + 1; tau++)
         {
-            double sum = 0;
-            for (int j = 0; j < window; j++)
+            // The difference function, in double precision, a vector of lags' products at a time.
+            var acc = System.Numerics.Vector<double>.Zero;
+            for (int j = 0; j < whole; j += lanes)
             {
-                double diff = x[j] - (double)x[j + tau];
+                var diff = new System.Numerics.Vector<double>(v, j) - new System.Numerics.Vector<double>(v, j + tau);
+                acc += diff * diff;
+            }
+
+            double sum = System.Numerics.Vector.Sum(acc);
+            for (int j = whole; j < window; j++)
+            {
+                double diff = v[j] - v[j + tau];
                 sum += diff * diff;
             }
 
