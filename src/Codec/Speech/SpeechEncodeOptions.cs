@@ -57,27 +57,21 @@ public sealed class SpeechEncodeOptions
     /// <summary>A copy with another coding policy.</summary>
     /// <summary>
     /// Send the voice parameters of every segment (format 1.4): the pitch of each token frame and an output gain,
-    /// from which the decoder synthesises the speaker's harmonics and level (about 0.15 kbps; see
+    /// from which the decoder synthesises the speaker's harmonics and level (about 0.2 kbps; see
     /// <c>spec/design.md</c>). Default true; false writes files that decoders before format 1.4 can read.
     /// </summary>
     public bool Voice { get; init; } = true;
 
     /// <summary>These options with a fixed level count and no rate target.</summary>
-    public SpeechEncodeOptions WithLevels(int levels) => new()
+    public SpeechEncodeOptions WithLevels(int levels) => Copy(levels, null, Policy);
+
+    internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => Copy(Levels, TargetKbps, policy);
+
+    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy) => new()
     {
         Voice = Voice,
         Levels = levels,
-        Policy = Policy,
-        SegmentFrames = SegmentFrames,
-        WindowFrames = WindowFrames,
-        Metadata = Metadata,
-    };
-
-    internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => new()
-    {
-        Voice = Voice,
-        Levels = Levels,
-        TargetKbps = TargetKbps,
+        TargetKbps = targetKbps,
         Policy = policy,
         SegmentFrames = SegmentFrames,
         WindowFrames = WindowFrames,
