@@ -441,9 +441,11 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             ReadSegmentBody(header, p, segment, at, length);
             var planes = new List<VqcTokenPlane>(_queued);
             _queued.Clear();
+            // A joint segment's last plane already counts the whole chunk; per-plane, the first plane counts the block.
+            bool joint = rest[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
             for (int i = 0; i < planes.Count; i++)
             {
-                _queued.Enqueue(i == queuedBefore ? planes[i] with { Voice = voice } : planes[i]);
+                _queued.Enqueue(i == queuedBefore ? planes[i] with { Voice = voice, StoredBytes = planes[i].StoredBytes + (joint ? 0 : nBytes + n) } : planes[i]);
             }
 
             return;

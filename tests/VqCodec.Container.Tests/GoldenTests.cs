@@ -65,6 +65,18 @@ public class GoldenTests
         Assert.Equal([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], doc.Voices[1]!.Pitch.ToArray());
         Assert.Null(doc.Voices[2]);
 
+        // The planes' stored sizes add up to the segment chunks, voice blocks included.
+        var planes = new List<VqcTokenPlane>();
+        using (var reader = new VqcReader(new MemoryStream(file), GoldenFiles.Resolve))
+        {
+            while (reader.GetNextPlane() is { } plane)
+            {
+                planes.Add(plane);
+            }
+        }
+
+        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), planes.Sum(p => p.StoredBytes));
+
         // Dropping levels keeps the voice parameters; writing without them gives the format-1.2 file of the same tokens.
         VqcDocument two = VqcDocument.Read(new MemoryStream(TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })), GoldenFiles.Resolve);
         Assert.Equal(-5, two.Voices![1]!.GainQuarterDb);

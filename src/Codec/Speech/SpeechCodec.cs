@@ -171,7 +171,7 @@ public static class SpeechCodec
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(signal);
         var file = new MemoryStream();
-        Encode(model, signal, model.Config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed, Levels = model.Config.Levels });
+        Encode(model, signal, model.Config.SampleRate, file, new SpeechEncodeOptions { Policy = TokenCodingPolicy.Packed, Levels = model.Config.Levels, Voice = false });
         file.Position = 0;
         return VqcDocument.Read(file).Tokens;
     }
