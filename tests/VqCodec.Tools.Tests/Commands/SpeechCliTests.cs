@@ -72,6 +72,32 @@ public class SpeechCliTests
     }
 
     [Fact]
+    public void VoiceParametersAreWrittenByDefaultShownByInfoAndLeftOutOnRequest()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "talk.wav", Tone(2.5, 16000), 16000);
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "v.vqc", "--levels", "3", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        byte[] voiced = File.ReadAllBytes(Path.Combine(dir, "v.vqc"));
+        Assert.Equal(4, voiced[9]);
+        (code, string info, _) = CliRunner.Run(dir, "info", "v.vqc");
+        Assert.Equal(0, code);
+        Assert.Matches(@"voice: +3 of 3 segments, \d+ bytes, \d+ of 125 frames voiced \(median F0 18\d Hz\)", info);
+
+        (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "p.vqc", "--levels", "3", "--no-voice", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        byte[] plain = File.ReadAllBytes(Path.Combine(dir, "p.vqc"));
+        Assert.True(plain[9] < 4 && plain.Length < voiced.Length, $"format 1.{plain[9]}, {plain.Length} vs {voiced.Length} bytes");
+        (code, info, _) = CliRunner.Run(dir, "info", "p.vqc");
+        Assert.Contains("voice:     none", info);
+
+        string image = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        (code, _, err) = CliRunner.Run(dir, "encode", image, "-o", "i.vqc", "--no-voice");
+        Assert.Equal(2, code);
+        Assert.Contains("--no-voice is a speech option", err);
+    }
+
+    [Fact]
     public void KbpsTargetKeepsTheFileUnderTheRate()
     {
         string dir = CliRunner.TempDir();
