@@ -42,7 +42,8 @@ public static class PitchTracker
         int window = (int)Math.Round(0.025 * sampleRate);
         int hop = (int)Math.Round(HopSeconds * sampleRate);
         int minLag = (int)Math.Floor(sampleRate / MaxF0), maxLag = (int)Math.Ceiling(sampleRate / MinF0);
-        int frames = signal.Length < window + maxLag ? 0 : ((signal.Length - window - maxLag) / hop) + 1;
+        // Frame f reads samples [f·hop, f·hop + window + maxLag]: only frames that lie wholly inside the signal.
+        int frames = signal.Length < window + maxLag + 1 ? 0 : ((signal.Length - window - maxLag - 1) / hop) + 1;
         var f0 = new double[frames];
         var energy = new double[frames];
         double loudest = 0;

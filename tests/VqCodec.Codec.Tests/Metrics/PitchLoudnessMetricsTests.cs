@@ -50,6 +50,20 @@ public class PitchLoudnessMetricsTests
         Assert.All(track[1..], f => Assert.InRange(Math.Abs(1200 * Math.Log2(f / f0)), 0, 5));
     }
 
+    [Theory]
+    [InlineData(691)]
+    [InlineData(851)]
+    [InlineData(690)]
+    [InlineData(16000)]
+    public void EveryLengthIsTrackedWithoutReadingPastTheEnd(int length)
+    {
+        // 691 = window 400 + longest lag 291 (+ hop multiples): the last frame used to read one sample past the end.
+        float[] x = Harmonic(_ => 150, length / (double)Rate);
+        double[] track = PitchTracker.Track(x, Rate);
+        Assert.Equal(length, x.Length);
+        Assert.Equal(length < 692 ? 0 : ((length - 692) / 160) + 1, track.Length);
+    }
+
     [Fact]
     public void TracksAVoiceUnderStrongerMainsHum()
     {
