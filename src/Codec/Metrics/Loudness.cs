@@ -80,20 +80,4 @@ public static class Loudness
         double a0 = 1 + (k / q) + (k * k);
         return ([1, -2, 1], [1, 2 * ((k * k) - 1) / a0, (1 - (k / q) + (k * k)) / a0]);
     }
-
-    /// <summary>A direct-form I biquad (a[0] = 1).</summary>
-    private sealed class Biquad(double[] b, double[] a)
-    {
-        private double _x1;
-        private double _x2;
-        private double _y1;
-        private double _y2;
-
-        public double Next(double x)
-        {
-            double y = (b[0] * x) + (b[1] * _x1) + (b[2] * _x2) - (a[1] * _y1) - (a[2] * _y2);
-            (_x2, _x1, _y2, _y1) = (_x1, x, _y1, y);
-            return y;
-        }
-    }
 }

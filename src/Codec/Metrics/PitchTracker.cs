@@ -32,37 +32,70 @@ public static class PitchTracker
     /// <summary>F0 per frame (0 = unvoiced or silent) and whether each frame is active (within 40 dB of the loudest).</summary>
     internal static (double[] F0, bool[] Active) TrackFrames(ReadOnlySpan<float> signal, int sampleRate)
     {
+        (int window, _, int maxLag) = Geometry(sampleRate);
+        int hop = (int)Math.Round(HopSeconds * sampleRate);
+
+        // Frame f reads samples [f·hop, f·hop + window + maxLag]: only frames that lie wholly inside the signal.
+        int frames = signal.Length < window + maxLag + 1 ? 0 : ((signal.Length - window - maxLag - 1) / hop) + 1;
+        var starts = new long[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            starts[f] = (long)f * hop;
+        }
+
+        return Analyse(HighPass(signal, sampleRate), sampleRate, starts);
+    }
+
+    /// <summary>
+    /// F0 (Hz, 0 when unvoiced or silent) of windows centred on the given samples, with the same YIN analysis
+    /// as <see cref="Track"/> (samples outside the signal count as zero; silent = 40 dB below the loudest window).
+    /// </summary>
+    public static double[] TrackAt(ReadOnlySpan<float> signal, int sampleRate, IReadOnlyList<long> centres)
+    {
+        ArgumentNullException.ThrowIfNull(centres);
+        (int window, _, _) = Geometry(sampleRate);
+
+        // The analysis window (its first `window` samples) is centred on the centre; the lags reach past it.
+        return Analyse(HighPass(signal, sampleRate), sampleRate, [.. centres.Select(c => c - (window / 2))]).F0;
+    }
+
+    /// <summary>Window length and lag range at <paramref name="sampleRate"/>.</summary>
+    private static (int Window, int MinLag, int MaxLag) Geometry(int sampleRate)
+    {
         if (sampleRate < 4000)
         {
             throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be at least 4000 Hz");
         }
 
-        float[] filtered = HighPass(signal, sampleRate);
-        signal = filtered;
-        int window = (int)Math.Round(0.025 * sampleRate);
-        int hop = (int)Math.Round(HopSeconds * sampleRate);
-        int minLag = (int)Math.Floor(sampleRate / MaxF0), maxLag = (int)Math.Ceiling(sampleRate / MinF0);
-        // Frame f reads samples [f·hop, f·hop + window + maxLag]: only frames that lie wholly inside the signal.
-        int frames = signal.Length < window + maxLag + 1 ? 0 : ((signal.Length - window - maxLag - 1) / hop) + 1;
-        var f0 = new double[frames];
-        var energy = new double[frames];
+        return ((int)Math.Round(0.025 * sampleRate), (int)Math.Floor(sampleRate / MaxF0), (int)Math.Ceiling(sampleRate / MinF0));
+    }
+
+    /// <summary>
+    /// YIN on the frames of the (high-passed) <paramref name="signal"/> that start at <paramref name="starts"/> (samples
+    /// outside the signal are zero); a frame more than 40 dB below the loudest one is inactive and unvoiced.
+    /// </summary>
+    private static (double[] F0, bool[] Active) Analyse(float[] signal, int sampleRate, long[] starts)
+    {
+        (int window, int minLag, int maxLag) = Geometry(sampleRate);
+        var energy = new double[starts.Length];
         double loudest = 0;
-        for (int f = 0; f < frames; f++)
+        for (int f = 0; f < starts.Length; f++)
         {
             double e = 0;
-            ReadOnlySpan<float> x = signal.Slice(f * hop, window);
-            foreach (float v in x)
+            for (long k = Math.Max(0, starts[f]); k < Math.Min(signal.Length, starts[f] + window); k++)
             {
-                e += v * (double)v;
+                e += signal[k] * (double)signal[k];
             }
 
             energy[f] = e / window;
             loudest = Math.Max(loudest, energy[f]);
         }
 
+        var f0 = new double[starts.Length];
+        var active = new bool[starts.Length];
+        var v = new double[window + maxLag + 1];
         var d = new double[maxLag + 2];
-        var active = new bool[frames];
-        for (int f = 0; f < frames; f++)
+        for (int f = 0; f < starts.Length; f++)
         {
             if (energy[f] <= 0 || energy[f] < loudest * 1e-4)
             {
@@ -70,71 +103,16 @@ public static class PitchTracker
             }
 
             active[f] = true;
-            f0[f] = Yin(signal.Slice(f * hop, window + maxLag + 1), window, minLag, maxLag, sampleRate, d);
+            for (int j = 0; j < v.Length; j++)
+            {
+                long k = starts[f] + j;
+                v[j] = k >= 0 && k < signal.Length ? signal[k] : 0;
+            }
+
+            f0[f] = Yin(v, window, minLag, maxLag, sampleRate, d);
         }
 
         return (f0, active);
-    }
-
-    /// <summary>
-    /// F0 (Hz, 0 when unvoiced or silent) of windows centred on the given samples, with the same YIN analysis
-    /// as <see cref="Track"/> (samples outside the signal count as zero; silent = 40 dB below the loudest window).
-    /// </summary>
-    public static double[] TrackAt(ReadOnlySpan<float> signal, int sampleRate, IReadOnlyList<long> centres) =>
-        TrackAt(signal, sampleRate, centres, out _);
-
-    /// <summary>As <see cref="TrackAt(ReadOnlySpan{float}, int, IReadOnlyList{long})"/>, also giving each window's normalised difference d′ at the chosen lag (0 = perfectly periodic; 1 for silent windows).</summary>
-    public static double[] TrackAt(ReadOnlySpan<float> signal, int sampleRate, IReadOnlyList<long> centres, out double[] aperiodicity, double voicingThreshold = VoicingThreshold)
-    {
-        ArgumentNullException.ThrowIfNull(centres);
-        if (sampleRate < 4000)
-        {
-            throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "sample rate must be at least 4000 Hz");
-        }
-
-        float[] filtered = HighPass(signal, sampleRate);
-        signal = filtered;
-        int window = (int)Math.Round(0.025 * sampleRate);
-        int minLag = (int)Math.Floor(sampleRate / MaxF0), maxLag = (int)Math.Ceiling(sampleRate / MinF0);
-        int span = window + maxLag + 1;
-        var frames = new float[centres.Count][];
-        var energy = new double[centres.Count];
-        double loudest = 0;
-        for (int i = 0; i < centres.Count; i++)
-        {
-            // The analysis window (its first `window` samples) is centred on the centre; the lags reach past it.
-            long first = centres[i] - (window / 2);
-            var x = new float[span];
-            for (int j = 0; j < span; j++)
-            {
-                long k = first + j;
-                x[j] = k >= 0 && k < signal.Length ? signal[(int)k] : 0f;
-            }
-
-            double e = 0;
-            for (int j = 0; j < window; j++)
-            {
-                e += x[j] * (double)x[j];
-            }
-
-            frames[i] = x;
-            energy[i] = e / window;
-            loudest = Math.Max(loudest, energy[i]);
-        }
-
-        var f0 = new double[centres.Count];
-        aperiodicity = new double[centres.Count];
-        var d = new double[maxLag + 2];
-        for (int i = 0; i < centres.Count; i++)
-        {
-            aperiodicity[i] = 1;
-            if (energy[i] > 0 && energy[i] >= loudest * 1e-4)
-            {
-                f0[i] = Yin(frames[i], window, minLag, maxLag, sampleRate, d, voicingThreshold, out aperiodicity[i]);
-            }
-        }
-
-        return f0;
     }
 
     /// <summary>The 4th-order Butterworth high-pass at <see cref="HighPassHz"/>: two biquads (Q 0.5412 and 1.3066).</summary>
@@ -145,35 +123,21 @@ public static class PitchTracker
         foreach (double q in (ReadOnlySpan<double>)[0.541196100146197, 1.3065629648763766])
         {
             double w = 2 * Math.PI * HighPassHz / sampleRate, alpha = Math.Sin(w) / (2 * q), c = Math.Cos(w), a0 = 1 + alpha;
-            double b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, b2 = b0, a1 = -2 * c / a0, a2 = (1 - alpha) / a0;
-            double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+            var section = new Biquad([(1 + c) / 2 / a0, -(1 + c) / a0, (1 + c) / 2 / a0], [1, -2 * c / a0, (1 - alpha) / a0]);
             for (int i = 0; i < y.Length; i++)
             {
-                double v = y[i], o = (b0 * v) + (b1 * x1) + (b2 * x2) - (a1 * y1) - (a2 * y2);
-                x2 = x1;
-                x1 = v;
-                y2 = y1;
-                y1 = o;
-                y[i] = (float)o;
+                y[i] = (float)section.Next(y[i]);
             }
         }
 
         return y;
     }
 
-    /// <summary>YIN on one frame x of window + maxLag + 1 samples; F0 in Hz or 0 when unvoiced. d is scratch of maxLag + 2.</summary>
-    private static double Yin(ReadOnlySpan<float> x, int window, int minLag, int maxLag, int sampleRate, double[] d) =>
-        Yin(x, window, minLag, maxLag, sampleRate, d, VoicingThreshold, out _);
-
-    private static double Yin(ReadOnlySpan<float> x, int window, int minLag, int maxLag, int sampleRate, double[] d, double voicingThreshold, out double aperiodicity)
+    /// <summary>YIN on one frame v of window + maxLag + 1 samples; F0 in Hz or 0 when unvoiced. d is scratch of maxLag + 2.</summary>
+    private static double Yin(double[] v, int window, int minLag, int maxLag, int sampleRate, double[] d)
     {
         d[0] = 1;
         double running = 0;
-        var v = new double[x.Length];
-        for (int j = 0; j < x.Length; j++)
-        {
-            v[j] = x[j];
-        }
 
         int lanes = System.Numerics.Vector<double>.Count, whole = window - (window % lanes);
         for (int tau = 1; tau <= maxLag + 1; tau++)
@@ -224,8 +188,7 @@ public static class PitchTracker
             }
         }
 
-        aperiodicity = d[best];
-        if (d[best] > voicingThreshold)
+        if (d[best] > VoicingThreshold)
         {
             return 0;
         }
