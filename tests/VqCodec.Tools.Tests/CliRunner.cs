@@ -37,9 +37,54 @@ internal static class CliRunner
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// One folder per test process under the system's temporary folder, <c>vqc-tests-{process id}-{guid}</c>. The
+    /// packaging tests build consumer apps of about 1.1 GB each (every runtime's native libraries, as a consumer gets
+    /// them), and the folders every run left behind had filled 74 GB of this machine's /tmp; the test host is ended
+    /// without running exit handlers, so each run instead removes the folders of test processes that are gone.
+    /// </summary>
+    private static readonly Lazy<string> RunFolder = new(() =>
+    {
+        foreach (string stale in Directory.GetDirectories(Path.GetTempPath(), "vqc-tests-*"))
+        {
+            string[] parts = Path.GetFileName(stale).Split('-');
+            if (parts.Length == 4 && int.TryParse(parts[2], out int pid) && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(stale, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        string d = Path.Combine(Path.GetTempPath(), $"vqc-tests-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(d);
+        return d;
+    });
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A new empty folder inside this test run's temporary folder.</summary>
     public static string TempDir()
     {
-        string d = Path.Combine(Path.GetTempPath(), "vqc-tests-" + Guid.NewGuid().ToString("N"));
+        string d = Path.Combine(RunFolder.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
     }
