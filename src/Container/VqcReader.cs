@@ -421,7 +421,6 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
-        SegmentVoice? voice = null;
         if ((p[4] & VqcWriter.VoiceFlag) != 0)
         {
             // Format 1.4 (§4c): a voice block between the first mode byte and the planes; the rest is read as before.
@@ -430,32 +429,31 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
                 throw new VqcFormatException($"token segment {segment}: bad or truncated voice block length", at + 5);
             }
 
-            voice = SegmentVoice.Parse(p.AsSpan(5 + nBytes, n), header.TokensInSegment(0, segment), at + 5 + nBytes);
+            SegmentVoice voice = SegmentVoice.Parse(p.AsSpan(5 + nBytes, n), header.TokensInSegment(0, segment), at + 5 + nBytes);
             byte[] rest = new byte[p.Length - nBytes - n];
             p.AsSpan(0, 5).CopyTo(rest);
             rest[4] = (byte)(p[4] & ~VqcWriter.VoiceFlag);
             p.AsSpan(5 + nBytes + n).CopyTo(rest.AsSpan(5));
-            p = rest;
-            at += nBytes + n;
-            int queuedBefore = _queued.Count;
-            ReadSegmentBody(header, p, segment, at, length);
-            var planes = new List<VqcTokenPlane>(_queued);
+            bool joint = ReadSegmentBody(header, rest, segment, at + nBytes + n, length);
+
+            // The segment's planes are all that is queued (the queue was empty): level 0 carries the voice. A joint
+            // segment's last plane already counts the whole chunk; per-plane, the first plane counts the block.
+            VqcTokenPlane[] planes = [.. _queued];
             _queued.Clear();
-            // A joint segment's last plane already counts the whole chunk; per-plane, the first plane counts the block.
-            bool joint = rest[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
-            for (int i = 0; i < planes.Count; i++)
+            planes[0] = planes[0] with { Voice = voice, StoredBytes = planes[0].StoredBytes + (joint ? 0 : nBytes + n) };
+            foreach (VqcTokenPlane plane in planes)
             {
-                _queued.Enqueue(i == queuedBefore ? planes[i] with { Voice = voice, StoredBytes = planes[i].StoredBytes + (joint ? 0 : nBytes + n) } : planes[i]);
+                _queued.Enqueue(plane);
             }
 
             return;
         }
 
-        ReadSegmentBody(header, p, segment, at, length);
+        _ = ReadSegmentBody(header, p, segment, at, length);
     }
 
-    /// <summary>A TSEG payload from the first mode byte on (the voice block, if any, removed).</summary>
-    private void ReadSegmentBody(VqcHeader header, byte[] p, int segment, long at, int length)
+    /// <summary>A TSEG payload from the first mode byte on (the voice block, if any, removed); true for the joint layout.</summary>
+    private bool ReadSegmentBody(VqcHeader header, byte[] p, int segment, long at, int length)
     {
         int levels = header.Levels.Length;
         bool joint = p[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
@@ -467,7 +465,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         if (joint)
         {
             ReadJointSegment(header, p, segment, at, length);
-            return;
+            return true;
         }
 
         int pos = 4;
@@ -492,6 +490,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         _tokenChunks++;
+        return false;
     }
 
     /// <summary>An image's token levels in one TSEG chunk: segment 0, mode 5, the grid context stream (spec §4, format 1.3).</summary>

@@ -21,13 +21,14 @@ internal sealed class HarmonicSynthesizer
     /// <summary>Highest harmonic frequency synthesised (Hz).</summary>
     public const double CutoffHz = 5000;
 
-    /// <summary>Share of a voiced band's energy the harmonics take below <see cref="TaperStartHz"/> (0.9, keeping a tenth of the network's output as an aperiodic floor, lowered the mel distance and cost STOI and pitch: design.md).</summary>
-    public const double HarmonicShare = 1.0;
-
     /// <summary>Output level of a token frame (dBFS) around which the gain fades in: none 5 dB below, all 5 dB above.</summary>
     public const double SilenceDb = -40;
 
-    /// <summary>Frequency from which the harmonics take a linearly falling share of the band energy, none at <see cref="CutoffHz"/>.</summary>
+    /// <summary>
+    /// Frequency from which the harmonics take a linearly falling share of the band energy, none at <see cref="CutoffHz"/>;
+    /// below it they take all of it (leaving a tenth to the network as an aperiodic floor lowered the mel distance and
+    /// cost STOI and pitch: design.md).
+    /// </summary>
     public const double TaperStartHz = 2000;
 
     private readonly SpeechModelConfig _config;
@@ -55,7 +56,7 @@ internal sealed class HarmonicSynthesizer
     /// quarter dB, one per frame) to the network's waveform <paramref name="waveform"/> [1, frames·hop] and returns the
     /// samples of frames [skip, skip + count).
     /// </summary>
-    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count, Action<float[], float[]>? harmonicPart = null)
+    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count)
     {
         using var scope = NewDisposeScope();
         int frames = pitch.Length, hop = _config.Hop, stftHop = _config.StftHop;
@@ -87,7 +88,6 @@ internal sealed class HarmonicSynthesizer
         var harmonic = new float[output.Length];
         int perFrame = hop / stftHop;
         Render(amplitudes, f0, perFrame * skip, perFrame * (skip + count), harmonic);
-        harmonicPart?.Invoke(output, harmonic);
 
         // The gain, interpolated between token-frame centres, applies in full to token frames whose output is above
         // −35 dBFS and fades out to none at −45 dBFS: the decoder's noise floor in pauses keeps its level (gaining it
@@ -142,7 +142,7 @@ internal sealed class HarmonicSynthesizer
             for (int k = 1; k <= count; k++)
             {
                 double lo = (k - 0.5) * f / binHz, hi = (k + 0.5) * f / binHz;
-                double taper = HarmonicShare * (k * f <= TaperStartHz ? 1 : Math.Clamp((CutoffHz - (k * f)) / (CutoffHz - TaperStartHz), 0, 1));
+                double taper = k * f <= TaperStartHz ? 1 : Math.Clamp((CutoffHz - (k * f)) / (CutoffHz - TaperStartHz), 0, 1);
                 double energy = 0;
                 for (int b = Math.Max(0, (int)Math.Floor(lo + 0.5)); b <= Math.Min(bins - 1, (int)Math.Ceiling(hi - 0.5)); b++)
                 {

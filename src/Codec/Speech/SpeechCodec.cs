@@ -30,12 +30,32 @@ public static class SpeechCodec
             return new SpeechEncodeResult(encoder.BytesWritten, encoder.Header.Levels.Length, seconds);
         }
 
-        // Rate target: encode every level once (packed: only the tokens are needed), then keep the most levels
-        // whose whole, entropy-coded file fits.
+        float[] samples = pcm.ToArray();
+        return EncodeAtRate(model, source, encoder => encoder.Write(samples), options, output);
+    }
+
+    /// <summary>
+    /// Encodes at the rate target of <paramref name="options"/>: the file with the most levels whose total size stays at
+    /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
+    /// given; it is called once for every level and, with voice parameters, once more at the level count that fits.
+    /// </summary>
+    /// <exception cref="ArgumentException">No rate target, empty or invalid audio, or options that do not fit the model.</exception>
+    public static SpeechEncodeResult EncodeAtRate(SpeechModel model, SpeechSource source, Action<SpeechEncoder> feed, SpeechEncodeOptions options, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        double target = options.TargetKbps ?? throw new ArgumentException("a rate target (TargetKbps) is needed", nameof(options));
+        double seconds = (double)source.SampleCount / source.SampleRate;
+
+        // Every level once (packed: only the tokens are needed; with the pitch, whose blocks count in the size, but
+        // not the voice gains, raw bytes that do not change it), then the most levels whose whole file fits.
         var all = new MemoryStream();
-        using (var encoder = new SpeechEncoder(model, all, source, options.WithPolicy(TokenCodingPolicy.Packed), leaveOpen: true))
+        using (var encoder = new SpeechEncoder(model, all, source, options.ForRateSearch(), leaveOpen: true))
         {
-            encoder.Write(pcm);
+            feed(encoder);
             encoder.Complete();
         }
 
@@ -45,12 +65,12 @@ public static class SpeechCodec
             return FitRate(model, all, target, seconds, options.Policy, output);
         }
 
-        // The gains of the voice parameters were measured on the decode of every level; encoding again at the level
-        // count that fits measures them on the output the file will give (same tokens and pitch, so the same size).
+        // The gains are measured on the output the file will give: encoding again at the level count that fits (same
+        // tokens and pitch, so the same size).
         SpeechEncodeResult fitted = FitRate(model, all, target, seconds, options.Policy, Stream.Null);
         using (var encoder = new SpeechEncoder(model, output, source, options.WithLevels(fitted.Levels), leaveOpen: true))
         {
-            encoder.Write(pcm);
+            feed(encoder);
             encoder.Complete();
             return new SpeechEncodeResult(encoder.BytesWritten, fitted.Levels, seconds);
         }
@@ -271,7 +291,7 @@ public static class SpeechCodec
         float[] samples;
         if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains))
         {
-            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count, voice.Parts);
+            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count);
             for (int i = 0; i < samples.Length; i++)
             {
                 samples[i] = Math.Clamp(samples[i], -1f, 1f);
@@ -287,9 +307,5 @@ public static class SpeechCodec
     }
 }
 
-/// <summary>
-/// The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB) and the synthesiser that
-/// carries their phase; <paramref name="Parts"/>, when given, receives the core's non-harmonic and harmonic parts
-/// before the gain (the encoder measures the gain from them).
-/// </summary>
-internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer, Action<float[], float[]>? Parts = null);
+/// <summary>The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB) and the synthesiser that carries their phase.</summary>
+internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer);

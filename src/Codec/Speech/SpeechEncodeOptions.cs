@@ -62,14 +62,19 @@ public sealed class SpeechEncodeOptions
     /// </summary>
     public bool Voice { get; init; } = true;
 
+    /// <summary>Whether the encoder measures the voice gains (false only in the first pass of a rate search, which keeps none of them).</summary>
+    internal bool MeasureVoiceGain { get; init; } = true;
+
     /// <summary>These options with a fixed level count and no rate target.</summary>
-    public SpeechEncodeOptions WithLevels(int levels) => Copy(levels, null, Policy);
+    internal SpeechEncodeOptions WithLevels(int levels) => Copy(levels, null, Policy, MeasureVoiceGain);
 
-    internal SpeechEncodeOptions WithPolicy(TokenCodingPolicy policy) => Copy(Levels, TargetKbps, policy);
+    /// <summary>The first pass of a rate search: every level, stored packed, voice gains not measured.</summary>
+    internal SpeechEncodeOptions ForRateSearch() => Copy(Levels, TargetKbps, TokenCodingPolicy.Packed, measureVoiceGain: false);
 
-    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy) => new()
+    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain) => new()
     {
         Voice = Voice,
+        MeasureVoiceGain = measureVoiceGain,
         Levels = levels,
         TargetKbps = targetKbps,
         Policy = policy,

@@ -32,6 +32,7 @@ public sealed class SpeechEncoder : IDisposable
     private int _nextSegment;
     private bool _completed;
     private readonly bool _voice;                          // send voice parameters (format 1.4)
+    private readonly bool _measureGain;                    // measure their gains (not in a rate search's first pass)
     private readonly List<byte> _pitch = [];               // per frame from the current segment on, with _tokens
     private readonly List<double> _energyIn = [];          // per frame: K-weighted energy of the input and of the decoder's output before gain
     private readonly List<double> _energyOut = [];
@@ -103,6 +104,7 @@ public sealed class SpeechEncoder : IDisposable
         Header.Validate();
         _tokens = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
         _voice = options.Voice;
+        _measureGain = options.MeasureVoiceGain;
         _harmonics = _voice ? new HarmonicSynthesizer(config) : null;
         _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice }, leaveOpen);
         Metadata = options.Metadata is { Count: > 0 } m ? m : null;
@@ -277,6 +279,14 @@ public sealed class SpeechEncoder : IDisposable
             pitch[j] = energy[j] >= _loudest * VoicedEnergyShare ? SegmentVoice.PitchCode(f0[j]) : (byte)0;
         }
 
+        _pitch.AddRange(pitch.AsSpan(skip, count));
+        if (!_measureGain)
+        {
+            _energyIn.AddRange(new double[count]);
+            _energyOut.AddRange(new double[count]);
+            return;
+        }
+
         // Loudness as BS.1770 weighs it (K-weighted energy) of the input and of the decoder's output before gain.
         float[]? phase = null;
         float[] y = SpeechCodec.DecodeWindow(_model, codes, skip, count, ref phase, new VoiceWindow(pitch, new int[frames], _harmonics!));
@@ -293,8 +303,6 @@ public sealed class SpeechEncoder : IDisposable
             _energyIn.Add(ein);
             _energyOut.Add(eout);
         }
-
-        _pitch.AddRange(pitch.AsSpan(skip, count));
     }
 
     /// <summary>A frame this far below the loudest so far (−20 dB) is sent as unvoiced.</summary>

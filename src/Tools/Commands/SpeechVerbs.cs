@@ -96,23 +96,15 @@ internal static class SpeechVerbs
         long bytes;
         if (kbps is double target)
         {
-            // Every level once (tokens only: bounded by duration × 1 kB/s), then the most levels that fit.
-            var all = new MemoryStream();
+            // Every level once (tokens only: bounded by duration × 1 kB/s), then the most levels that fit; the WAV is
+            // read again for each pass, so the samples are never held whole.
             options = new SpeechEncodeOptions { Levels = levels, TargetKbps = target, Policy = policy, Voice = voice };
-            EncodeStream(reader, m, all, source, options, token);
-            all.Position = 0;
             var fitted = new MemoryStream();
-            SpeechEncodeResult r = SpeechCodec.FitRate(m, all, target, seconds, policy, fitted);
-            if (voice)
+            SpeechEncodeResult r = SpeechCodec.EncodeAtRate(m, source, encoder =>
             {
-                // The voice gains were measured on the decode of every level: measure them again at the level count
-                // that fits (same tokens and pitch, so the same size).
-                fitted = new MemoryStream();
-                using var again = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
-                EncodeStream(again, m, fitted, source, options.WithLevels(r.Levels), token);
-                r = r with { Bytes = fitted.Length };
-            }
-
+                using var pass = new WavReader(new BufferedStream(File.OpenRead(input), 1 << 16), input);
+                Pump(pass, encoder, token);
+            }, options, fitted);
             OutputFile.WriteBytes(output, force, fitted.ToArray());
             (keptLevels, bytes) = (r.Levels, r.Bytes);
             WarnIfUnreachable(input, r, target);
@@ -135,6 +127,14 @@ internal static class SpeechVerbs
     private static VqcHeader EncodeStream(WavReader reader, SpeechModel model, Stream output, SpeechSource source, SpeechEncodeOptions options, CancellationToken token)
     {
         using var encoder = new SpeechEncoder(model, output, source, options, leaveOpen: true);
+        Pump(reader, encoder, token);
+        encoder.Complete();
+        return encoder.Header;
+    }
+
+    /// <summary>Writes every sample <paramref name="reader"/> holds into <paramref name="encoder"/>, a block at a time.</summary>
+    private static void Pump(WavReader reader, SpeechEncoder encoder, CancellationToken token)
+    {
         var buffer = new float[Block];
         int n;
         while ((n = reader.Read(buffer)) > 0)
@@ -142,9 +142,6 @@ internal static class SpeechVerbs
             token.ThrowIfCancellationRequested();
             encoder.Write(buffer.AsSpan(0, n));
         }
-
-        encoder.Complete();
-        return encoder.Header;
     }
 
     public static void Decode(string input, byte[] data, string output, Lazy<SpeechModel> model, bool originalRate, bool force, CancellationToken token, long maxSamples = 1L << 31)
