@@ -22,6 +22,9 @@ public sealed record VqcHeader
     /// <summary>What the file encodes.</summary>
     public required MediaKind Kind { get; init; }
 
+    /// <summary>File offset of the header chunk (it follows the 16-byte preamble); where errors about its fields point.</summary>
+    public const int FileOffset = ChunkIO.PreambleSize;
+
     /// <summary>Image width in pixels (0 for speech).</summary>
     public int Width { get; init; }
 

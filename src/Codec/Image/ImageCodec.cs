@@ -93,7 +93,7 @@ public static class ImageCodec
         // the learned prior where it pays) once, and a candidate's size is the base's plus its own chunks (spec §4a, §4b).
         long baseBytes = under.Write(Stream.Null, writerOptions);
         long Size(VqcDocument d) => d.Detail is null ? d.Write(Stream.Null, writerOptions)
-            : baseBytes + d.Detail.Length + ChunkIO.ChunkOverhead + (d.Restoration is { } r ? r.ToPayload().Length + ChunkIO.ChunkOverhead : 0);
+            : baseBytes + d.DetailBytes;
         double Bits(VqcDocument d) => Size(d) * 8 / pixels;
         bool Fits(VqcDocument d) => Bits(d) <= target;
         double[] ladder = [.. Enumerable.Range(0, 64).Select(i => CoarsestRateStep * Math.Pow(2, -i / 4.0)).TakeWhile(step => step >= ImageEncodeOptions.MinDetailStep)];
@@ -241,7 +241,7 @@ public static class ImageCodec
         long pixels = (long)h.Width * h.Height;
         if (pixels > options.MaxPixels)
         {
-            throw new VqcFormatException($"the image is {h.Width}x{h.Height} ({pixels} pixels), above the decoder's limit of {options.MaxPixels} pixels", ChunkIO.PreambleSize);
+            throw new VqcFormatException($"the image is {h.Width}x{h.Height} ({pixels} pixels), above the decoder's limit of {options.MaxPixels} pixels", VqcHeader.FileOffset);
         }
 
         model.EnsureMatches(h);

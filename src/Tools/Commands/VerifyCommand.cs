@@ -4,14 +4,14 @@ using VqCodec.Tools.IO;
 
 namespace VqCodec.Tools.Commands;
 
-/// <summary>`vqc verify FILE...`: walks every chunk, checks every checksum and decodes the tokens where the priors are known.</summary>
+/// <summary>`vqc verify FILE...`: walks every chunk, checks every checksum, decodes the tokens where the priors are known and walks every block of a detail layer.</summary>
 internal static class VerifyCommand
 {
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Description = ".vqc files or folders (every .vqc file in them).", Arity = ArgumentArity.OneOrMore };
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("verify", "Check the structure and every checksum of .vqc files; exits non-zero on any problem.") { files, model };
+        var command = new Command("verify", "Check the structure, every checksum and the detail layer's syntax of .vqc files; exits non-zero on any problem.") { files, model };
         command.SetAction(parse =>
         {
             int failures = 0, code = ExitCodes.Success;
@@ -40,7 +40,13 @@ internal static class VerifyCommand
                         planes++;
                     }
 
-                    Console.WriteLine($"{Cli.Printable(path)}: OK ({data.Length} bytes, {planes} token planes in {reader.TokenChunksRead} token chunks, {header.Levels.Length} levels{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
+                    if (reader.Detail is { } detail)
+                    {
+                        DetailPayloadReader.Validate(detail, header.Width, header.Height);
+                    }
+
+                    string detailNote = reader.Detail is null ? string.Empty : $", a detail layer of {reader.Detail.Length} bytes";
+                    Console.WriteLine($"{Cli.Printable(path)}: OK ({data.Length} bytes, {planes} token planes in {reader.TokenChunksRead} token chunks, {header.Levels.Length} levels{detailNote}{(priorsKnown ? string.Empty : "; token priors unknown, so rANS planes were checked by checksum only")})");
                 }
                 catch (Exception ex) when (ex is VqcFormatException or ModelMismatchException or CliException)
                 {

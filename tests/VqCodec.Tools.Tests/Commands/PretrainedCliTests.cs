@@ -37,6 +37,22 @@ public class PretrainedCliTests
         r = CliRunner.Run(dir, "info", "d.vqc");
         Assert.Equal(0, r.Code);
         Assert.Matches(@"detail:\s+\d+ bytes", r.StdOut);
+        r = CliRunner.Run(dir, "verify", "d.vqc");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.Contains("a detail layer of", r.StdOut);
+
+        // A detail payload cut short inside well-formed framing (its chunk checksum right): verify walks its blocks.
+        var document = VqCodec.Container.VqcDocument.Read(new MemoryStream(File.ReadAllBytes(Path.Combine(dir, "d.vqc"))), VqCodec.Codec.Models.ModelCatalog.FindPriors);
+        using (FileStream cut = File.Create(Path.Combine(dir, "cut.vqc")))
+        {
+            new VqCodec.Container.VqcDocument(document.Header, document.Tokens, document.Metadata, document.Detail![..(document.Detail.Length / 3)], document.Restoration).Write(cut, new VqCodec.Container.VqcWriterOptions { Priors = VqCodec.Codec.Models.ModelCatalog.FindPriors(document.Header) });
+        }
+
+        r = CliRunner.Run(dir, "verify", "cut.vqc");
+        Assert.Equal(3, r.Code);
+        Assert.Contains("detail layer is truncated or corrupt", r.StdErr);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+
         r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d.png");
         Assert.True(r.Code == 0, r.StdErr);
         r = CliRunner.Run(dir, "truncate", "d.vqc", "--drop-detail", "-o", "t.vqc");
