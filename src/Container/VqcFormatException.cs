@@ -1,8 +1,10 @@
 namespace VqCodec.Container;
 
 /// <summary>
-/// The bytes are not a valid .vqc stream: bad magic, unsupported version, checksum mismatch, a size
-/// above the format's caps, truncation or an inconsistent field. The message names the byte offset.
+/// The bytes are not valid VqCodec data (a .vqc stream, a priors file or a model file): bad magic, unsupported
+/// version, checksum mismatch, a size above the format's caps, truncation or an inconsistent field. The message
+/// names the byte offset. This is the one exception for bad files across the libraries; a well-formed file made
+/// for another model is a <see cref="ModelMismatchException"/>.
 /// (System.IO.InvalidDataException is sealed, so this derives from FormatException.)
 /// </summary>
 public sealed class VqcFormatException : FormatException

@@ -37,7 +37,7 @@ public static class FuzzTargets
 
     /// <summary>True for the exceptions a target documents for bad input.</summary>
     public static bool IsDocumented(Exception ex) =>
-        ex is VqcFormatException or ModelMismatchException or InvalidDataException or CliException;
+        ex is VqcFormatException or ModelMismatchException or CliException;
 
     /// <summary>The container reader over a whole file, with every priors table the seeds use.</summary>
     public static void Reader(byte[] data) => VqcDocument.Read(new MemoryStream(data), Priors);

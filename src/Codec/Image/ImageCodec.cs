@@ -167,7 +167,7 @@ public static class ImageCodec
     /// <summary>Decodes a .vqc image from <paramref name="input"/> (not closed).</summary>
     /// <exception cref="VqcFormatException">Bad bytes, or an image larger than <see cref="ImageDecodeOptions.MaxPixels"/>.</exception>
     /// <exception cref="ModelMismatchException">The file was made by another model, or names a restorer the model lacks.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image, or its token layout does not fit the model.</exception>
+    /// <exception cref="VqcFormatException">The file is malformed, not an image, or its token layout does not fit the model.</exception>
     public static RgbImage Decode(ImageModel model, Stream input, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -181,7 +181,7 @@ public static class ImageCodec
     /// <summary>Decodes tokens already read from a file.</summary>
     /// <exception cref="VqcFormatException">An image larger than <see cref="ImageDecodeOptions.MaxPixels"/>, or a malformed detail layer.</exception>
     /// <exception cref="ModelMismatchException">The file was made by another model, or names a restorer the model lacks.</exception>
-    /// <exception cref="InvalidDataException">The file is not an image, or its token layout does not fit the model.</exception>
+    /// <exception cref="VqcFormatException">The file is malformed, not an image, or its token layout does not fit the model.</exception>
     public static RgbImage DecodeDocument(ImageModel model, VqcDocument doc, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -235,7 +235,7 @@ public static class ImageCodec
     {
         if (h.Kind != MediaKind.Image)
         {
-            throw new InvalidDataException($"the file holds {h.Kind}, not an image");
+            throw new VqcFormatException($"the file holds {h.Kind}, not an image", VqcHeader.FileOffset);
         }
 
         long pixels = (long)h.Width * h.Height;
@@ -248,7 +248,7 @@ public static class ImageCodec
         (int gh, int gw) = GridSize(h.Width, h.Height);
         if (h.Levels.Length > model.Config.Levels || h.Levels.Any(l => l.GridHeight != gh || l.GridWidth != gw || l.CodebookSize != model.Config.CodebookSize))
         {
-            throw new InvalidDataException("the token layout does not fit the model and image size");
+            throw new VqcFormatException("the token layout does not fit the model and image size", VqcHeader.FileOffset);
         }
     }
 

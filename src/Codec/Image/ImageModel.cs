@@ -52,8 +52,8 @@ public sealed class ImageModel : LoadedModel
     /// token tables plus a learned grid context prior, spec §5b) in <paramref name="priors"/> when one is given; the
     /// encoder then writes with those priors, and files naming either set decode.
     /// </summary>
-    /// <exception cref="InvalidDataException">Not an image model file, not a restorer file, a restorer made for another model, or priors that do not extend this model's tables.</exception>
-    /// <exception cref="VqcFormatException">The priors file is malformed.</exception>
+    /// <exception cref="VqcFormatException">A file is malformed (not a model file, or priors that do not parse).</exception>
+    /// <exception cref="ModelMismatchException">A model of another kind, a restorer made for another model, or priors that do not extend this model's tables.</exception>
     public static ImageModel Load(Stream stream, Stream? restorer = null, Stream? priors = null)
     {
         (ModelBundle bundle, byte[] hash) = ReadBundle(stream, "image", d => d.Image is not null);
@@ -62,7 +62,7 @@ public sealed class ImageModel : LoadedModel
         if (loadedRestorer is not null && loadedRestorer.BaseModel != bundle.Description.Id)
         {
             loadedRestorer.Dispose();
-            throw new InvalidDataException($"restorer '{loadedRestorer.Id}' was trained for model '{loadedRestorer.BaseModel}', not '{bundle.Description.Id}'");
+            throw new ModelMismatchException($"restorer '{loadedRestorer.Id}' was trained for model '{loadedRestorer.BaseModel}', not '{bundle.Description.Id}'", loadedRestorer.BaseModel, bundle.Description.Id);
         }
 
         var network = new ImageVqVae(bundle.Description.Image!);
@@ -72,7 +72,7 @@ public sealed class ImageModel : LoadedModel
         {
             return new ImageModel(network, bundle, hash, loadedRestorer, companion);
         }
-        catch (InvalidDataException)
+        catch (ModelMismatchException)
         {
             network.Dispose();
             loadedRestorer?.Dispose();

@@ -39,7 +39,8 @@ public sealed class ImageRestorer : IDisposable
     internal ImageRestorerNet Network { get; }
 
     /// <summary>Loads a restorer file (.vqm) from a stream (read to its end; not closed).</summary>
-    /// <exception cref="InvalidDataException">Not a restorer file.</exception>
+    /// <exception cref="VqcFormatException">Not a model file.</exception>
+    /// <exception cref="ModelMismatchException">A model file of another kind.</exception>
     public static ImageRestorer Load(Stream stream)
     {
         (ModelBundle bundle, byte[] hash) = LoadedModel.ReadBundle(stream, "restorer", d => d.Restorer is not null && d.BaseModel is not null);

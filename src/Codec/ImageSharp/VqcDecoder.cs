@@ -35,7 +35,7 @@ public sealed class VqcDecoder(ImageModel? model = null, ImageDecodeOptions? opt
             header = VqcProbe.ReadHeader(data).Header;
             detail = DetailStep(data);
         }
-        catch (Exception ex) when (ex is VqcFormatException or ModelMismatchException or InvalidDataException)
+        catch (Exception ex) when (ex is VqcFormatException or ModelMismatchException)
         {
             throw new InvalidImageContentException(ex.Message, ex);
         }

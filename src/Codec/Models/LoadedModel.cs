@@ -17,7 +17,7 @@ public abstract class LoadedModel : IDisposable
         Hash = hash;
         if (companion is not null && (bundle.Priors is null || !companion.WithContext(null).Hash.AsSpan().SequenceEqual(bundle.Priors.Hash)))
         {
-            throw new InvalidDataException($"the priors file does not extend the token tables of model '{Id}'");
+            throw new ModelMismatchException($"the priors file does not extend the token tables of model '{Id}'", "priors file", Id);
         }
 
         Priors = companion ?? bundle.Priors;
@@ -68,14 +68,15 @@ public abstract class LoadedModel : IDisposable
         typeof(LoadedModel).Assembly.GetManifestResourceInfo("VqCodec.Models." + id + extension) is not null;
 
     /// <summary>Reads a whole model file from <paramref name="stream"/> and checks its kind.</summary>
-    /// <exception cref="InvalidDataException">Not a model file, or a model of another kind.</exception>
+    /// <exception cref="VqcFormatException">Not a model file.</exception>
+    /// <exception cref="ModelMismatchException">A model of another kind.</exception>
     internal static (ModelBundle Bundle, byte[] Hash) ReadBundle(Stream stream, string kind, Func<ModelDescription, bool> hasConfig)
     {
         ArgumentNullException.ThrowIfNull(stream);
         (ModelBundle bundle, byte[] hash) = ModelBundle.Parse(ReadAll(stream));
         if (bundle.Description.Kind != kind || !hasConfig(bundle.Description))
         {
-            throw new InvalidDataException($"model '{bundle.Description.Id}' is a {bundle.Description.Kind} model, not {(kind == "image" ? "an" : "a")} {kind} model");
+            throw new ModelMismatchException($"model '{bundle.Description.Id}' is a {bundle.Description.Kind} model, not {(kind == "image" ? "an" : "a")} {kind} model", bundle.Description.Id, kind);
         }
 
         return (bundle, hash);

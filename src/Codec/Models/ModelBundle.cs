@@ -51,38 +51,38 @@ internal sealed class ModelBundle
         }
     }
 
-    /// <exception cref="InvalidDataException">Not a model bundle.</exception>
+    /// <exception cref="VqcFormatException">Not a model bundle (the offset locates the problem in the model file).</exception>
     public static (ModelBundle Bundle, byte[] Hash) Parse(byte[] data)
     {
         byte[] hash = SHA256.HashData(data);
         ReadOnlySpan<byte> s = data;
         if (s.Length < 12 || !s[..4].SequenceEqual(Magic))
         {
-            throw new InvalidDataException("not a VqCodec model file (bad magic)");
+            throw new VqcFormatException("not a VqCodec model file (bad magic)", 0);
         }
 
         int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(s[4..]);
         if (jsonLength < 2 || jsonLength > MaxDescription || s.Length < 8 + jsonLength + 4)
         {
-            throw new InvalidDataException("model file description is truncated or too large");
+            throw new VqcFormatException("model file description is truncated or too large", 4);
         }
 
         ModelDescription description;
         try
         {
             description = JsonSerializer.Deserialize<ModelDescription>(s.Slice(8, jsonLength))
-                ?? throw new InvalidDataException("model file description is empty");
+                ?? throw new VqcFormatException("model file description is empty", 8);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"model file description is not valid JSON ({ex.Message.Split('\n')[0]})");
+            throw new VqcFormatException($"model file description is not valid JSON ({ex.Message.Split('\n')[0]})", 8);
         }
         int p = 8 + jsonLength;
         int priorsLength = BinaryPrimitives.ReadInt32LittleEndian(s[p..]);
         p += 4;
         if (priorsLength < 0 || priorsLength > MaxPriors || s.Length < p + priorsLength)
         {
-            throw new InvalidDataException("model file priors are truncated or too large");
+            throw new VqcFormatException("model file priors are truncated or too large", p - 4);
         }
 
         TokenPriors? priors = null;
@@ -94,7 +94,7 @@ internal sealed class ModelBundle
             }
             catch (VqcFormatException ex)
             {
-                throw new InvalidDataException($"model file priors are invalid: {ex.Message}");
+                throw new VqcFormatException($"model file priors are invalid: {ex.Message}", p);
             }
         }
 

@@ -22,7 +22,7 @@ public static class ModelCatalog
     }
 
     /// <summary>Token priors and id of a model file, read without loading its network.</summary>
-    /// <exception cref="InvalidDataException">Not a model file.</exception>
+    /// <exception cref="VqcFormatException">Not a model file.</exception>
     public static (string Id, byte[] Hash, TokenPriors? Priors) ReadFile(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -226,7 +226,7 @@ public sealed class SpeechDecoder : IDisposable
     {
         if (header.Kind != MediaKind.Speech)
         {
-            throw new VqcFormatException("the file holds an image, not speech", 16);
+            throw new VqcFormatException("the file holds an image, not speech", VqcHeader.FileOffset);
         }
 
         _model.EnsureMatches(header);

@@ -35,7 +35,8 @@ public sealed class SpeechModel : LoadedModel
     public static bool HasPretrained => IsEmbedded(PretrainedId);
 
     /// <summary>Loads a model file (.vqm) from a stream (read to its end; the stream is not closed).</summary>
-    /// <exception cref="InvalidDataException">Not a speech model file.</exception>
+    /// <exception cref="VqcFormatException">Not a model file.</exception>
+    /// <exception cref="ModelMismatchException">A model file of another kind.</exception>
     public static SpeechModel Load(Stream stream)
     {
         (ModelBundle bundle, byte[] hash) = ReadBundle(stream, "speech", d => d.Speech is not null);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using VqCodec.Codec.Metrics;
 using VqCodec.Codec.Models;
+using VqCodec.Container;
 using static TorchSharp.torch;
 
 namespace VqCodec.Codec.Training;
@@ -76,7 +77,7 @@ public sealed class SpeechTrainer
     private TrainerState Initialise(string path)
     {
         (ModelBundle bundle, _) = ModelBundle.Parse(File.ReadAllBytes(path));
-        SpeechModelConfig source = bundle.Description.Speech ?? throw new InvalidDataException($"{path} is not a speech model");
+        SpeechModelConfig source = bundle.Description.Speech ?? throw new ModelMismatchException($"{path} is not a speech model", bundle.Description.Id, "speech");
         SpeechModelConfig wanted = _options.Model;
         if (source with { CumulativePhase = wanted.CumulativePhase, FineDilations = wanted.FineDilations, CoarseDilations = wanted.CoarseDilations } != wanted
             || !source.FineDilations.SequenceEqual(wanted.FineDilations) || !source.CoarseDilations.SequenceEqual(wanted.CoarseDilations))

@@ -125,7 +125,7 @@ public class ImageCodecTests
         Assert.Equal(Model.Hash, again.Hash);
         Assert.Equal("tiny-image", again.Id);
         Assert.NotNull(again.Priors);
-        Assert.Throws<InvalidDataException>(() => ImageModel.Load(new MemoryStream([1, 2, 3])));
+        Assert.Throws<VqcFormatException>(() => ImageModel.Load(new MemoryStream([1, 2, 3])));
     }
 
     [Fact]
@@ -152,10 +152,10 @@ public class ImageCodecTests
     }
 
     [Fact]
-    public void AModelFileWithACorruptDescriptionIsInvalidData()
+    public void AModelFileWithACorruptDescriptionIsAFormatError()
     {
         byte[] bundle = (byte[])TinyModels.ImageBundle.Clone();
         bundle[10] = (byte)'}';
-        Assert.Throws<InvalidDataException>(() => ImageModel.Load(new MemoryStream(bundle)));
+        Assert.Throws<VqcFormatException>(() => ImageModel.Load(new MemoryStream(bundle)));
     }
 }
