@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using VqCodec.Codec.Evaluation;
-using VqCodec.Codec.Quantization;
+using VqCodec.Quantization;
+using VqCodec.Quantization.Evaluation;
 
 namespace VqCodec.Benchmarks;
 

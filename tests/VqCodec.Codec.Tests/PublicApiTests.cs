@@ -12,9 +12,15 @@ public class PublicApiTests
     [Theory]
     [InlineData("VqCodec.Container")]
     [InlineData("VqCodec.Codec")]
+    [InlineData("VqCodec.Quantization")]
     public void PublicSurfaceMatchesTheCheckedInListing(string assemblyName)
     {
-        Assembly assembly = assemblyName == "VqCodec.Container" ? typeof(VqCodec.Container.VqcReader).Assembly : typeof(VqCodec.Codec.Image.ImageCodec).Assembly;
+        Assembly assembly = assemblyName switch
+        {
+            "VqCodec.Container" => typeof(VqCodec.Container.VqcReader).Assembly,
+            "VqCodec.Quantization" => typeof(VqCodec.Quantization.VectorQuantizer).Assembly,
+            _ => typeof(VqCodec.Codec.Image.ImageCodec).Assembly,
+        };
         string listing = Listing(assembly);
         string? root = AppContext.BaseDirectory;
         while (root is not null && !File.Exists(Path.Combine(root, "VqCodec.sln")))

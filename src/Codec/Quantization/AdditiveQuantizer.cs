@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Additive quantization (Babenko and Lempitsky 2014): x ≈ c1 + … + cM with full-dimensional codebooks;

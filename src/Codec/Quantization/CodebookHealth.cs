@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>Codebook health statistics and repair used by the neural codecs and the benchmarks.</summary>
 public static class CodebookHealth

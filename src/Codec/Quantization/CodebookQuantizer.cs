@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>Full-search VQ with one codebook of K codewords, trained by k-means (k-means++ seeding).</summary>
 public class CodebookQuantizer : VectorQuantizer

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Composite quantization (Zhang, Du and Wang 2014): additive codes whose inter-codebook product

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Lloyd's k-means in squared L2 with k-means++ seeding or a given initial codebook. Empty cells are

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>Lattices with closed-form nearest-point algorithms (Conway and Sloane 1982).</summary>
 public enum LatticeKind

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Linde-Buzo-Gray: start from the global mean, split every codeword c into (1−ε)c and (1+ε)c, run

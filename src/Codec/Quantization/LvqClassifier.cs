@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Learning vector quantization, LVQ1 (Kohonen): labelled prototypes; for each training vector the

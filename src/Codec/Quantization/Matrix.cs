@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>A dense row-major N×D float matrix (one vector per row).</summary>
 public sealed class Matrix

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Reference arithmetic of the neural VQ losses and estimators, in double precision, exactly as written in

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Product quantization: D dimensions split into M contiguous sub-spaces of D/M, an independent K-codeword

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Residual quantization: stage m quantizes the residual left by stages 1..m−1 with its own K-codeword

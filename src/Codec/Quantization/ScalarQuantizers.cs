@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Uniform scalar quantization of every component: [min, max] split into L equal cells, reconstruction

@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// Tree-structured VQ: a binary tree of depth L whose nodes are 2-means splits of the data reaching

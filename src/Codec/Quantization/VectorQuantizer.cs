@@ -1,4 +1,4 @@
-namespace VqCodec.Codec.Quantization;
+namespace VqCodec.Quantization;
 
 /// <summary>
 /// The common shape of every quantizer: fit on an N×D matrix with a seed, encode a vector to

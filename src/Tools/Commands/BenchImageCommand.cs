@@ -218,7 +218,7 @@ internal static class BenchImageCommand
             for (int l = 0; l < _tokens.Length; l++)
             {
                 int[] t = [.. _tokens[l]];
-                sb.AppendLine(ci, $"| {l + 1} | {VqCodec.Codec.Quantization.CodebookHealth.Utilisation(t, k) * 100:F1} % | {VqCodec.Codec.Quantization.CodebookHealth.Perplexity(t, k):F0} | {VqCodec.Codec.Quantization.CodebookHealth.EntropyBits(t, k):F3} |");
+                sb.AppendLine(ci, $"| {l + 1} | {VqCodec.Quantization.CodebookHealth.Utilisation(t, k) * 100:F1} % | {VqCodec.Quantization.CodebookHealth.Perplexity(t, k):F0} | {VqCodec.Quantization.CodebookHealth.EntropyBits(t, k):F3} |");
             }
 
             return sb.ToString();

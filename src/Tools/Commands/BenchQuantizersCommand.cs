@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using VqCodec.Codec.Evaluation;
-using VqCodec.Codec.Quantization;
+using VqCodec.Quantization;
+using VqCodec.Quantization.Evaluation;
 using VqCodec.Tools.IO;
 using VqCodec.Tools.Reporting;
 
@@ -36,8 +36,8 @@ internal static class BenchQuantizersCommand
             {
                 var files = InputFiles.Expand([imageDir], ImageFiles.Extensions);
                 var half = files.Count / 2;
-                var trainImages = files.Take(half).Select(ImageFiles.Load).ToList();
-                var testImages = files.Skip(half).Select(ImageFiles.Load).ToList();
+                var trainImages = files.Take(half).Select(ImageFiles.Load).Select(i => (i.Pixels, i.Width, i.Height)).ToList();
+                var testImages = files.Skip(half).Select(ImageFiles.Load).Select(i => (i.Pixels, i.Width, i.Height)).ToList();
                 patchTrain = QuantizerComparison.Patches(trainImages, 8, nTrain, s);
                 Matrix testPatches = QuantizerComparison.Patches(testImages, 8, nTest + 10200, s + 1);
                 datasets.Add(("patches8x8", patchTrain, testPatches.SelectRows(Enumerable.Range(0, nTest).ToList())));

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using VqCodec.Codec.Image;
-using VqCodec.Codec.Quantization;
 
-namespace VqCodec.Codec.Evaluation;
+namespace VqCodec.Quantization.Evaluation;
 
 /// <summary>One distortion-rate measurement.</summary>
 public sealed record QuantizerPoint(string Dataset, string Method, double BitsPerVector, double Mse, double SnrDb, double FitSeconds, double EncodeVectorsPerSecond);
@@ -126,11 +124,12 @@ public static class QuantizerComparison
         return m;
     }
 
-    /// <summary>Non-overlapping 8×8 luma patches (BT.601, scaled to [0, 1]) on a grid, from each image.</summary>
-    public static Matrix Patches(IReadOnlyList<RgbImage> images, int stride, int max, int seed)
+    /// <summary>8×8 luma patches (BT.601, scaled to [0, 1]) on a grid of <paramref name="stride"/> pixels, from each image (interleaved 8-bit RGB), shuffled, at most <paramref name="max"/>.</summary>
+    public static Matrix Patches(IReadOnlyList<(byte[] Pixels, int Width, int Height)> images, int stride, int max, int seed)
     {
+        ArgumentNullException.ThrowIfNull(images);
         var rows = new List<float[]>();
-        foreach (RgbImage img in images)
+        foreach (var img in images)
         {
             for (int y = 0; y + 8 <= img.Height; y += stride)
             {

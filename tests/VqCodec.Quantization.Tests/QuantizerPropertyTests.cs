@@ -1,6 +1,6 @@
-using VqCodec.Codec.Quantization;
+using VqCodec.Quantization;
 
-namespace VqCodec.Codec.Tests;
+namespace VqCodec.Quantization.Tests;
 
 public class QuantizerPropertyTests
 {
