@@ -26,7 +26,7 @@ internal static class ChunkIO
     public const byte MinorVoice = 4;
 
     public const int PreambleSize = 16;
-    public const int ChunkOverhead = 12;
+    public const int ChunkOverhead = ChunkHeader.Overhead;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -80,9 +80,8 @@ internal static class ChunkIO
             throw new InvalidOperationException($"chunk payload of {payload.Length} bytes exceeds the format cap of {VqcLimits.MaxChunkPayload}");
         }
 
-        Span<byte> head = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(head, type);
-        BinaryPrimitives.WriteInt32LittleEndian(head[4..], payload.Length);
+        Span<byte> head = stackalloc byte[ChunkHeader.Size];
+        new ChunkHeader(type, payload.Length).Write(head);
         var crc = new Crc32();
         crc.Append(head);
         crc.Append(payload);
@@ -153,23 +152,13 @@ internal sealed class ChunkStreamReader
     public (uint Type, int Length, long Offset) ReadChunkHeader(out Crc32 crc)
     {
         long offset = Position;
-        Span<byte> head = stackalloc byte[8];
+        Span<byte> head = stackalloc byte[ChunkHeader.Size];
         ReadExactly(head);
-        uint type = BinaryPrimitives.ReadUInt32LittleEndian(head);
-        int length = BinaryPrimitives.ReadInt32LittleEndian(head[4..]);
-        if (!ChunkTypes.IsWellFormed(type))
-        {
-            throw new VqcFormatException($"malformed chunk type '{ChunkTypes.Name(type)}'", offset);
-        }
-
-        if (length < 0 || length > VqcLimits.MaxChunkPayload)
-        {
-            throw new VqcFormatException($"chunk '{ChunkTypes.Name(type)}' claims {(uint)length} bytes, above the cap of {VqcLimits.MaxChunkPayload}", offset + 4);
-        }
-
+        ChunkHeader chunk = ChunkHeader.Read(head);
+        chunk.Validate(offset);
         crc = new Crc32();
         crc.Append(head);
-        return (type, length, offset);
+        return (chunk.Type, chunk.Length, offset);
     }
 
     /// <summary>Reads a payload of at most <paramref name="cap"/> bytes and checks the chunk CRC.</summary>

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace VqCodec.Container;
 
 /// <summary>
@@ -71,11 +69,7 @@ internal sealed class PrefetchStream(Stream inner) : Stream
     }
 
     /// <summary>A chunk header (type, length) <paramref name="offset"/> bytes ahead in the buffer.</summary>
-    public (uint Type, int Length) PeekChunkHeader(long offset)
-    {
-        ReadOnlySpan<byte> s = _buffer.AsSpan(_start + (int)offset, 8);
-        return (BinaryPrimitives.ReadUInt32LittleEndian(s), BinaryPrimitives.ReadInt32LittleEndian(s[4..]));
-    }
+    public ChunkHeader PeekChunkHeader(long offset) => ChunkHeader.Read(_buffer.AsSpan(_start + (int)offset, ChunkHeader.Size));
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 

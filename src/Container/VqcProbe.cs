@@ -15,35 +15,34 @@ public static class VqcProbe
     {
         ChunkIO.CheckPreamble(data);
         int p = ChunkIO.PreambleSize;
-        if (data.Length < p + 8)
+        if (data.Length < p + ChunkHeader.Size)
         {
             throw new VqcFormatException("unexpected end of data in the header chunk", data.Length);
         }
 
-        uint type = BinaryPrimitives.ReadUInt32LittleEndian(data[p..]);
-        int length = BinaryPrimitives.ReadInt32LittleEndian(data[(p + 4)..]);
-        if (type != ChunkTypes.Header)
+        ChunkHeader chunk = ChunkHeader.Read(data[p..]);
+        if (chunk.Type != ChunkTypes.Header)
         {
-            throw new VqcFormatException($"first chunk is '{ChunkTypes.Name(type)}', expected 'VQHD'", p);
+            throw new VqcFormatException($"first chunk is '{ChunkTypes.Name(chunk.Type)}', expected 'VQHD'", p);
         }
 
-        if (length < 0 || length > VqcLimits.MaxHeaderPayload)
+        if (!chunk.LengthWithin(VqcLimits.MaxHeaderPayload))
         {
             throw new VqcFormatException("header chunk length out of range", p + 4);
         }
 
-        int total = p + 8 + length + 4;
+        int length = chunk.Length, total = p + (int)chunk.Total;
         if (data.Length < total)
         {
             throw new VqcFormatException("unexpected end of data in the header chunk", data.Length);
         }
 
-        uint crc = System.IO.Hashing.Crc32.HashToUInt32(data.Slice(p, 8 + length));
-        if (crc != BinaryPrimitives.ReadUInt32LittleEndian(data[(p + 8 + length)..]))
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(data.Slice(p, ChunkHeader.Size + length));
+        if (crc != BinaryPrimitives.ReadUInt32LittleEndian(data[(p + ChunkHeader.Size + length)..]))
         {
             throw new VqcFormatException("checksum mismatch in chunk 'VQHD'", p);
         }
 
-        return (VqcHeader.Parse(data.Slice(p + 8, length), p + 8), total);
+        return (VqcHeader.Parse(data.Slice(p + ChunkHeader.Size, length), p + ChunkHeader.Size), total);
     }
 }

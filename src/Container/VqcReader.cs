@@ -93,6 +93,9 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     /// <summary>Metadata from the ancillary meta chunk, once it has been read (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata => _metadata ?? new Dictionary<string, string>();
 
+    /// <summary>True when the last chunk read holds planes not yet returned (a segment's further levels).</summary>
+    internal bool HasQueuedPlanes => _queued.Count > 0;
+
     /// <summary>Token chunks read so far.</summary>
     public int TokenChunksRead => _tokenChunks;
 
@@ -140,12 +143,12 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     public async ValueTask<VqcHeader> ReadHeaderAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_header is null && await _prefetch.FillAsync(ChunkIO.PreambleSize + 8, cancellationToken).ConfigureAwait(false))
+        if (_header is null && await _prefetch.FillAsync(ChunkIO.PreambleSize + ChunkHeader.Size, cancellationToken).ConfigureAwait(false))
         {
-            (_, int length) = _prefetch.PeekChunkHeader(ChunkIO.PreambleSize);
-            if (length is >= 0 and <= VqcLimits.MaxHeaderPayload)
+            ChunkHeader chunk = _prefetch.PeekChunkHeader(ChunkIO.PreambleSize);
+            if (chunk.LengthWithin(VqcLimits.MaxHeaderPayload))
             {
-                await _prefetch.FillAsync(ChunkIO.PreambleSize + 12L + length, cancellationToken).ConfigureAwait(false);
+                await _prefetch.FillAsync(ChunkIO.PreambleSize + chunk.Total, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -168,15 +171,16 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         long ahead = 0;
-        while (await _prefetch.FillAsync(ahead + 8, cancellationToken).ConfigureAwait(false))
+        while (await _prefetch.FillAsync(ahead + ChunkHeader.Size, cancellationToken).ConfigureAwait(false))
         {
-            (uint type, int length) = _prefetch.PeekChunkHeader(ahead);
-            if (length < 0 || length > VqcLimits.MaxChunkPayload || !await _prefetch.FillAsync(ahead + 12 + length, cancellationToken).ConfigureAwait(false))
+            ChunkHeader chunk = _prefetch.PeekChunkHeader(ahead);
+            uint type = chunk.Type;
+            if (!chunk.LengthWithin() || !await _prefetch.FillAsync(ahead + chunk.Total, cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
 
-            ahead += 12 + length;
+            ahead += chunk.Total;
             if (type == ChunkTypes.End)
             {
                 // The parser checks that nothing follows the end chunk.

@@ -9,6 +9,7 @@ public class FuzzSmokeTests
 {
     [Theory]
     [InlineData("reader", 4000, 128.0)]
+    [InlineData("incremental", 3000, 128.0)]
     [InlineData("wav", 3000, 4.0)]
     [InlineData("image", 1200, 16.0)]
     [InlineData("speech", 800, 64.0)]

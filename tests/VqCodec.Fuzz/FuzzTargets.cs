@@ -20,6 +20,7 @@ public static class FuzzTargets
     public static IReadOnlyDictionary<string, Action<byte[]>> All { get; } = new Dictionary<string, Action<byte[]>>
     {
         ["reader"] = Reader,
+        ["incremental"] = Incremental,
         ["image"] = ImageDecoder,
         ["speech"] = SpeechDecoder,
         ["wav"] = Wav,
@@ -42,6 +43,21 @@ public static class FuzzTargets
     /// <summary>The container reader over a whole file, with every priors table the seeds use.</summary>
     public static void Reader(byte[] data) => VqcDocument.Read(new MemoryStream(data), Priors);
 
+    /// <summary>The incremental reader, fed the file in pieces of 1 to 61 bytes (sizes from the file's own length), then told the input ended.</summary>
+    public static void Incremental(byte[] data)
+    {
+        using var reader = new VqcIncrementalReader(Priors);
+        for (int at = 0, piece = 1 + (data.Length % 61); at < data.Length; at += piece, piece = 1 + ((piece * 7) % 61))
+        {
+            reader.Append(data.AsSpan(at, Math.Min(piece, data.Length - at)));
+            while (reader.TryReadPlane(out VqcTokenPlane? plane) == System.Buffers.OperationStatus.Done && plane is not null)
+            {
+            }
+        }
+
+        reader.Complete();
+    }
+
     /// <summary>The full image decoder (tokens, detail layer, network), limited to 2^18 pixels per file.</summary>
     public static void ImageDecoder(byte[] data) =>
         ImageCodec.Decode(Image.Value, new MemoryStream(data), new ImageDecodeOptions { MaxPixels = 1 << 18 });
@@ -63,6 +79,7 @@ public static class FuzzTargets
         switch (target)
         {
             case "reader":
+            case "incremental":
                 return [.. Directory.GetFiles(golden, "*.vqc").Order(StringComparer.Ordinal).Select(File.ReadAllBytes)];
             case "image":
             {
@@ -103,7 +120,7 @@ public static class FuzzTargets
             }
 
             default:
-                throw new ArgumentException($"unknown target '{target}' (reader, image, speech, wav)", nameof(target));
+                throw new ArgumentException($"unknown target '{target}' ({string.Join(", ", All.Keys)})", nameof(target));
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using VqCodec.Codec.Audio;
 using VqCodec.Container;
 
@@ -15,8 +15,8 @@ public sealed class SpeechDecoder : IDisposable
 {
     private readonly SpeechModel _model;
     private readonly bool _originalRate;
-    private readonly FeedStream? _feed;
-    private readonly VqcReader _reader;
+    private readonly VqcReader? _reader;              // pull mode
+    private readonly VqcIncrementalReader? _incremental;  // push mode
     private readonly List<float> _out = [];
     private readonly List<float> _scratch = [];
     private VqcHeader? _header;
@@ -34,8 +34,6 @@ public sealed class SpeechDecoder : IDisposable
     private int _outRead;
     private long _produced;       // output samples handed out or queued
     private bool _ended;
-    private long _scan;           // push mode: bytes of complete chunks seen
-    private int _pendingPlanes;
 
     /// <summary>Pull decoder over <paramref name="input"/>; reads and checks the header now.</summary>
     /// <exception cref="VqcFormatException">Bad bytes.</exception>
@@ -56,8 +54,7 @@ public sealed class SpeechDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _originalRate = originalRate;
-        _feed = new FeedStream();
-        _reader = new VqcReader(_feed, model.FindPriors, leaveOpen: true);
+        _incremental = new VqcIncrementalReader(model.FindPriors);
     }
 
     /// <summary>The file header (null in push mode until its bytes have arrived).</summary>
@@ -72,14 +69,10 @@ public sealed class SpeechDecoder : IDisposable
     /// <summary>Pull mode: decodes into <paramref name="buffer"/>; returns the samples written, 0 at the end.</summary>
     public int Read(Span<float> buffer)
     {
-        if (_feed is not null)
-        {
-            throw new InvalidOperationException("a push decoder has no input stream; use Push");
-        }
-
+        VqcReader reader = _reader ?? throw new InvalidOperationException("a push decoder has no input stream; use Push");
         while (_out.Count - _outRead < buffer.Length && !_ended)
         {
-            VqcTokenPlane? plane = _reader.GetNextPlane();
+            VqcTokenPlane? plane = reader.GetNextPlane();
             if (plane is null)
             {
                 End();
@@ -108,65 +101,22 @@ public sealed class SpeechDecoder : IDisposable
     public void Push(ReadOnlySpan<byte> data, List<float> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        FeedStream feed = _feed ?? throw new InvalidOperationException("a pull decoder reads its own stream; use Read");
-        if (_ended)
+        VqcIncrementalReader incremental = _incremental ?? throw new InvalidOperationException("a pull decoder reads its own stream; use Read");
+        incremental.Append(data);
+        if (_header is null && incremental.Header is { } header)
         {
-            throw new VqcFormatException("bytes after the end chunk", feed.Length);
+            Start(header);
         }
 
-        feed.Append(data);
-        Span<byte> head = stackalloc byte[8];
-        while (true)
+        while (!_ended && incremental.TryReadPlane(out VqcTokenPlane? plane) == OperationStatus.Done)
         {
-            // Find the next complete chunk; act only when one has arrived whole.
-            long need = _scan == 0 ? 16 : 12;
-            if (feed.Length - _scan < need)
+            if (plane is null)
             {
-                break;
-            }
-
-            if (_scan == 0)
-            {
-                _scan = 16;
-                continue;
-            }
-
-            feed.Peek(_scan, head);
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(head);
-            int length = BinaryPrimitives.ReadInt32LittleEndian(head[4..]);
-            if (length < 0 || length > VqcLimits.MaxChunkPayload)
-            {
-                throw new VqcFormatException($"chunk length {length} is out of range", _scan + 4);
-            }
-
-            if (feed.Length - _scan < 12L + length)
-            {
-                break;
-            }
-
-            _scan += 12L + length;
-            if (type == ChunkTypes.Header)
-            {
-                Start(_reader.ReadHeader());
-            }
-            else if (type == ChunkTypes.Segment || type == ChunkTypes.Tokens)
-            {
-                _ = _header ?? throw new VqcFormatException("token chunk before the header", _scan);
-                Add(_reader.GetNextPlane() ?? throw new VqcFormatException("unexpected end", _scan));
-                while (_pendingPlanes > 0)
-                {
-                    Add(_reader.GetNextPlane() ?? throw new VqcFormatException("unexpected end", _scan));
-                }
-            }
-            else if (type == ChunkTypes.End)
-            {
-                if (_reader.GetNextPlane() is not null)
-                {
-                    throw new VqcFormatException("token data after the last segment", _scan);
-                }
-
                 End();
-                break;
+            }
+            else
+            {
+                Add(plane);
             }
         }
 
@@ -178,11 +128,7 @@ public sealed class SpeechDecoder : IDisposable
     public void Finish(List<float> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (!_ended)
-        {
-            throw new VqcFormatException("the stream ended before its end chunk (truncated file)", _feed?.Length ?? 0);
-        }
-
+        (_incremental ?? throw new InvalidOperationException("a pull decoder reads its own stream; use Read")).Complete();
         Drain(output);
     }
 
@@ -193,7 +139,7 @@ public sealed class SpeechDecoder : IDisposable
     /// </summary>
     public void SeekToSegment(int segment)
     {
-        if (_feed is not null || _header is null)
+        if (_reader is null || _header is null)
         {
             throw new NotSupportedException("seeking needs a pull decoder over a seekable stream");
         }
@@ -267,7 +213,6 @@ public sealed class SpeechDecoder : IDisposable
             }
         }
 
-        _pendingPlanes = _tokens.Length - 1 - plane.Level;
         if (plane.Level == _tokens.Length - 1)
         {
             Synthesise(final: false);
@@ -352,71 +297,9 @@ public sealed class SpeechDecoder : IDisposable
     }
 
     /// <summary>Releases the input stream (unless leaveOpen).</summary>
-    public void Dispose() => _reader.Dispose();
-
-    /// <summary>A read-only, forward-only stream over bytes appended by the push decoder.</summary>
-    private sealed class FeedStream : Stream
+    public void Dispose()
     {
-        private byte[] _data = new byte[4096];
-        private int _count;
-        private int _read;
-        private long _dropped;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => _dropped + _count;
-
-        public override long Position { get => _dropped + _read; set => throw new NotSupportedException(); }
-
-        public void Append(ReadOnlySpan<byte> bytes)
-        {
-            if (_read > 0 && _read == _count)
-            {
-                _dropped += _read;
-                _count = _read = 0;
-            }
-            else if (_read > 1 << 16)
-            {
-                Array.Copy(_data, _read, _data, 0, _count - _read);
-                _dropped += _read;
-                _count -= _read;
-                _read = 0;
-            }
-
-            if (_count + bytes.Length > _data.Length)
-            {
-                Array.Resize(ref _data, Math.Max(_data.Length * 2, _count + bytes.Length));
-            }
-
-            bytes.CopyTo(_data.AsSpan(_count));
-            _count += bytes.Length;
-        }
-
-        public void Peek(long position, Span<byte> destination) =>
-            _data.AsSpan((int)(position - _dropped), destination.Length).CopyTo(destination);
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(buffer.Length, _count - _read);
-            _data.AsSpan(_read, n).CopyTo(buffer);
-            _read += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        _reader?.Dispose();
+        _incremental?.Dispose();
     }
 }
