@@ -87,7 +87,7 @@ public sealed class ImageRestorer : IDisposable
                 int rh = (y1 - y0 + 1) / 2 * 2, rw = (x1 - x0 + 1) / 2 * 2;
                 Tensor bytes = NativeCallGuard.Run(() =>
                 {
-                    Tensor restored = Network.forward(ImageCodec.Region(decoded, x0, y0, rw, rh), ImageCodec.Region(baseImage, x0, y0, rw, rh), feature);
+                    Tensor restored = Network.forward(ImageTiling.Region(decoded, x0, y0, rw, rh), ImageTiling.Region(baseImage, x0, y0, rw, rh), feature);
                     Tensor part = restored[0, .., (ty - y0)..(ty - y0 + th), (tx - x0)..(tx - x0 + tw)];
                     return (part.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
                 });

@@ -258,8 +258,8 @@ public sealed class PriorTrainer
         return new TokenSource(images.Count, images.Aggregate(19L, (h, im) => (((h * 31) + im.Width) * 31) + im.Height), i =>
         {
             RgbImage image = images[i];
-            int[][] planes = ImageCodec.EncodeTokens(model, image, model.Config.Levels, new ImageEncodeOptions().TileSize, CancellationToken.None);
-            (int height, int width) = ImageCodec.GridSize(image.Width, image.Height);
+            int[][] planes = ImageTiling.EncodeTokens(model, image, model.Config.Levels, new ImageEncodeOptions().TileSize, CancellationToken.None);
+            (int height, int width) = ImageTiling.GridSize(image.Width, image.Height);
             return new TokenGrid(height, width, PositionMajor(planes));
         });
     }

@@ -42,12 +42,12 @@ public class ImageCodecTests
     public void TiledProcessingMatchesWholeImageProcessing()
     {
         RgbImage image = TinyModels.Gradient(400, 272, 3);
-        int[][] whole = ImageCodec.EncodeTokens(Model, image, 4, 4096, default);
-        int[][] tiled = ImageCodec.EncodeTokens(Model, image, 4, 128, default);
+        int[][] whole = ImageTiling.EncodeTokens(Model, image, 4, 4096, default);
+        int[][] tiled = ImageTiling.EncodeTokens(Model, image, 4, 128, default);
         double same = whole.Zip(tiled).Sum(p => p.First.Zip(p.Second).Count(t => t.First == t.Second)) / (double)whole.Sum(l => l.Length);
         Assert.True(same > 0.99, $"only {same:P2} of tokens agree");
-        RgbImage a = ImageCodec.DecodeTokens(Model, image.Width, image.Height, whole, 4096, default);
-        RgbImage b = ImageCodec.DecodeTokens(Model, image.Width, image.Height, whole, 128, default);
+        RgbImage a = ImageTiling.DecodeTokens(Model, image.Width, image.Height, whole, 4096, default);
+        RgbImage b = ImageTiling.DecodeTokens(Model, image.Width, image.Height, whole, 128, default);
         int maxDiff = a.Pixels.Zip(b.Pixels).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(maxDiff <= 1, $"tiled decode differs by up to {maxDiff}");
     }

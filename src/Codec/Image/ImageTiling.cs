@@ -1,0 +1,160 @@
+using TorchSharp;
+using VqCodec.Codec.Models;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Image;
+
+/// <summary>
+/// The networks over an image of any size: padded to a multiple of 16 by edge replication and cropped back on
+/// decode; large images run in tiles with overlapping context wider than the receptive fields (112 px for the
+/// encoder, 8 latent cells = 128 px for the decoder), so memory is bounded by the tile size while results match
+/// whole-image processing up to the receptive field.
+/// </summary>
+internal static class ImageTiling
+{
+    /// <summary>Pixels per token cell along each side (the model's down-sampling).</summary>
+    public const int Factor = 16;
+
+    /// <summary>Encoder context each side of a tile, in pixels (wider than its receptive field).</summary>
+    public const int EncoderMargin = 112;
+
+    /// <summary>Decoder context each side of a tile, in token cells.</summary>
+    public const int DecoderMarginCells = 8;
+
+    /// <summary>Rows and columns of the token grid of a <paramref name="width"/> × <paramref name="height"/> image (one token per 16 × 16 pixels, edges rounded up).</summary>
+    public static (int Height, int Width) GridSize(int width, int height) => ((height + Factor - 1) / Factor, (width + Factor - 1) / Factor);
+
+    /// <summary>Token grids [level][gh·gw] for the first <paramref name="levels"/> levels.</summary>
+    public static int[][] EncodeTokens(ImageModel model, RgbImage image, int levels, int tileSize, CancellationToken cancellationToken, int refineSteps = 0, IProgress<ImageCodingProgress>? progress = null)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int hp = (image.Height + Factor - 1) / Factor * Factor, wp = (image.Width + Factor - 1) / Factor * Factor;
+        int gh = hp / Factor, gw = wp / Factor, d = model.Config.LatentDim;
+        var latent = new float[d * gh * gw];
+        int tiles = ((hp + tileSize - 1) / tileSize) * ((wp + tileSize - 1) / tileSize), done = 0;
+        for (int ty = 0; ty < hp; ty += tileSize)
+        {
+            for (int tx = 0; tx < wp; tx += tileSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new ImageCodingProgress("encoder", done++, tiles));
+                using var tileScope = NewDisposeScope();
+                (int th, int y0, int y1) = Window(ty, tileSize, hp, EncoderMargin);
+                (int tw, int x0, int x1) = Window(tx, tileSize, wp, EncoderMargin);
+                Tensor x = Region(image, x0, y0, x1 - x0, y1 - y0);
+                Tensor z = NativeCallGuard.Run(() => model.Network.Encode(x));
+                Tensor centre = z[0, .., ((ty - y0) / Factor)..((ty - y0 + th) / Factor), ((tx - x0) / Factor)..((tx - x0 + tw) / Factor)].contiguous();
+                float[] values = centre.data<float>().ToArray();
+                int ch = th / Factor, cw = tw / Factor;
+                for (int c = 0; c < d; c++)
+                {
+                    for (int y = 0; y < ch; y++)
+                    {
+                        Array.Copy(values, (c * ch + y) * cw, latent, (c * gh + (ty / Factor) + y) * gw + (tx / Factor), cw);
+                    }
+                }
+            }
+        }
+
+        progress?.Report(new ImageCodingProgress("encoder", tiles, tiles));
+        if (refineSteps > 0)
+        {
+            latent = LatentRefinement.Refine(model, image, latent, gh, gw, levels, refineSteps, cancellationToken);
+        }
+
+        Tensor rows = torch.tensor(latent, [d, gh * gw]).t().contiguous();
+        Tensor codes = NativeCallGuard.Run(() => model.Network.Quantizer.Encode(rows, levels).t().contiguous().to_type(ScalarType.Int32));
+        int[] flat = codes.data<int>().ToArray();
+        var result = new int[levels][];
+        for (int l = 0; l < levels; l++)
+        {
+            result[l] = flat.AsSpan(l * gh * gw, gh * gw).ToArray();
+        }
+
+        return result;
+    }
+
+    /// <summary>Pixels of a <paramref name="width"/> × <paramref name="height"/> image decoded from token grids [level][cells], tile by tile.</summary>
+    public static RgbImage DecodeTokens(ImageModel model, int width, int height, int[][] tokens, int tileSize, CancellationToken cancellationToken, IProgress<ImageCodingProgress>? progress = null)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        (int gh, int gw) = GridSize(width, height);
+        int levels = tokens.Length;
+        var flat = new long[levels * gh * gw];
+        for (int l = 0; l < levels; l++)
+        {
+            for (int i = 0; i < gh * gw; i++)
+            {
+                flat[i * levels + l] = tokens[l][i];
+            }
+        }
+
+        Tensor rows = NativeCallGuard.Run(() => model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels])));
+        Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
+        var pixels = new byte[checked((long)width * height * 3)];
+        int tileCells = tileSize / Factor;
+        int tiles = ((gh + tileCells - 1) / tileCells) * ((gw + tileCells - 1) / tileCells), done = 0;
+        for (int ty = 0; ty < gh; ty += tileCells)
+        {
+            for (int tx = 0; tx < gw; tx += tileCells)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report(new ImageCodingProgress("decoder", done++, tiles));
+                using var tileScope = NewDisposeScope();
+                (int th, int y0, int y1) = Window(ty, tileCells, gh, DecoderMarginCells);
+                (int tw, int x0, int x1) = Window(tx, tileCells, gw, DecoderMarginCells);
+                int oy = (ty - y0) * Factor, ox = (tx - x0) * Factor;
+                int ph = Math.Min(th * Factor, height - (ty * Factor)), pw = Math.Min(tw * Factor, width - (tx * Factor));
+                Tensor bytes = NativeCallGuard.Run(() =>
+                {
+                    Tensor img = model.Network.Decode(latent[.., .., y0..y1, x0..x1]);
+                    Tensor part = img[0, .., oy..(oy + ph), ox..(ox + pw)];
+                    return (part.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+                });
+                byte[] data = bytes.data<byte>().ToArray();
+                for (int y = 0; y < ph; y++)
+                {
+                    Array.Copy(data, y * pw * 3, pixels, (((ty * Factor) + y) * width + (tx * Factor)) * 3, pw * 3);
+                }
+            }
+        }
+
+        progress?.Report(new ImageCodingProgress("decoder", tiles, tiles));
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>
+    /// One axis of a tile starting at <paramref name="start"/>: its size (at most <paramref name="tile"/>,
+    /// clipped to <paramref name="limit"/>) and the context window [lo, hi) widened by
+    /// <paramref name="margin"/> on each side and clamped to [0, limit).
+    /// </summary>
+    public static (int Size, int Lo, int Hi) Window(int start, int tile, int limit, int margin)
+    {
+        int size = Math.Min(tile, limit - start);
+        return (size, Math.Max(0, start - margin), Math.Min(limit, start + size + margin));
+    }
+
+    /// <summary>A region of the edge-padded image as [1, 3, h, w] floats in [0, 1].</summary>
+    public static Tensor Region(RgbImage image, int x0, int y0, int w, int h)
+    {
+        var data = new float[3 * h * w];
+        int plane = h * w;
+        for (int y = 0; y < h; y++)
+        {
+            int sy = Math.Min(y0 + y, image.Height - 1);
+            for (int x = 0; x < w; x++)
+            {
+                int sx = Math.Min(x0 + x, image.Width - 1);
+                int s = ((sy * image.Width) + sx) * 3;
+                int o = (y * w) + x;
+                data[o] = image.Pixels[s] / 255f;
+                data[o + plane] = image.Pixels[s + 1] / 255f;
+                data[o + (2 * plane)] = image.Pixels[s + 2] / 255f;
+            }
+        }
+
+        return torch.tensor(data, [1, 3, h, w]);
+    }
+}
