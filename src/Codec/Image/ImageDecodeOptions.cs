@@ -3,7 +3,7 @@ namespace VqCodec.Codec.Image;
 /// <summary>Options of <see cref="ImageCodec.Decode"/>; null means defaults.</summary>
 public sealed class ImageDecodeOptions
 {
-    private readonly int _tileSize = 512;
+    private readonly int _tileSize = ImageEncodeOptions.DefaultTileSize;
     private readonly long _maxPixels = 1L << 28;
 
     /// <summary>Tile side in pixels for bounded memory on large images (multiple of 16, 128..4096). Default 512.</summary>

@@ -5,9 +5,12 @@ namespace VqCodec.Codec.Image;
 /// <summary>Options of <see cref="ImageCodec.Encode"/>; null means defaults.</summary>
 public sealed class ImageEncodeOptions
 {
+    /// <summary>Tile side in pixels unless an option sets another (encoder, decoder, restorer and training).</summary>
+    public const int DefaultTileSize = 512;
+
     private readonly int? _levels;
     private readonly double? _targetBpp;
-    private readonly int _tileSize = 512;
+    private readonly int _tileSize = DefaultTileSize;
     private readonly int _refineSteps;
     private readonly double? _detailStep;
 

@@ -26,7 +26,7 @@ public sealed class VqcSpeechReader : WaveStream, ISampleProvider
         _model = model;
         _input = input;
         _leaveOpen = leaveOpen;
-        _decoder = new SpeechDecoder(model, input, originalRate: false, leaveOpen: true);
+        _decoder = new SpeechDecoder(model, input, leaveOpen: true);
         WaveFormat = WaveFormat.CreateIeeeFloatWaveFormat(model.Config.SampleRate, 1);
     }
 
@@ -89,7 +89,7 @@ public sealed class VqcSpeechReader : WaveStream, ISampleProvider
             // Back to the start: a fresh decoder (the first segment has no seek-table entry to jump to before it).
             _decoder.Dispose();
             _input.Position = 0;
-            _decoder = new SpeechDecoder(_model, _input, originalRate: false, leaveOpen: true);
+            _decoder = new SpeechDecoder(_model, _input, leaveOpen: true);
             _position = 0;
         }
         else if (segment > 0 || sample < _position)

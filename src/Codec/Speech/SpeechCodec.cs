@@ -108,21 +108,20 @@ public static class SpeechCodec
         return new SpeechEncodeResult(bytes, lo, seconds);
     }
 
-    /// <summary>Decodes a whole .vqc speech stream to mono PCM (model rate, or the source rate when <paramref name="originalRate"/>).</summary>
+    /// <summary>Decodes a whole .vqc speech stream to mono PCM (model rate, or the source rate with <see cref="SpeechDecodeOptions.OriginalRate"/>).</summary>
     /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
     /// <param name="model">The model the file was made with.</param>
     /// <param name="input">The file (not closed).</param>
-    /// <param name="originalRate">Resample the output to the source's rate.</param>
-    /// <param name="maxSamples">Refuse a file whose header declares more output samples (default 2^30, about 18 h at
-    /// 16 kHz; larger files can be streamed with <see cref="SpeechDecoder"/>).</param>
-    /// <exception cref="VqcFormatException">Bad bytes, or more samples than <paramref name="maxSamples"/>.</exception>
-    public static (float[] Samples, int SampleRate) Decode(SpeechModel model, Stream input, bool originalRate = false, long maxSamples = 1L << 30)
+    /// <param name="options">Decoding options, among them the largest output accepted (<see cref="SpeechDecodeOptions.MaxSamples"/>).</param>
+    /// <exception cref="VqcFormatException">Bad bytes, or more samples than <see cref="SpeechDecodeOptions.MaxSamples"/>.</exception>
+    public static (float[] Samples, int SampleRate) Decode(SpeechModel model, Stream input, SpeechDecodeOptions? options = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSamples);
-        using var decoder = new SpeechDecoder(model, input, originalRate, leaveOpen: true);
+        options ??= new SpeechDecodeOptions();
+        long maxSamples = options.MaxSamples;
+        using var decoder = new SpeechDecoder(model, input, options, leaveOpen: true);
         if (decoder.OutputLength > Math.Min(maxSamples, int.MaxValue / 2))
         {
-            throw new VqcFormatException($"the file declares {decoder.OutputLength} samples, above the limit of {Math.Min(maxSamples, int.MaxValue / 2)} (stream larger files with SpeechDecoder)", 16);
+            throw new VqcFormatException($"the file declares {decoder.OutputLength} samples, above the limit of {Math.Min(maxSamples, int.MaxValue / 2)} (stream larger files with SpeechDecoder)", VqcHeader.FileOffset);
         }
 
         // Grows with the samples actually decoded (never with the length the header claims), and reads on to the

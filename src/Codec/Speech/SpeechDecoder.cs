@@ -14,6 +14,7 @@ namespace VqCodec.Codec.Speech;
 public sealed class SpeechDecoder : IDisposable
 {
     private readonly SpeechModel _model;
+    private readonly SpeechDecodeOptions _options;
     private readonly bool _originalRate;
     private readonly VqcReader? _reader;              // pull mode
     private readonly VqcIncrementalReader? _incremental;  // push mode
@@ -38,22 +39,24 @@ public sealed class SpeechDecoder : IDisposable
     /// <summary>Pull decoder over <paramref name="input"/>; reads and checks the header now.</summary>
     /// <exception cref="VqcFormatException">Bad bytes.</exception>
     /// <exception cref="ModelMismatchException">The file was made by another model.</exception>
-    public SpeechDecoder(SpeechModel model, Stream input, bool originalRate = false, bool leaveOpen = false)
+    public SpeechDecoder(SpeechModel model, Stream input, SpeechDecodeOptions? options = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         _model = model;
-        _originalRate = originalRate;
+        _options = options ?? new SpeechDecodeOptions();
+        _originalRate = _options.OriginalRate;
         _reader = new VqcReader(input, model.FindPriors, leaveOpen);
         Start(_reader.ReadHeader());
     }
 
     /// <summary>Push decoder: feed it container bytes with <see cref="Push"/>.</summary>
-    public SpeechDecoder(SpeechModel model, bool originalRate = false)
+    public SpeechDecoder(SpeechModel model, SpeechDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
-        _originalRate = originalRate;
+        _options = options ?? new SpeechDecodeOptions();
+        _originalRate = _options.OriginalRate;
         _incremental = new VqcIncrementalReader(model.FindPriors);
     }
 
@@ -233,7 +236,7 @@ public sealed class SpeechDecoder : IDisposable
 
     private void Synthesise(bool final)
     {
-        int hop = _model.Config.Hop, margin = _model.Config.ContextFrames, window = 250;
+        int hop = _model.Config.Hop, margin = _model.Config.ContextFrames, window = _options.WindowFrames;
         int available = _tokenStart + _tokens[0].Count;
         while (_nextFrame < _frames)
         {

@@ -22,7 +22,7 @@ public static class ImageModelExporter
         var counts = Enumerable.Range(0, config.Levels).Select(_ => new long[config.CodebookSize]).ToList();
         for (int i = 0; i < priorImages.Count; i++)
         {
-            int[][] tokens = ImageTiling.EncodeTokens(model, priorImages[i], config.Levels, 512, cancellationToken);
+            int[][] tokens = ImageTiling.EncodeTokens(model, priorImages[i], config.Levels, ImageEncodeOptions.DefaultTileSize, cancellationToken);
             for (int l = 0; l < tokens.Length; l++)
             {
                 foreach (int t in tokens[l])

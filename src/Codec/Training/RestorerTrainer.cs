@@ -117,8 +117,8 @@ public sealed class RestorerTrainer
 
     private RgbImage Base(RgbImage image, CancellationToken cancellationToken)
     {
-        int[][] tokens = ImageTiling.EncodeTokens(_base, image, _options.BaseLevels, 512, cancellationToken);
-        return ImageTiling.DecodeTokens(_base, image.Width, image.Height, tokens, 512, cancellationToken);
+        int[][] tokens = ImageTiling.EncodeTokens(_base, image, _options.BaseLevels, ImageEncodeOptions.DefaultTileSize, cancellationToken);
+        return ImageTiling.DecodeTokens(_base, image.Width, image.Height, tokens, ImageEncodeOptions.DefaultTileSize, cancellationToken);
     }
 
     private (Tensor Decoded, Tensor Base, Tensor StepFeature, Tensor Source) SampleBatch(RgbImage[] bases, Random rng, CancellationToken cancellationToken)

@@ -148,7 +148,7 @@ internal static class SpeechVerbs
     {
         OutputFile.Check(output, force);
         var clock = Stopwatch.StartNew();
-        using var decoder = new SpeechDecoder(model.Value, new MemoryStream(data), originalRate);
+        using var decoder = new SpeechDecoder(model.Value, new MemoryStream(data), new SpeechDecodeOptions { OriginalRate = originalRate });
         if (decoder.OutputLength > maxSamples)
         {
             throw new CliException($"{input}: the file declares {decoder.OutputLength} samples, above --max-samples {maxSamples}", ExitCodes.InvalidData);

@@ -223,8 +223,29 @@ public class SpeechCodecTests
         Assert.Equal((44100, (long)x.Length), (h.SampleRate, h.SampleCount));
         (float[] y16, int r16) = SpeechCodec.Decode(Model, new MemoryStream(file));
         Assert.Equal((16000, Resampler.OutputLength(x.Length, 44100, 16000)), (r16, (long)y16.Length));
-        (float[] y, int r) = SpeechCodec.Decode(Model, new MemoryStream(file), originalRate: true);
+        (float[] y, int r) = SpeechCodec.Decode(Model, new MemoryStream(file), new SpeechDecodeOptions { OriginalRate = true });
         Assert.Equal((44100, x.Length), (r, y.Length));
+    }
+
+    [Fact]
+    public void ASmallerSynthesisWindowGivesTheSameSpeech()
+    {
+        float[] x = TinyModels.Voice(4.0);
+        byte[] file = Encode(x);
+        (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
+        (float[] small, _) = SpeechCodec.Decode(Model, new MemoryStream(file), new SpeechDecodeOptions { WindowFrames = 20 });
+        Assert.Equal(y.Length, small.Length);
+        double error = 0, energy = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            error += (y[i] - small[i]) * (double)(y[i] - small[i]);
+            energy += y[i] * (double)y[i];
+        }
+
+        // Windows of 20 frames recompute their context at 10 times as many seams: the speech is the same within
+        // what the context's reach leaves (more than 40 dB below the signal).
+        Assert.True(error < energy * 1e-4, $"error/energy {error / energy:E2}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpeechDecodeOptions { WindowFrames = 5 });
     }
 
     [Fact]
@@ -329,7 +350,7 @@ public class SpeechCodecTests
     public void DecodeRefusesMoreSamplesThanTheCallerAllows()
     {
         byte[] file = Encode(TinyModels.Voice(1.0));
-        Assert.Equal(16000, SpeechCodec.Decode(Model, new MemoryStream(file), maxSamples: 16000).Samples.Length);
-        Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(file), maxSamples: 15999));
+        Assert.Equal(16000, SpeechCodec.Decode(Model, new MemoryStream(file), new SpeechDecodeOptions { MaxSamples = 16000 }).Samples.Length);
+        Assert.Throws<VqcFormatException>(() => SpeechCodec.Decode(Model, new MemoryStream(file), new SpeechDecodeOptions { MaxSamples = 15999 }));
     }
 }
