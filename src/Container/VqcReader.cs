@@ -314,7 +314,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, header.SegmentCount);
         var r = _reader!;
         long length = _stream.Length - r.Base;
-        const int endChunk = 12 + ChunkIO.ChunkOverhead;
+        const int endChunk = EndChunk.Size + ChunkHeader.Overhead;
         if (length < ChunkIO.PreambleSize + endChunk)
         {
             throw new VqcFormatException("file too short to hold an end chunk", length);
@@ -322,13 +322,12 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         r.Reposition(length - endChunk);
         (uint type, int len, long off) = r.ReadChunkHeader(out var crc);
-        if (type != ChunkTypes.End || len != 12)
+        if (type != ChunkTypes.End || len != EndChunk.Size)
         {
             throw new VqcFormatException("no end chunk at the end of the file", off);
         }
 
-        byte[] end = r.ReadPayload(type, len, off, 12, crc);
-        long sidx = BinaryPrimitives.ReadInt64LittleEndian(end.AsSpan(4));
+        long sidx = EndChunk.Read(r.ReadPayload(type, len, off, EndChunk.Size, crc)).SeekIndexOffset;
         if (sidx < ChunkIO.PreambleSize || sidx >= off)
         {
             throw new VqcFormatException("file has no valid seek table", off);
@@ -359,34 +358,31 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         int count = header.TokensInSegment(_nextLevel, _nextSegment);
-        int cap = 12 + Math.Max(LZ4Codec.MaximumOutputSize(2 * count), (2 * count) + 8);
+        int cap = TokenChunkPrefix.Size + Math.Max(LZ4Codec.MaximumOutputSize(2 * count), (2 * count) + 8);
         byte[] p = r.ReadPayload(ChunkTypes.Tokens, length, offset, cap, crc);
-        long at = offset + 8;
-        if (p.Length < 12)
+        long at = offset + ChunkHeader.Size;
+        if (p.Length < TokenChunkPrefix.Size)
         {
             throw new VqcFormatException("token chunk too short", at);
         }
 
-        int level = p[0];
-        var mode = (TokenCodingMode)p[1];
-        int segment = BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(4));
-        int n = BinaryPrimitives.ReadInt32LittleEndian(p.AsSpan(8));
-        if (level != _nextLevel || segment != _nextSegment)
+        TokenChunkPrefix prefix = TokenChunkPrefix.Read(p, out bool reservedZero);
+        if (prefix.Level != _nextLevel || prefix.Segment != _nextSegment)
         {
-            throw new VqcFormatException($"token chunk for segment {segment} level {level} where segment {_nextSegment} level {_nextLevel} was expected", at);
+            throw new VqcFormatException($"token chunk for segment {prefix.Segment} level {prefix.Level} where segment {_nextSegment} level {_nextLevel} was expected", at);
         }
 
-        if (p[2] != 0 || p[3] != 0)
+        if (!reservedZero)
         {
             throw new VqcFormatException("reserved token chunk bytes are not zero", at + 2);
         }
 
-        if (n != count)
+        if (prefix.Count != count)
         {
-            throw new VqcFormatException($"token chunk holds {n} tokens; the header implies {count}", at + 8);
+            throw new VqcFormatException($"token chunk holds {prefix.Count} tokens; the header implies {count}", at + TokenChunkPrefix.CountOffset);
         }
 
-        VqcTokenPlane plane = DecodePlane(header, level, segment, mode, p.AsSpan(12), at + 1, at + 12, length + ChunkIO.ChunkOverhead);
+        VqcTokenPlane plane = DecodePlane(header, prefix.Level, prefix.Segment, prefix.Mode, p.AsSpan(TokenChunkPrefix.Size), at + 1, at + TokenChunkPrefix.Size, length + ChunkIO.ChunkOverhead);
         _tokenChunks++;
         Advance(header);
         return plane;
@@ -691,14 +687,13 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
     private void ReadEnd(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
     {
-        byte[] p = r.ReadPayload(ChunkTypes.End, length, offset, 12, crc);
-        if (p.Length != 12)
+        byte[] p = r.ReadPayload(ChunkTypes.End, length, offset, EndChunk.Size, crc);
+        if (p.Length != EndChunk.Size)
         {
-            throw new VqcFormatException("end chunk must hold 12 bytes", offset + 8);
+            throw new VqcFormatException($"end chunk must hold {EndChunk.Size} bytes", offset + ChunkHeader.Size);
         }
 
-        int chunks = BinaryPrimitives.ReadInt32LittleEndian(p);
-        long sidx = BinaryPrimitives.ReadInt64LittleEndian(p.AsSpan(4));
+        (int chunks, long sidx) = EndChunk.Read(p);
         int expected = header.SegmentLength > 0 ? header.SegmentCount : _imageJoint ? 1 : header.Levels.Length;
         if (_nextSegment != header.SegmentCount || chunks != expected || _tokenChunks != expected)
         {
@@ -708,7 +703,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         // Segmented media must carry a seek table and the end chunk must point at it; unsegmented media has none.
         if (sidx != _sidxOffset || (header.SegmentLength > 0) != (sidx != 0))
         {
-            throw new VqcFormatException("end chunk's seek-table offset does not match the file", offset + 12);
+            throw new VqcFormatException("end chunk's seek-table offset does not match the file", offset + ChunkHeader.Size + EndChunk.SeekIndexField);
         }
 
         if (!r.AtEnd())

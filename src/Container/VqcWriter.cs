@@ -307,11 +307,9 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
     private int WriteTokenChunk(int level, TokenCodingMode mode, byte[] data, int count)
     {
-        var payload = new byte[12 + data.Length];
-        payload[0] = (byte)level;
-        payload[1] = (byte)mode;
-        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), count);
-        data.CopyTo(payload.AsSpan(12));
+        var payload = new byte[TokenChunkPrefix.Size + data.Length];
+        new TokenChunkPrefix(level, mode, 0, count).Write(payload);
+        data.CopyTo(payload.AsSpan(TokenChunkPrefix.Size));
         WriteChunk(ChunkTypes.Tokens, payload);
         _tokenChunks++;
         return payload.Length + ChunkIO.ChunkOverhead;
@@ -555,10 +553,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             WriteChunk(ChunkTypes.SeekIndex, sidx);
         }
 
-        var end = new byte[12];
-        BinaryPrimitives.WriteInt32LittleEndian(end, _tokenChunks);
-        BinaryPrimitives.WriteInt64LittleEndian(end.AsSpan(4), sidxOffset);
-        WriteChunk(ChunkTypes.End, end);
+        WriteChunk(ChunkTypes.End, new EndChunk(_tokenChunks, sidxOffset).ToPayload());
         return true;
     }
 }

@@ -1,0 +1,59 @@
+using System.Buffers.Binary;
+
+namespace VqCodec.Container;
+
+/// <summary>
+/// The fixed prefix of a <c>TOKN</c> payload (spec/container.md §4): u8 level, u8 coding mode, u16 reserved (0),
+/// i32 segment, i32 token count; the coded tokens follow. Read and written here for the reader and the writer.
+/// </summary>
+internal readonly record struct TokenChunkPrefix(int Level, TokenCodingMode Mode, int Segment, int Count)
+{
+    /// <summary>Bytes of the prefix.</summary>
+    public const int Size = 12;
+
+    /// <summary>Offset of the segment field (errors point at it).</summary>
+    public const int SegmentOffset = 4;
+
+    /// <summary>Offset of the count field (errors point at it).</summary>
+    public const int CountOffset = 8;
+
+    /// <summary>Reads the prefix; <paramref name="reservedZero"/> says whether the reserved bytes are zero.</summary>
+    public static TokenChunkPrefix Read(ReadOnlySpan<byte> payload, out bool reservedZero)
+    {
+        reservedZero = payload[2] == 0 && payload[3] == 0;
+        return new(payload[0], (TokenCodingMode)payload[1], BinaryPrimitives.ReadInt32LittleEndian(payload[SegmentOffset..]), BinaryPrimitives.ReadInt32LittleEndian(payload[CountOffset..]));
+    }
+
+    /// <summary>Writes the prefix (reserved bytes zero) to the start of <paramref name="payload"/>.</summary>
+    public void Write(Span<byte> payload)
+    {
+        payload[0] = (byte)Level;
+        payload[1] = (byte)Mode;
+        payload[2] = payload[3] = 0;
+        BinaryPrimitives.WriteInt32LittleEndian(payload[SegmentOffset..], Segment);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[CountOffset..], Count);
+    }
+}
+
+/// <summary>The <c>VEND</c> payload (spec/container.md §4): i32 token chunks written, i64 file offset of the seek table (0: none).</summary>
+internal readonly record struct EndChunk(int TokenChunks, long SeekIndexOffset)
+{
+    /// <summary>Bytes of the payload.</summary>
+    public const int Size = 12;
+
+    /// <summary>Offset of the seek-table field (errors point at it).</summary>
+    public const int SeekIndexField = 4;
+
+    /// <summary>Reads the payload (exactly <see cref="Size"/> bytes).</summary>
+    public static EndChunk Read(ReadOnlySpan<byte> payload) =>
+        new(BinaryPrimitives.ReadInt32LittleEndian(payload), BinaryPrimitives.ReadInt64LittleEndian(payload[SeekIndexField..]));
+
+    /// <summary>The payload's bytes.</summary>
+    public byte[] ToPayload()
+    {
+        var payload = new byte[Size];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, TokenChunks);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(SeekIndexField), SeekIndexOffset);
+        return payload;
+    }
+}
