@@ -19,8 +19,16 @@ internal static class DecodeCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images above this many pixels (checked from the header before decoding).", DefaultValueFactory = _ => 1L << 28 };
         var maxSamples = new Option<long>("--max-samples") { Description = "Speech: refuse files that declare more output samples (checked from the header).", DefaultValueFactory = _ => 1L << 31 };
         var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image)." };
+        var tile = new Option<int>("--tile") { Description = "Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges (default 1024).", DefaultValueFactory = _ => ImageEncodeOptions.DefaultTileSize };
+        tile.Validators.Add(r =>
+        {
+            if (r.GetValue(tile) is not (>= 128 and <= 4096) || r.GetValue(tile) % 16 != 0)
+            {
+                r.AddError("--tile must be a multiple of 16 in 128..4096");
+            }
+        });
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, model };
+        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, tile, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -29,7 +37,7 @@ internal static class DecodeCommand
                 throw new CliException("--max-pixels and --max-samples must be positive", ExitCodes.Usage);
             }
 
-            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore), Progress = StageProgress.ForTerminal("decode") };
+            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore), TileSize = parse.GetValue(tile), Progress = StageProgress.ForTerminal("decode") };
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));

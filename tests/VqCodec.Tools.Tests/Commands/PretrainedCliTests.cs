@@ -55,6 +55,16 @@ public class PretrainedCliTests
 
         r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d.png");
         Assert.True(r.Code == 0, r.StdErr);
+
+        // Smaller tiles decode the same picture (tiles carry context wider than the networks' reach); a tile size
+        // outside 128..4096 or off the 16-pixel grid is a usage error before any work.
+        r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d256.png", "--tile", "256");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.True(new FileInfo(Path.Combine(dir, "d256.png")).Length > 1000);
+        r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "bad.png", "--tile", "100");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--tile must be a multiple of 16", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(dir, "bad.png")));
         r = CliRunner.Run(dir, "truncate", "d.vqc", "--drop-detail", "-o", "t.vqc");
         Assert.True(r.Code == 0, r.StdErr);
         Assert.Contains("detail layer dropped", r.StdErr);
