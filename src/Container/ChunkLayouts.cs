@@ -57,3 +57,35 @@ internal readonly record struct EndChunk(int TokenChunks, long SeekIndexOffset)
         return payload;
     }
 }
+
+/// <summary>
+/// The fixed prefix of a <c>TSEG</c> payload (spec/container.md §4, §4c): i32 segment, then the first plane's (or the
+/// joint layout's) mode byte, whose bit 7 says that a voice block follows it (format 1.4).
+/// </summary>
+internal readonly record struct SegmentChunkPrefix(int Segment, byte ModeByte)
+{
+    /// <summary>Bytes of the prefix.</summary>
+    public const int Size = 5;
+
+    /// <summary>Offset of the mode byte.</summary>
+    public const int ModeOffset = 4;
+
+    /// <summary>Bit 7 of the mode byte: a voice block follows it.</summary>
+    public const byte VoiceFlag = 0x80;
+
+    /// <summary>True when a voice block follows the prefix.</summary>
+    public bool HasVoice => (ModeByte & VoiceFlag) != 0;
+
+    /// <summary>The coding mode, without the voice flag.</summary>
+    public TokenCodingMode Mode => (TokenCodingMode)(ModeByte & ~VoiceFlag);
+
+    /// <summary>Reads the prefix (at least <see cref="Size"/> bytes).</summary>
+    public static SegmentChunkPrefix Read(ReadOnlySpan<byte> payload) => new(BinaryPrimitives.ReadInt32LittleEndian(payload), payload[ModeOffset]);
+
+    /// <summary>Writes the prefix to the start of <paramref name="payload"/>.</summary>
+    public void Write(Span<byte> payload)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(payload, Segment);
+        payload[ModeOffset] = ModeByte;
+    }
+}

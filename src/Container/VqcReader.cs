@@ -409,31 +409,32 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
-        long at = offset + 8;
-        if (p.Length < 5)
+        long at = offset + ChunkHeader.Size;
+        if (p.Length < SegmentChunkPrefix.Size)
         {
             throw new VqcFormatException("token segment chunk too short", at);
         }
 
-        int segment = BinaryPrimitives.ReadInt32LittleEndian(p);
+        SegmentChunkPrefix prefix = SegmentChunkPrefix.Read(p);
+        int segment = prefix.Segment;
         if (segment != _nextSegment)
         {
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
-        if ((p[4] & VqcWriter.VoiceFlag) != 0)
+        if (prefix.HasVoice)
         {
             // Format 1.4 (§4c): a voice block between the first mode byte and the planes; the rest is read as before.
-            if (!VarInt.TryRead(p.AsSpan(5), out int n, out int nBytes) || n > p.Length - 5 - nBytes)
+            const int body = SegmentChunkPrefix.Size;
+            if (!VarInt.TryRead(p.AsSpan(body), out int n, out int nBytes) || n > p.Length - body - nBytes)
             {
-                throw new VqcFormatException($"token segment {segment}: bad or truncated voice block length", at + 5);
+                throw new VqcFormatException($"token segment {segment}: bad or truncated voice block length", at + body);
             }
 
-            SegmentVoice voice = SegmentVoice.Parse(p.AsSpan(5 + nBytes, n), header.TokensInSegment(0, segment), at + 5 + nBytes);
+            SegmentVoice voice = SegmentVoice.Parse(p.AsSpan(body + nBytes, n), header.TokensInSegment(0, segment), at + body + nBytes);
             byte[] rest = new byte[p.Length - nBytes - n];
-            p.AsSpan(0, 5).CopyTo(rest);
-            rest[4] = (byte)(p[4] & ~VqcWriter.VoiceFlag);
-            p.AsSpan(5 + nBytes + n).CopyTo(rest.AsSpan(5));
+            new SegmentChunkPrefix(segment, (byte)prefix.Mode).Write(rest);
+            p.AsSpan(body + nBytes + n).CopyTo(rest.AsSpan(body));
             bool joint = ReadSegmentBody(header, rest, segment, at + nBytes + n, length);
 
             // The segment's planes are all that is queued (the queue was empty): level 0 carries the voice. A joint
@@ -503,15 +504,15 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         }
 
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
-        long at = offset + 8;
-        if (p.Length < 5 || BinaryPrimitives.ReadInt32LittleEndian(p) != 0)
+        long at = offset + ChunkHeader.Size;
+        if (p.Length < SegmentChunkPrefix.Size || SegmentChunkPrefix.Read(p).Segment != 0)
         {
             throw new VqcFormatException("an image's token segment chunk must hold segment 0", at);
         }
 
-        if (p[4] != (byte)TokenCodingMode.RansContext)
+        if (SegmentChunkPrefix.Read(p).ModeByte != (byte)TokenCodingMode.RansContext)
         {
-            throw new VqcFormatException($"an image's token segment chunk must be context-coded (mode 5), not mode {p[4]}", at + 4);
+            throw new VqcFormatException($"an image's token segment chunk must be context-coded (mode 5), not mode {p[SegmentChunkPrefix.ModeOffset]}", at + SegmentChunkPrefix.ModeOffset);
         }
 
         _imageJoint = true;

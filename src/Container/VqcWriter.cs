@@ -367,7 +367,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
         var payload = new byte[size];
         BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
-        int at = 4;
+        int at = SegmentChunkPrefix.ModeOffset;
         foreach ((TokenCodingMode m, byte[] d, _) in _pendingSegment)
         {
             payload[at++] = (byte)m;
@@ -389,25 +389,22 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
         _pendingVoice = null;
         int lengthBytes = VarInt.Size(voice.Length);
+        const int body = SegmentChunkPrefix.Size;
         var result = new byte[payload.Length + lengthBytes + voice.Length];
-        payload.AsSpan(0, 4).CopyTo(result);
-        result[4] = (byte)(payload[4] | VoiceFlag);
-        VarInt.Write(result.AsSpan(5), voice.Length);
-        voice.CopyTo(result.AsSpan(5 + lengthBytes));
-        payload.AsSpan(5).CopyTo(result.AsSpan(5 + lengthBytes + voice.Length));
+        SegmentChunkPrefix prefix = SegmentChunkPrefix.Read(payload);
+        (prefix with { ModeByte = (byte)(prefix.ModeByte | SegmentChunkPrefix.VoiceFlag) }).Write(result);
+        VarInt.Write(result.AsSpan(body), voice.Length);
+        voice.CopyTo(result.AsSpan(body + lengthBytes));
+        payload.AsSpan(body).CopyTo(result.AsSpan(body + lengthBytes + voice.Length));
         return result;
     }
-
-    /// <summary>Bit 7 of a TSEG's first mode byte: a voice block follows it (format 1.4).</summary>
-    internal const byte VoiceFlag = 0x80;
 
     /// <summary>A TSEG payload in the joint layout (spec §4): u32 segment, the mode byte, then one stream for every plane.</summary>
     private static byte[] JointPayload(int segment, TokenCodingMode mode, byte[] stream)
     {
-        var payload = new byte[5 + stream.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(payload, segment);
-        payload[4] = (byte)mode;
-        stream.CopyTo(payload.AsSpan(5));
+        var payload = new byte[SegmentChunkPrefix.Size + stream.Length];
+        new SegmentChunkPrefix(segment, (byte)mode).Write(payload);
+        stream.CopyTo(payload.AsSpan(SegmentChunkPrefix.Size));
         return payload;
     }
 
