@@ -118,7 +118,7 @@ public sealed class RestorerTrainer
     private RgbImage Base(RgbImage image, CancellationToken cancellationToken)
     {
         int[][] tokens = ImageTiling.EncodeTokens(_base, image, _options.BaseLevels, ImageEncodeOptions.DefaultTileSize, cancellationToken);
-        return ImageTiling.DecodeTokens(_base, image.Width, image.Height, tokens, ImageEncodeOptions.DefaultTileSize, cancellationToken);
+        return ImageTiling.DecodeTokens(_base, image.Width, image.Height, tokens, ImageDecodeOptions.DefaultTileSize, cancellationToken);
     }
 
     private (Tensor Decoded, Tensor Base, Tensor StepFeature, Tensor Source) SampleBatch(RgbImage[] bases, Random rng, CancellationToken cancellationToken)
