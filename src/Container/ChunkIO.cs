@@ -26,7 +26,6 @@ internal static class ChunkIO
     public const byte MinorVoice = 4;
 
     public const int PreambleSize = 16;
-    public const int ChunkOverhead = ChunkHeader.Overhead;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];
 

@@ -185,7 +185,7 @@ public sealed class VqcDocument
     /// Bytes that the detail layer and its restoration chunk add to the written file (0 without a detail layer);
     /// the chunks before them do not depend on them, so a rate search can price candidate detail layers over one base.
     /// </summary>
-    public long DetailBytes => Detail is null ? 0 : Detail.Length + ChunkIO.ChunkOverhead + (Restoration is { } r ? r.ToPayload().Length + ChunkIO.ChunkOverhead : 0);
+    public long DetailBytes => Detail is null ? 0 : Detail.Length + ChunkHeader.Overhead + (Restoration is { } r ? r.ToPayload().Length + ChunkHeader.Overhead : 0);
 
     /// <summary>
     /// The same media with only the first <paramref name="levels"/> levels (a lower-rate file). The detail layer

@@ -382,7 +382,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException($"token chunk holds {prefix.Count} tokens; the header implies {count}", at + TokenChunkPrefix.CountOffset);
         }
 
-        VqcTokenPlane plane = DecodePlane(header, prefix.Level, prefix.Segment, prefix.Mode, p.AsSpan(TokenChunkPrefix.Size), at + 1, at + TokenChunkPrefix.Size, length + ChunkIO.ChunkOverhead);
+        VqcTokenPlane plane = DecodePlane(header, prefix.Level, prefix.Segment, prefix.Mode, p.AsSpan(TokenChunkPrefix.Size), at + 1, at + TokenChunkPrefix.Size, length + ChunkHeader.Overhead);
         _tokenChunks++;
         Advance(header);
         return plane;
@@ -457,8 +457,8 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private bool ReadSegmentBody(VqcHeader header, byte[] p, int segment, long at, int length)
     {
         int levels = header.Levels.Length;
-        bool joint = p[4] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
-        if (!joint && p.Length < 4 + (2 * levels))
+        bool joint = p[SegmentChunkPrefix.ModeOffset] is (byte)TokenCodingMode.RansStaticJoint or (byte)TokenCodingMode.RansContext;
+        if (!joint && p.Length < SegmentChunkPrefix.ModeOffset + (2 * levels))
         {
             throw new VqcFormatException("token segment chunk too short for its planes", at);
         }
@@ -469,7 +469,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             return true;
         }
 
-        int pos = 4;
+        int pos = SegmentChunkPrefix.ModeOffset;
         for (int level = 0; level < levels; level++)
         {
             if (pos >= p.Length || !VarInt.TryRead(p.AsSpan(pos + 1), out int n, out int nBytes) || n > p.Length - pos - 1 - nBytes)
@@ -479,7 +479,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
             var mode = (TokenCodingMode)p[pos];
             int start = pos + 1 + nBytes;
-            long stored = 1 + nBytes + n + (level == levels - 1 ? 4 + ChunkIO.ChunkOverhead : 0);
+            long stored = 1 + nBytes + n + (level == levels - 1 ? SegmentChunkPrefix.ModeOffset + ChunkHeader.Overhead : 0);
             _queued.Enqueue(DecodePlane(header, level, segment, mode, p.AsSpan(start, n), at + pos, at + start, stored));
             Advance(header);
             pos = start + n;
@@ -497,7 +497,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     /// <summary>An image's token levels in one TSEG chunk: segment 0, mode 5, the grid context stream (spec §4, format 1.3).</summary>
     private void ReadImageSegment(VqcHeader header, ChunkStreamReader r, int length, long offset, System.IO.Hashing.Crc32 crc)
     {
-        long cap = 5;
+        long cap = SegmentChunkPrefix.Size;
         for (int l = 0; l < header.Levels.Length; l++)
         {
             cap += (2 * header.TokensInSegment(l, 0)) + 8;
@@ -505,14 +505,15 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
         long at = offset + ChunkHeader.Size;
-        if (p.Length < SegmentChunkPrefix.Size || SegmentChunkPrefix.Read(p).Segment != 0)
+        SegmentChunkPrefix prefix = p.Length < SegmentChunkPrefix.Size ? default : SegmentChunkPrefix.Read(p);
+        if (p.Length < SegmentChunkPrefix.Size || prefix.Segment != 0)
         {
             throw new VqcFormatException("an image's token segment chunk must hold segment 0", at);
         }
 
-        if (SegmentChunkPrefix.Read(p).ModeByte != (byte)TokenCodingMode.RansContext)
+        if (prefix.ModeByte != (byte)TokenCodingMode.RansContext)
         {
-            throw new VqcFormatException($"an image's token segment chunk must be context-coded (mode 5), not mode {p[SegmentChunkPrefix.ModeOffset]}", at + SegmentChunkPrefix.ModeOffset);
+            throw new VqcFormatException($"an image's token segment chunk must be context-coded (mode 5), not mode {prefix.ModeByte}", at + SegmentChunkPrefix.ModeOffset);
         }
 
         _imageJoint = true;
@@ -522,19 +523,19 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
     private void ReadJointSegment(VqcHeader header, byte[] p, int segment, long at, int length)
     {
         int levels = header.Levels.Length;
-        var mode = (TokenCodingMode)p[4];
+        var mode = (TokenCodingMode)p[SegmentChunkPrefix.ModeOffset];
         string name = mode == TokenCodingMode.RansContext ? "context rANS" : "joint static rANS";
         if (!header.HasPriors)
         {
-            throw new VqcFormatException($"{name} segment in a file that names no token priors", at + 4);
+            throw new VqcFormatException($"{name} segment in a file that names no token priors", at + SegmentChunkPrefix.ModeOffset);
         }
 
         if (header.Levels.Any(l => l.CodebookSize > VqcLimits.MaxEntropyCodedCodebook))
         {
-            throw new VqcFormatException($"{name} segment with a codebook above 4096", at + 4);
+            throw new VqcFormatException($"{name} segment with a codebook above 4096", at + SegmentChunkPrefix.ModeOffset);
         }
 
-        long chunkBytes = length + ChunkIO.ChunkOverhead;
+        long chunkBytes = length + ChunkHeader.Overhead;
         if (_structureOnly && !PriorsAvailable(header))
         {
             for (int l = 0; l < levels; l++)
@@ -549,9 +550,9 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         TokenPriors priors = ResolvePriors(header)!;
         long count = Enumerable.Range(0, levels).Sum(l => (long)header.TokensInSegment(l, segment));
-        if (mode == TokenCodingMode.RansContext && priors.Context is { } bound && p.Length - 5 < bound.MinimumStreamBytes(count))
+        if (mode == TokenCodingMode.RansContext && priors.Context is { } bound && p.Length - SegmentChunkPrefix.Size < bound.MinimumStreamBytes(count))
         {
-            throw new VqcFormatException($"context rANS stream of {p.Length - 5} bytes is too short for {count} tokens", at + 5);
+            throw new VqcFormatException($"context rANS stream of {p.Length - SegmentChunkPrefix.Size} bytes is too short for {count} tokens", at + SegmentChunkPrefix.Size);
         }
 
         int[][] tokens = Enumerable.Range(0, levels).Select(l => new int[header.TokensInSegment(l, segment)]).ToArray();
@@ -560,25 +561,25 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
         {
             if (priors.Context is not { } context || !context.Fits(header))
             {
-                throw new VqcFormatException($"context rANS segment, but the token priors the file names have no {(header.SegmentLength > 0 ? "sequence" : "grid")} context prior for its levels", at + 4);
+                throw new VqcFormatException($"context rANS segment, but the token priors the file names have no {(header.SegmentLength > 0 ? "sequence" : "grid")} context prior for its levels", at + SegmentChunkPrefix.ModeOffset);
             }
 
-            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsMemory(5), tokens, bits, header.Levels[0].GridWidth))
+            if (tokens.Any(t => t.Length != tokens[0].Length) || !context.Decode(p.AsMemory(SegmentChunkPrefix.Size), tokens, bits, header.Levels[0].GridWidth))
             {
-                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
+                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + SegmentChunkPrefix.Size);
             }
         }
         else
         {
             if (Enumerable.Range(0, levels).Any(l => !TokenPlaneCodec.Applicable(TokenCodingMode.RansStatic, header.Levels[l].CodebookSize, priors, l)))
             {
-                throw new VqcFormatException("the token priors do not cover every level of this file", at + 4);
+                throw new VqcFormatException("the token priors do not cover every level of this file", at + SegmentChunkPrefix.ModeOffset);
             }
 
             var tables = Enumerable.Range(0, levels).Select(l => (priors.Table(l), priors.Lookup(l))).ToList();
-            if (!Rans.DecodeStaticPlanes(p.AsSpan(5), tables, tokens))
+            if (!Rans.DecodeStaticPlanes(p.AsSpan(SegmentChunkPrefix.Size), tables, tokens))
             {
-                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + 5);
+                throw new VqcFormatException($"token data of segment {segment} is corrupt", at + SegmentChunkPrefix.Size);
             }
 
             for (int l = 0; l < levels; l++)

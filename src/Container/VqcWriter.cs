@@ -276,7 +276,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
                 WriteChunk(ChunkTypes.Segment, payload);
                 _tokenChunks++;
                 _pendingSegment.Clear();
-                bytes = payload.Length + ChunkIO.ChunkOverhead;
+                bytes = payload.Length + ChunkHeader.Overhead;
             }
         }
         else if (_contextCoding)
@@ -312,20 +312,20 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         data.CopyTo(payload.AsSpan(TokenChunkPrefix.Size));
         WriteChunk(ChunkTypes.Tokens, payload);
         _tokenChunks++;
-        return payload.Length + ChunkIO.ChunkOverhead;
+        return payload.Length + ChunkHeader.Overhead;
     }
 
     private int WriteImagePlanes(ref TokenCodingMode lastMode)
     {
         byte[] stream = _options.Priors!.Context!.Encode([.. _pendingSegment.Select(p => p.Tokens)], _header.Levels[0].GridWidth);
-        long perPlane = _pendingSegment.Sum(p => 12L + p.Data.Length + ChunkIO.ChunkOverhead);
-        if (_options.Policy == TokenCodingPolicy.RansContext || 5 + stream.Length + ChunkIO.ChunkOverhead < perPlane)
+        long perPlane = _pendingSegment.Sum(p => (long)TokenChunkPrefix.Size + p.Data.Length + ChunkHeader.Overhead);
+        if (_options.Policy == TokenCodingPolicy.RansContext || SegmentChunkPrefix.Size + stream.Length + ChunkHeader.Overhead < perPlane)
         {
             byte[] payload = JointPayload(0, TokenCodingMode.RansContext, stream);
             WriteChunk(ChunkTypes.Segment, payload);
             _tokenChunks++;
             lastMode = TokenCodingMode.RansContext;
-            return payload.Length + ChunkIO.ChunkOverhead;
+            return payload.Length + ChunkHeader.Overhead;
         }
 
         int bytes = 0;
@@ -339,7 +339,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
 
     private byte[] SegmentPayload(int segment, ref TokenCodingMode lastMode)
     {
-        int size = 4 + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
+        int size = SegmentChunkPrefix.ModeOffset + _pendingSegment.Sum(p => 1 + VarInt.Size(p.Data.Length) + p.Data.Length);
         TokenPriors? priors = _options.Priors;
         bool smallest = _options.Policy is TokenCodingPolicy.Smallest or TokenCodingPolicy.SmallestWithoutContext;
         (TokenCodingMode Mode, byte[] Data)? best = null;
@@ -359,7 +359,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             }
         }
 
-        if (best is { } b && (5 + b.Data.Length < size || !smallest))
+        if (best is { } b && (SegmentChunkPrefix.Size + b.Data.Length < size || !smallest))
         {
             lastMode = b.Mode;
             return JointPayload(segment, b.Mode, b.Data);
@@ -468,7 +468,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private void WriteChunk(uint type, ReadOnlySpan<byte> payload)
     {
         ChunkIO.WriteChunk(_pending, type, payload);
-        _position += payload.Length + ChunkIO.ChunkOverhead;
+        _position += payload.Length + ChunkHeader.Overhead;
     }
 
     /// <summary>
