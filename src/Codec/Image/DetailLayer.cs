@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using VqCodec.Container;
 
 namespace VqCodec.Codec.Image;
@@ -141,10 +140,6 @@ internal static class DetailLayer
 
         progress?.Report(new ImageCodingProgress("detail layer", (h + 7) / 8, (h + 7) / 8));
     }
-
-    /// <summary>The luma step stored in a payload, in pixel levels.</summary>
-    public static double StoredStep(byte[] payload) =>
-        payload.Length >= DetailLayerHeader.Size ? BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(1)) / (double)StepUnits : 0;
 
     private static int StepToUnits(double step) => (int)Math.Clamp(Math.Round(step * StepUnits), 1, ushort.MaxValue);
 

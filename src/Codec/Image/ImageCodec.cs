@@ -36,7 +36,7 @@ public static class ImageCodec
             ? ImageRateControl.FitRate(model, image, options, target, writerOptions, cancellationToken)
             : EncodeDocument(model, image, options, cancellationToken);
         long bytes = doc.Write(output, writerOptions, leaveOpen: true);
-        return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height), doc.Detail is null ? 0 : DetailLayer.StoredStep(doc.Detail));
+        return new ImageEncodeResult(bytes, doc.Header.Levels.Length, bytes * 8.0 / ((double)image.Width * image.Height), doc.Detail is null ? 0 : DetailLayerHeader.Read(doc.Detail).LumaStep);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal static class ImageDecoding
         {
             RgbImage? baseImage = restorer is null ? null : new RgbImage(image.Width, image.Height, (byte[])image.Pixels.Clone());
             DetailLayer.Apply(doc.Detail, image, cancellationToken, options.Progress);
-            restorer?.Apply(image, baseImage!, DetailLayer.StoredStep(doc.Detail), options.TileSize, cancellationToken, options.Progress);
+            restorer?.Apply(image, baseImage!, DetailLayerHeader.Read(doc.Detail).LumaStep, options.TileSize, cancellationToken, options.Progress);
         }
 
         if (h.Channels == 1)

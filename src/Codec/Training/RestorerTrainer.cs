@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using VqCodec.Codec.Image;
 using VqCodec.Codec.Models;
+using VqCodec.Container;
 using static TorchSharp.torch;
 
 namespace VqCodec.Codec.Training;
@@ -150,7 +151,7 @@ public sealed class RestorerTrainer
         byte[] payload = DetailLayer.Encode(source, baseImage, step, cancellationToken);
         var decoded = new RgbImage(baseImage.Width, baseImage.Height, (byte[])baseImage.Pixels.Clone());
         DetailLayer.Apply(payload, decoded, cancellationToken);
-        return (decoded, DetailLayer.StoredStep(payload));
+        return (decoded, DetailLayerHeader.Read(payload).LumaStep);
     }
 
     /// <summary>A c×c crop at (x0, y0) in one of the 8 orientations of the square (flips and transposition).</summary>

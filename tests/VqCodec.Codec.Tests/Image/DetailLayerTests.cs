@@ -46,7 +46,7 @@ public class DetailLayerTests
             double psnr = ImageMetrics.Psnr(source, Applied(payload, decoded));
             Assert.True(psnr > previousPsnr + 1, $"step {step}: {psnr:F2} dB after {previousPsnr:F2} dB");
             Assert.True(payload.Length > previousBytes, $"step {step}: {payload.Length} bytes after {previousBytes}");
-            Assert.Equal(step, DetailLayer.StoredStep(payload));
+            Assert.Equal(step, DetailLayerHeader.Read(payload).LumaStep);
             (previousPsnr, previousBytes) = (psnr, payload.Length);
         }
 
