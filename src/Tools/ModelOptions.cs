@@ -6,9 +6,30 @@ using VqCodec.Container;
 
 namespace VqCodec.Tools;
 
-/// <summary>The --model option and model loading shared by the verbs that run a network.</summary>
+/// <summary>The options shared by the verbs that run a network (--model, --tile) and model loading.</summary>
 internal static class ModelOptions
 {
+    /// <summary>
+    /// `--tile N` for images, defaulting to <paramref name="defaultSize"/>; a size the codec's options refuse is a usage
+    /// error before any work (the rule is the library's own, <see cref="ImageDecodeOptions.TileSize"/>).
+    /// </summary>
+    public static Option<int> TileOption(int defaultSize)
+    {
+        var tile = new Option<int>("--tile") { Description = $"Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges (default {defaultSize}).", DefaultValueFactory = _ => defaultSize };
+        tile.Validators.Add(r =>
+        {
+            try
+            {
+                _ = new ImageDecodeOptions { TileSize = r.GetValue(tile) };
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                r.AddError("--tile must be a multiple of 16 in 128..4096");
+            }
+        });
+        return tile;
+    }
+
     public static Option<string?> ImageModelOption() => new("--model") { Description = "Model file (.vqm); default: the pretrained model embedded in vqc." };
 
     public static ImageModel LoadImage(string? path) =>

@@ -15,7 +15,6 @@ public sealed class SpeechDecoder : IDisposable
 {
     private readonly SpeechModel _model;
     private readonly SpeechDecodeOptions _options;
-    private readonly bool _originalRate;
     private readonly VqcReader? _reader;              // pull mode
     private readonly VqcIncrementalReader? _incremental;  // push mode
     private readonly List<float> _out = [];
@@ -45,7 +44,6 @@ public sealed class SpeechDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         _model = model;
         _options = options ?? new SpeechDecodeOptions();
-        _originalRate = _options.OriginalRate;
         _reader = new VqcReader(input, model.FindPriors, leaveOpen);
         Start(_reader.ReadHeader());
     }
@@ -56,7 +54,6 @@ public sealed class SpeechDecoder : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _options = options ?? new SpeechDecodeOptions();
-        _originalRate = _options.OriginalRate;
         _incremental = new VqcIncrementalReader(model.FindPriors);
     }
 
@@ -64,10 +61,10 @@ public sealed class SpeechDecoder : IDisposable
     public VqcHeader? Header => _header;
 
     /// <summary>Output sample rate (model rate, or the source rate when decoding at the original rate).</summary>
-    public int OutputSampleRate => _originalRate && _header is not null ? _header.SampleRate : _model.Config.SampleRate;
+    public int OutputSampleRate => _options.OriginalRate && _header is not null ? _header.SampleRate : _model.Config.SampleRate;
 
     /// <summary>Total output samples of the whole file.</summary>
-    public long OutputLength => _header is null ? 0 : _originalRate ? _header.SampleCount : _modelSamples;
+    public long OutputLength => _header is null ? 0 : _options.OriginalRate ? _header.SampleCount : _modelSamples;
 
     /// <summary>Pull mode: decodes into <paramref name="buffer"/>; returns the samples written, 0 at the end.</summary>
     public int Read(Span<float> buffer)
@@ -75,15 +72,7 @@ public sealed class SpeechDecoder : IDisposable
         VqcReader reader = _reader ?? throw new InvalidOperationException("a push decoder has no input stream; use Push");
         while (_out.Count - _outRead < buffer.Length && !_ended)
         {
-            VqcTokenPlane? plane = reader.GetNextPlane();
-            if (plane is null)
-            {
-                End();
-            }
-            else
-            {
-                Add(plane);
-            }
+            Take(reader.GetNextPlane());
         }
 
         int n = Math.Min(buffer.Length, _out.Count - _outRead);
@@ -113,14 +102,7 @@ public sealed class SpeechDecoder : IDisposable
 
         while (!_ended && incremental.TryReadPlane(out VqcTokenPlane? plane) == OperationStatus.Done)
         {
-            if (plane is null)
-            {
-                End();
-            }
-            else
-            {
-                Add(plane);
-            }
+            Take(plane);
         }
 
         Drain(output);
@@ -194,7 +176,20 @@ public sealed class SpeechDecoder : IDisposable
 
         _header = header;
         _tokens = header.Levels.Select(_ => new List<int>()).ToArray();
-        _resampler = _originalRate && header.SampleRate != _model.Config.SampleRate ? new Resampler(_model.Config.SampleRate, header.SampleRate) : null;
+        _resampler = _options.OriginalRate && header.SampleRate != _model.Config.SampleRate ? new Resampler(_model.Config.SampleRate, header.SampleRate) : null;
+    }
+
+    /// <summary>The decoding core both front ends feed: the next plane, or null at the end of the file.</summary>
+    private void Take(VqcTokenPlane? plane)
+    {
+        if (plane is null)
+        {
+            End();
+        }
+        else
+        {
+            Add(plane);
+        }
     }
 
     private void Add(VqcTokenPlane plane)

@@ -19,14 +19,7 @@ internal static class DecodeCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images above this many pixels (checked from the header before decoding).", DefaultValueFactory = _ => 1L << 28 };
         var maxSamples = new Option<long>("--max-samples") { Description = "Speech: refuse files that declare more output samples (checked from the header).", DefaultValueFactory = _ => 1L << 31 };
         var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image)." };
-        var tile = new Option<int>("--tile") { Description = "Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges (default 512).", DefaultValueFactory = _ => ImageDecodeOptions.DefaultTileSize };
-        tile.Validators.Add(r =>
-        {
-            if (r.GetValue(tile) is not (>= 128 and <= 4096) || r.GetValue(tile) % 16 != 0)
-            {
-                r.AddError("--tile must be a multiple of 16 in 128..4096");
-            }
-        });
+        var tile = ModelOptions.TileOption(ImageDecodeOptions.DefaultTileSize);
         var model = ModelOptions.ImageModelOption();
         var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, tile, model };
         command.SetAction((parse, token) =>

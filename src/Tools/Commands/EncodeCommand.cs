@@ -23,14 +23,7 @@ internal static class EncodeCommand
         var refine = new Option<int>("--refine") { Description = "Images: encoder effort, 0..200 gradient steps that refine the latent toward the input (slower encode, same decoder; 0 = off)." };
         var noVoice = new Option<bool>("--no-voice") { Description = "Speech: leave out the voice parameters (pitch and gain, about 0.2 kbps) that let the decoder synthesise the speaker's harmonics and level; the file is then readable by format-1.3 decoders." };
         var model = ModelOptions.ImageModelOption();
-        var tile = new Option<int>("--tile") { Description = "Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges (default 1024).", DefaultValueFactory = _ => ImageEncodeOptions.DefaultTileSize };
-        tile.Validators.Add(r =>
-        {
-            if (r.GetValue(tile) is not (>= 128 and <= 4096) || r.GetValue(tile) % 16 != 0)
-            {
-                r.AddError("--tile must be a multiple of 16 in 128..4096");
-            }
-        });
+        var tile = ModelOptions.TileOption(ImageEncodeOptions.DefaultTileSize);
         var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, force, refine, tile, model };
         command.SetAction((parse, token) =>
         {
