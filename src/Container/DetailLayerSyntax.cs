@@ -4,26 +4,34 @@ namespace VqCodec.Container;
 
 /// <summary>
 /// The block syntax of a <c>DETL</c> payload (spec/container.md §4a), shared by <see cref="DetailPayloadWriter"/>
-/// and <see cref="DetailPayloadReader"/>: blocks of 8×8 quantized DCT levels in zigzag order, visited one row of
-/// blocks at a time, Y then Cb then Cr, left to right; each coded with adaptive binary contexts (one set for
-/// luma, one shared by both chroma components) that depend on whether the block's left and above neighbours
-/// of the same component were coded.
+/// and <see cref="DetailPayloadReader"/>. The image is cut into macroblocks (8×8 in syntax version 1, 16×16 in
+/// version 2), visited one row of macroblocks at a time, Y then Cb then Cr, left to right. In version 1 a
+/// macroblock is one 8×8 block; in version 2 a size flag chooses one 16×16 block or four 8×8 blocks (top left,
+/// top right, bottom left, bottom right). Blocks hold quantized DCT levels in zigzag order, coded with adaptive
+/// binary contexts (one set for luma, one shared by both chroma components, each with separate contexts for
+/// 8×8 and 16×16 blocks) that depend on whether the block's left and above neighbours were coded.
 /// </summary>
 /// <remarks>
 /// Per block: a coded flag (context: coded left and above neighbours); when coded, the zigzag index of the
-/// last non-zero level as 6 bits down a binary tree of contexts; then for each index up to it a significance
-/// flag (except at the last; context: index and the number of non-zero levels among the two before it), and
-/// for non-zero levels a greater-than-one flag (context: frequency band and levels above one so far), a
-/// greater-than-two flag (context: band), the rest as an order-0 Exp-Golomb code in bypass bits, and the sign
-/// as a bypass bit.
+/// last non-zero level down a binary tree of contexts (6 bits for 8×8, 8 for 16×16); then for each index up to
+/// it a significance flag (except at the last; context: index class and the number of non-zero levels among the
+/// two before it), and for non-zero levels a greater-than-one flag (context: frequency band and levels above
+/// one so far), a greater-than-two flag (context: band), the rest as an order-0 Exp-Golomb code in bypass bits,
+/// and the sign as a bypass bit.
 /// </remarks>
 public static class DetailLayerSyntax
 {
-    /// <summary>Side of a transform block in pixels.</summary>
+    /// <summary>Side of the small transform block in pixels (every version).</summary>
     public const int BlockSize = 8;
 
-    /// <summary>Levels per block.</summary>
+    /// <summary>Levels per small block.</summary>
     public const int Coefficients = BlockSize * BlockSize;
+
+    /// <summary>Side of the large transform block in pixels (syntax version 2).</summary>
+    public const int LargeBlockSize = 16;
+
+    /// <summary>Levels per large block: the most any block holds.</summary>
+    public const int LargeCoefficients = LargeBlockSize * LargeBlockSize;
 
     /// <summary>Colour components, in coding order (Y, Cb, Cr).</summary>
     public const int Components = 3;
@@ -31,30 +39,48 @@ public static class DetailLayerSyntax
     /// <summary>Longest Exp-Golomb prefix a reader accepts (levels up to about 2^21).</summary>
     internal const int MaxEscapePrefix = 20;
 
-    private static readonly int[] ZigzagOrder = BuildZigzag();
+    private static readonly int[] ZigzagOrder = BuildZigzag(BlockSize);
+    private static readonly int[] LargeZigzagOrder = BuildZigzag(LargeBlockSize);
 
-    /// <summary>JPEG zigzag order: <c>Zigzag[k]</c> is the row-major index of the k-th coded level.</summary>
+    /// <summary>JPEG zigzag order of an 8×8 block: <c>Zigzag[k]</c> is the row-major index of the k-th coded level.</summary>
     public static ReadOnlySpan<int> Zigzag => ZigzagOrder;
 
-    /// <summary>Blocks across and down an image of <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
-    public static (int Across, int Down) BlockCounts(int width, int height) => ((width + BlockSize - 1) / BlockSize, (height + BlockSize - 1) / BlockSize);
+    /// <summary>The same order for a 16×16 block (row-major indices 0..255).</summary>
+    public static ReadOnlySpan<int> LargeZigzag => LargeZigzagOrder;
 
-    internal static int SignificanceContext(ReadOnlySpan<int> levels, int k) =>
-        (k * 3) + (k > 0 && levels[k - 1] != 0 ? 1 : 0) + (k > 1 && levels[k - 2] != 0 ? 1 : 0);
-
-    internal static int Band(int k) => k < 3 ? 0 : k < 10 ? 1 : 2;
-
-    private static int[] BuildZigzag()
+    /// <summary>Side of a macroblock in pixels for a syntax version (8 in version 1, 16 in version 2).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a version this library reads.</exception>
+    public static int MacroblockSize(byte version) => version switch
     {
-        var order = new int[Coefficients];
+        1 => BlockSize,
+        2 => LargeBlockSize,
+        _ => throw new ArgumentOutOfRangeException(nameof(version), version, "not a detail layer syntax version"),
+    };
+
+    /// <summary>Macroblocks across and down an image of <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
+    public static (int Across, int Down) MacroblockCounts(byte version, int width, int height)
+    {
+        int m = MacroblockSize(version);
+        return ((width + m - 1) / m, (height + m - 1) / m);
+    }
+
+    /// <summary>Significance context of index <paramref name="k"/>: its class times 3 plus the non-zero levels among the two before it.</summary>
+    internal static int SignificanceContext(ReadOnlySpan<int> levels, int k, bool large) =>
+        ((large ? Math.Min(k < 32 ? k : 32 + ((k - 32) >> 4), 45) : k) * 3) + (k > 0 && levels[k - 1] != 0 ? 1 : 0) + (k > 1 && levels[k - 2] != 0 ? 1 : 0);
+
+    internal static int Band(int k, bool large) => large ? (k < 6 ? 0 : k < 36 ? 1 : 2) : (k < 3 ? 0 : k < 10 ? 1 : 2);
+
+    private static int[] BuildZigzag(int n)
+    {
+        var order = new int[n * n];
         int i = 0;
-        for (int s = 0; s < (2 * BlockSize) - 1; s++)
+        for (int s = 0; s < (2 * n) - 1; s++)
         {
-            int lo = Math.Max(0, s - (BlockSize - 1)), hi = Math.Min(s, BlockSize - 1);
+            int lo = Math.Max(0, s - (n - 1)), hi = Math.Min(s, n - 1);
             for (int j = 0; j <= hi - lo; j++)
             {
                 int y = s % 2 == 0 ? hi - j : lo + j;
-                order[i++] = (y * BlockSize) + (s - y);
+                order[i++] = (y * n) + (s - y);
             }
         }
 
@@ -63,67 +89,149 @@ public static class DetailLayerSyntax
 }
 
 /// <summary>
-/// Where the syntax walk stands: the adaptive contexts and which blocks of the row above (and to the left) were
-/// coded. One instance per writer or reader; blocks are visited in the order of <see cref="DetailLayerSyntax"/>.
+/// Where the syntax walk stands: the adaptive contexts, the next macroblock and block, and which blocks (and
+/// large macroblocks) to the left and above were coded. One instance per writer or reader; macroblocks and
+/// blocks are visited in the order of <see cref="DetailLayerSyntax"/>.
 /// </summary>
 internal sealed class DetailBlockWalk
 {
+    /// <summary>Phase of a version-2 macroblock before its size flag.</summary>
+    private const int AtFlag = -1;
+
+    /// <summary>Phase of the one large block of a macroblock.</summary>
+    private const int Large = 4;
+
     private readonly Contexts[] _contexts = [new(), new()];
-    private readonly bool[][] _coded;
+    private readonly bool _flags;
+    private readonly int _subPerSide;
     private readonly int _across;
+    private readonly int _down;
+    private readonly bool[][][] _coded;
+    private readonly bool[][] _codedAbove;
+    private readonly bool[][] _large;
+    private readonly bool[][] _largeAbove;
+    private int _row;
     private int _component;
     private int _column;
+    private int _phase;
 
-    public DetailBlockWalk(int blocksAcross)
+    public DetailBlockWalk(byte version, int width, int height)
     {
-        _across = blocksAcross;
-        _coded = [new bool[blocksAcross], new bool[blocksAcross], new bool[blocksAcross]];
+        _flags = version >= 2;
+        _subPerSide = DetailLayerSyntax.MacroblockSize(version) / DetailLayerSyntax.BlockSize;
+        (_across, _down) = DetailLayerSyntax.MacroblockCounts(version, width, height);
+        int columns = _across * _subPerSide;
+        _coded = [.. Enumerable.Range(0, DetailLayerSyntax.Components).Select(_ => Enumerable.Range(0, _subPerSide).Select(_ => new bool[columns]).ToArray())];
+        _codedAbove = [new bool[columns], new bool[columns], new bool[columns]];
+        _large = [new bool[_across], new bool[_across], new bool[_across]];
+        _largeAbove = [new bool[_across], new bool[_across], new bool[_across]];
+        _phase = _flags ? AtFlag : 0;
     }
 
-    /// <summary>Component (0 = Y) of the next block.</summary>
+    /// <summary>Component (0 = Y) of the next macroblock or block.</summary>
     public int Component => _component;
+
+    /// <summary>True when every macroblock has been visited.</summary>
+    public bool Done => _row == _down;
+
+    /// <summary>True when the next symbol is a macroblock's size flag (syntax version 2).</summary>
+    public bool AtSizeFlag => _phase == AtFlag && !Done;
+
+    /// <summary>True when the next block is a large (16×16) one.</summary>
+    public bool NextIsLarge => _phase == Large;
 
     /// <summary>Contexts of the next block's component class.</summary>
     public Contexts Current => _contexts[_component == 0 ? 0 : 1];
 
-    /// <summary>Coded left and above neighbours (0–2) of the next block.</summary>
-    public int Neighbours => (_column > 0 && _coded[_component][_column - 1] ? 1 : 0) + (_coded[_component][_column] ? 1 : 0);
+    /// <summary>Context of the next size flag: large macroblocks to the left and above (0–2).</summary>
+    public int SizeNeighbours => (_column > 0 && _large[_component][_column - 1] ? 1 : 0) + (_largeAbove[_component][_column] ? 1 : 0);
 
-    /// <summary>Records whether the block just visited was coded and moves to the next.</summary>
+    /// <summary>Coded left and above neighbours (0–2) of the next block (at a size flag: of the macroblock's top-left block).</summary>
+    public int Neighbours
+    {
+        get
+        {
+            int sub = _phase is AtFlag or Large ? 0 : _phase;
+            int r = sub / 2, col = (_column * _subPerSide) + (sub % 2);
+            bool left = col > 0 && _coded[_component][r][col - 1];
+            bool above = r > 0 ? _coded[_component][r - 1][col] : _codedAbove[_component][col];
+            return (left ? 1 : 0) + (above ? 1 : 0);
+        }
+    }
+
+    /// <summary>Records the size chosen at the flag and moves to the macroblock's first block.</summary>
+    public void SetSize(bool large)
+    {
+        _large[_component][_column] = large;
+        _phase = large ? Large : 0;
+    }
+
+    /// <summary>Records whether the block just visited was coded and moves to the next block or macroblock.</summary>
     public void Advance(bool coded)
     {
-        _coded[_component][_column] = coded;
-        if (++_column == _across)
+        int c = _component, first = _column * _subPerSide;
+        if (_phase == Large)
         {
-            _column = 0;
-            _component = (_component + 1) % DetailLayerSyntax.Components;
+            for (int r = 0; r < _subPerSide; r++)
+            {
+                _coded[c][r][first] = _coded[c][r][first + 1] = coded;
+            }
+        }
+        else
+        {
+            _coded[c][_phase / 2][first + (_phase % 2)] = coded;
+            if (_subPerSide > 1 && _phase < 3)
+            {
+                _phase++;
+                return;
+            }
+        }
+
+        _phase = _flags ? AtFlag : 0;
+        if (++_column < _across)
+        {
+            return;
+        }
+
+        // The component's row of macroblocks is done: its bottom row of blocks and its sizes are the next row's "above".
+        _column = 0;
+        _coded[c][_subPerSide - 1].CopyTo(_codedAbove[c], 0);
+        _large[c].CopyTo(_largeAbove[c], 0);
+        if (++_component == DetailLayerSyntax.Components)
+        {
+            _component = 0;
+            _row++;
         }
     }
 
     /// <summary>Codes (or prices) one block's levels (zigzag order) ending at <paramref name="last"/> (−1: not coded).</summary>
-    public static void Encode<TSink>(ref TSink e, Contexts ctx, ReadOnlySpan<int> levels, int last, int neighbours)
+    public static void Encode<TSink>(ref TSink e, Contexts ctx, ReadOnlySpan<int> levels, int last, int neighbours, bool large)
         where TSink : struct, IBitSink
     {
-        e.Encode(ref ctx.Coded[neighbours], last >= 0 ? 1 : 0);
+        e.Encode(ref (large ? ctx.LargeCoded : ctx.Coded)[neighbours], last >= 0 ? 1 : 0);
         if (last < 0)
         {
             return;
         }
 
-        for (int b = 5, node = 1; b >= 0; b--)
+        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
+        for (int b = large ? 7 : 5, node = 1; b >= 0; b--)
         {
             int bit = (last >> b) & 1;
-            e.Encode(ref ctx.Last[node], bit);
+            e.Encode(ref lastContexts[node], bit);
             node = (node * 2) + bit;
         }
 
+        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
+        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
+        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
             int m = Math.Abs(levels[k]);
             if (k < last)
             {
-                e.Encode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k)], m != 0 ? 1 : 0);
+                e.Encode(ref significant[DetailLayerSyntax.SignificanceContext(levels, k, large)], m != 0 ? 1 : 0);
             }
 
             if (m == 0)
@@ -131,12 +239,12 @@ internal sealed class DetailBlockWalk
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k);
-            e.Encode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
+            int band = DetailLayerSyntax.Band(k, large);
+            e.Encode(ref aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
             if (m > 1)
             {
                 aboveOne++;
-                e.Encode(ref ctx.AboveTwo[band], m > 2 ? 1 : 0);
+                e.Encode(ref aboveTwoContexts[band], m > 2 ? 1 : 0);
                 if (m > 2)
                 {
                     int value = m - 3 + 1, bits = 31 - int.LeadingZeroCount(value);
@@ -173,6 +281,12 @@ internal sealed class DetailBlockWalk
         public readonly ushort[] Significant = New(64 * 3);
         public readonly ushort[] AboveOne = New(3 * 3);
         public readonly ushort[] AboveTwo = New(3);
+        public readonly ushort[] Size = New(3);
+        public readonly ushort[] LargeCoded = New(3);
+        public readonly ushort[] LargeLast = New(256);
+        public readonly ushort[] LargeSignificant = New(46 * 3);
+        public readonly ushort[] LargeAboveOne = New(3 * 3);
+        public readonly ushort[] LargeAboveTwo = New(3);
 
         private static ushort[] New(int n)
         {
@@ -184,9 +298,10 @@ internal sealed class DetailBlockWalk
 }
 
 /// <summary>
-/// Writes a <c>DETL</c> payload: the header, then every block in syntax order (<see cref="DetailLayerSyntax"/>).
-/// The encoder's rate-distortion choices price candidate blocks with <see cref="BlockBits"/>, which uses the
-/// same adaptive probabilities the block would be coded with.
+/// Writes a <c>DETL</c> payload: the header, then every macroblock's size flag (version 2) and blocks in syntax
+/// order (<see cref="DetailLayerSyntax"/>). The encoder's rate-distortion choices price candidates with
+/// <see cref="BlockBits"/> and <see cref="SizeBits"/>, which use the same adaptive probabilities they would be
+/// coded with.
 /// </summary>
 public sealed class DetailPayloadWriter
 {
@@ -196,60 +311,97 @@ public sealed class DetailPayloadWriter
     private readonly BinaryRangeEncoder _encoder = new();
     private readonly DetailLayerHeader _header;
     private readonly DetailBlockWalk _walk;
-    private readonly long _blocks;
-    private long _written;
 
-    /// <summary>Starts a payload for an image of <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+    /// <summary>Starts a payload of the header's syntax version for an image of <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the header's version is not one this library writes.</exception>
     public DetailPayloadWriter(DetailLayerHeader header, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        (int across, int down) = DetailLayerSyntax.BlockCounts(width, height);
         _header = header;
-        _walk = new DetailBlockWalk(across);
-        _blocks = (long)across * down * DetailLayerSyntax.Components;
+        _walk = new DetailBlockWalk(header.Version, width, height);
     }
 
-    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next block.</summary>
+    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next macroblock or block.</summary>
     public int Component => _walk.Component;
 
-    /// <summary>Bits the next block would cost with these levels (zigzag order) ending at <paramref name="last"/> (−1: not coded); changes nothing.</summary>
-    public double BlockBits(ReadOnlySpan<int> levels, int last)
+    /// <summary>True when the next symbol is a macroblock's size (syntax version 2): call <see cref="WriteSize"/>.</summary>
+    public bool AtMacroblock => _walk.AtSizeFlag;
+
+    /// <summary>Side (8 or 16) of the next block; at a macroblock's size, 0.</summary>
+    public int BlockSide => _walk.AtSizeFlag ? 0 : _walk.NextIsLarge ? DetailLayerSyntax.LargeBlockSize : DetailLayerSyntax.BlockSize;
+
+    /// <summary>Bits the next macroblock's size flag would cost; changes nothing.</summary>
+    /// <exception cref="InvalidOperationException">The next symbol is not a size flag.</exception>
+    public double SizeBits(bool large)
     {
+        RequireSize();
         var sink = new CostSink();
-        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours);
+        sink.Encode(ref _walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
+        return sink.Bits;
+    }
+
+    /// <summary>Codes the next macroblock's size: one 16×16 block (<paramref name="large"/>) or four 8×8 blocks.</summary>
+    /// <exception cref="InvalidOperationException">The next symbol is not a size flag.</exception>
+    public void WriteSize(bool large)
+    {
+        RequireSize();
+        _encoder.Encode(ref _walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
+        _walk.SetSize(large);
+    }
+
+    /// <summary>
+    /// Bits the next block would cost with these levels (zigzag order) ending at <paramref name="last"/> (−1: not coded);
+    /// changes nothing. At a macroblock's size flag, <paramref name="large"/> says which block to price (the macroblock's
+    /// only block, or its top-left one); otherwise it must be null or the next block's size.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="large"/> contradicts the size already written, or is missing at a size flag.</exception>
+    public double BlockBits(ReadOnlySpan<int> levels, int last, bool? large = null)
+    {
+        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
+        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
+        {
+            throw new ArgumentException("the macroblock's size is already written", nameof(large));
+        }
+
+        var sink = new CostSink();
+        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours, isLarge);
         return sink.Bits;
     }
 
     /// <summary>Codes the next block: levels in zigzag order, every one after <paramref name="last"/> zero (−1: the block is not coded).</summary>
-    /// <exception cref="InvalidOperationException">Every block has been written.</exception>
+    /// <exception cref="InvalidOperationException">Every block has been written, or a macroblock's size is due first.</exception>
     /// <exception cref="ArgumentException">A level after <paramref name="last"/> is not zero, or the level at it is.</exception>
     public void WriteBlock(ReadOnlySpan<int> levels, int last)
     {
-        if (_written == _blocks)
+        if (_walk.Done)
         {
             throw new InvalidOperationException("every block of the detail layer has been written");
         }
 
-        if (last >= DetailLayerSyntax.Coefficients || levels.Length < DetailLayerSyntax.Coefficients || (last >= 0 && levels[last] == 0))
+        if (_walk.AtSizeFlag)
+        {
+            throw new InvalidOperationException("the macroblock's size must be written before its blocks");
+        }
+
+        int n = _walk.NextIsLarge ? DetailLayerSyntax.LargeCoefficients : DetailLayerSyntax.Coefficients;
+        if (last >= n || levels.Length < n || (last >= 0 && levels[last] == 0))
         {
             throw new ArgumentException("a block's last index must hold a non-zero level", nameof(last));
         }
 
         var sink = new RangeSink(_encoder);
-        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours);
+        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours, _walk.NextIsLarge);
         _walk.Advance(last >= 0);
-        _written++;
     }
 
     /// <summary>The payload: header and range-coded blocks.</summary>
     /// <exception cref="InvalidOperationException">Not every block has been written.</exception>
     public byte[] ToPayload()
     {
-        if (_written != _blocks)
+        if (!_walk.Done)
         {
-            throw new InvalidOperationException($"{_blocks - _written} blocks of the detail layer are not written");
+            throw new InvalidOperationException("not every block of the detail layer is written");
         }
 
         byte[] coded = _encoder.Finish();
@@ -257,6 +409,14 @@ public sealed class DetailPayloadWriter
         _header.Write(payload);
         coded.CopyTo(payload, DetailLayerHeader.Size);
         return payload;
+    }
+
+    private void RequireSize()
+    {
+        if (!_walk.AtSizeFlag)
+        {
+            throw new InvalidOperationException("the next symbol is not a macroblock's size");
+        }
     }
 
     private readonly struct RangeSink(BinaryRangeEncoder encoder) : DetailBlockWalk.IBitSink
@@ -277,16 +437,15 @@ public sealed class DetailPayloadWriter
 }
 
 /// <summary>
-/// Reads a <c>DETL</c> payload block by block in syntax order (<see cref="DetailLayerSyntax"/>); every error is a
-/// <see cref="VqcFormatException"/>. <see cref="Validate"/> walks a whole payload without pixels (<c>vqc verify</c>).
+/// Reads a <c>DETL</c> payload (syntax version 1 or 2) macroblock by macroblock and block by block in syntax order
+/// (<see cref="DetailLayerSyntax"/>); every error is a <see cref="VqcFormatException"/>. <see cref="Validate"/> walks a
+/// whole payload without pixels (<c>vqc verify</c>).
 /// </summary>
 public sealed class DetailPayloadReader
 {
     private readonly BinaryRangeDecoder _decoder;
     private readonly DetailBlockWalk _walk;
     private readonly long _offset;
-    private readonly long _blocks;
-    private long _read;
 
     /// <summary>Reads the header of <paramref name="payload"/> for an image of <paramref name="width"/> × <paramref name="height"/> pixels; <paramref name="offset"/> locates the payload in its file for errors.</summary>
     /// <exception cref="VqcFormatException">The header is malformed or the payload too short to hold the coder's state.</exception>
@@ -302,38 +461,76 @@ public sealed class DetailPayloadReader
             throw new VqcFormatException("detail layer is too short", offset);
         }
 
-        (int across, int down) = DetailLayerSyntax.BlockCounts(width, height);
         _decoder = new BinaryRangeDecoder(payload[DetailLayerHeader.Size..]);
-        _walk = new DetailBlockWalk(across);
-        _blocks = (long)across * down * DetailLayerSyntax.Components;
+        _walk = new DetailBlockWalk(Header.Version, width, height);
         _offset = offset;
     }
 
     /// <summary>The payload's header.</summary>
     public DetailLayerHeader Header { get; }
 
-    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next block.</summary>
+    /// <summary>Side of a macroblock in pixels (8 in version 1, 16 in version 2).</summary>
+    public int MacroblockSize => DetailLayerSyntax.MacroblockSize(Header.Version);
+
+    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next macroblock or block.</summary>
     public int Component => _walk.Component;
 
-    /// <summary>Reads the next block's levels (zigzag order) into <paramref name="levels"/> (cleared first); false when the block is not coded.</summary>
-    /// <exception cref="VqcFormatException">A level is oversized, or the coder ran past the payload's end.</exception>
-    /// <exception cref="InvalidOperationException">Every block has been read.</exception>
-    public bool ReadBlock(Span<int> levels)
+    /// <summary>
+    /// Starts the next macroblock and returns the side of its blocks: 16 (one block) or 8 (four blocks, or in
+    /// syntax version 1 the macroblock's one block, with nothing read).
+    /// </summary>
+    /// <exception cref="VqcFormatException">The coder ran past the payload's end.</exception>
+    /// <exception cref="InvalidOperationException">The previous macroblock's blocks are not all read, or every block has been read.</exception>
+    public int ReadMacroblock()
     {
-        if (_read == _blocks)
+        if (_walk.Done)
         {
             throw new InvalidOperationException("every block of the detail layer has been read");
         }
 
-        levels[..DetailLayerSyntax.Coefficients].Clear();
-        bool coded = Decode(levels);
-        _walk.Advance(coded);
-        _read++;
-        if (_decoder.Overrun > 0)
+        if (MacroblockSize == DetailLayerSyntax.BlockSize)
         {
-            throw new VqcFormatException("detail layer is truncated or corrupt", _offset);
+            return DetailLayerSyntax.BlockSize;
         }
 
+        if (!_walk.AtSizeFlag)
+        {
+            throw new InvalidOperationException("the previous macroblock's blocks are not all read");
+        }
+
+        bool large = _decoder.Decode(ref _walk.Current.Size[_walk.SizeNeighbours]) == 1;
+        _walk.SetSize(large);
+        CheckOverrun();
+        return large ? DetailLayerSyntax.LargeBlockSize : DetailLayerSyntax.BlockSize;
+    }
+
+    /// <summary>Reads the next block's levels (zigzag order, 64 or 256 of them) into <paramref name="levels"/> (cleared first); false when the block is not coded.</summary>
+    /// <exception cref="VqcFormatException">A level is oversized, or the coder ran past the payload's end.</exception>
+    /// <exception cref="InvalidOperationException">Every block has been read, or a macroblock must be started first.</exception>
+    /// <exception cref="ArgumentException"><paramref name="levels"/> is shorter than the block.</exception>
+    public bool ReadBlock(Span<int> levels)
+    {
+        if (_walk.Done)
+        {
+            throw new InvalidOperationException("every block of the detail layer has been read");
+        }
+
+        if (_walk.AtSizeFlag)
+        {
+            throw new InvalidOperationException("start the macroblock (ReadMacroblock) before its blocks");
+        }
+
+        bool large = _walk.NextIsLarge;
+        int n = large ? DetailLayerSyntax.LargeCoefficients : DetailLayerSyntax.Coefficients;
+        if (levels.Length < n)
+        {
+            throw new ArgumentException($"a block holds {n} levels", nameof(levels));
+        }
+
+        levels[..n].Clear();
+        bool coded = Decode(levels, large);
+        _walk.Advance(coded);
+        CheckOverrun();
         return coded;
     }
 
@@ -342,44 +539,61 @@ public sealed class DetailPayloadReader
     public static void Validate(byte[] payload, int width, int height, long offset = 0)
     {
         var reader = new DetailPayloadReader(payload, width, height, offset);
-        Span<int> levels = stackalloc int[DetailLayerSyntax.Coefficients];
-        while (reader._read < reader._blocks)
+        Span<int> levels = stackalloc int[DetailLayerSyntax.LargeCoefficients];
+        while (!reader._walk.Done)
         {
-            reader.ReadBlock(levels);
+            int side = reader.ReadMacroblock();
+            int blocks = reader.MacroblockSize / side * (reader.MacroblockSize / side);
+            for (int b = 0; b < blocks; b++)
+            {
+                reader.ReadBlock(levels);
+            }
         }
     }
 
-    private bool Decode(Span<int> levels)
+    private void CheckOverrun()
+    {
+        if (_decoder.Overrun > 0)
+        {
+            throw new VqcFormatException("detail layer is truncated or corrupt", _offset);
+        }
+    }
+
+    private bool Decode(Span<int> levels, bool large)
     {
         DetailBlockWalk.Contexts ctx = _walk.Current;
         BinaryRangeDecoder d = _decoder;
-        if (d.Decode(ref ctx.Coded[_walk.Neighbours]) == 0)
+        if (d.Decode(ref (large ? ctx.LargeCoded : ctx.Coded)[_walk.Neighbours]) == 0)
         {
             return false;
         }
 
+        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
         int last = 0;
-        for (int b = 5, node = 1; b >= 0; b--)
+        for (int b = large ? 7 : 5, node = 1; b >= 0; b--)
         {
-            int bit = d.Decode(ref ctx.Last[node]);
+            int bit = d.Decode(ref lastContexts[node]);
             node = (node * 2) + bit;
             last = (last << 1) | bit;
         }
 
+        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
+        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
+        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
-            if (k < last && d.Decode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k)]) == 0)
+            if (k < last && d.Decode(ref significant[DetailLayerSyntax.SignificanceContext(levels, k, large)]) == 0)
             {
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k), m = 1;
-            if (d.Decode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
+            int band = DetailLayerSyntax.Band(k, large), m = 1;
+            if (d.Decode(ref aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
             {
                 aboveOne++;
                 m = 2;
-                if (d.Decode(ref ctx.AboveTwo[band]) == 1)
+                if (d.Decode(ref aboveTwoContexts[band]) == 1)
                 {
                     int bits = 0;
                     while (d.DecodeBypass() == 1)

@@ -4,10 +4,11 @@ namespace VqCodec.Codec.Image;
 
 /// <summary>
 /// The detail layer of an image (the <c>DETL</c> chunk, spec/container.md §7a): the residual between the
-/// source and the image decoded from the tokens, in YCbCr (BT.601, full range), cut into 8×8 blocks,
+/// source and the image decoded from the tokens, in YCbCr (BT.601, full range), cut into 16×16 macroblocks of one
+/// 16×16 block or four 8×8 blocks (syntax version 2; version 1, still decoded, has 8×8 blocks only),
 /// transformed by the orthonormal DCT-II, quantized by a uniform scalar quantizer with a dead zone
 /// (encoder choice) and coded with the adaptive binary range coder. The decoder adds the reconstructed
-/// residual to the token-decoded pixels, rounds and clamps. Processing runs one row of blocks at a time,
+/// residual to the token-decoded pixels, rounds and clamps. Processing runs one row of macroblocks at a time,
 /// so memory is a few rows of the image whatever its size.
 /// </summary>
 internal static class DetailLayer
@@ -21,30 +22,33 @@ internal static class DetailLayer
     /// <summary>Rounding offset subtracted before truncation: a dead zone that favours zero (encoder choice).</summary>
     public const double DeadZone = 0.3;
 
-    private static readonly double[] Basis = BuildBasis();
+    private static readonly double[] Basis8 = BuildBasis(DetailLayerSyntax.BlockSize);
+    private static readonly double[] Basis16 = BuildBasis(DetailLayerSyntax.LargeBlockSize);
 
     /// <summary>Codes the residual <paramref name="source"/> − <paramref name="decoded"/> with luma step <paramref name="step"/> (pixel levels).</summary>
     /// <remarks>
-    /// With <paramref name="lumaOnly"/> (a greyscale source, whose decoder output is converted to grey) every
-    /// chroma block is coded as empty: its residual would be discarded by the conversion.
+    /// Per 16×16 macroblock and component the encoder codes one 16×16 block or four 8×8 blocks, whichever costs less
+    /// distortion + λ·bits. With <paramref name="lumaOnly"/> (a greyscale source, whose decoder output is converted to
+    /// grey) every chroma macroblock is coded as one empty block: its residual would be discarded by the conversion.
     /// </remarks>
     public static byte[] Encode(RgbImage source, RgbImage decoded, double step, CancellationToken cancellationToken = default, bool lumaOnly = false, IProgress<ImageCodingProgress>? progress = null)
     {
+        const int M = DetailLayerSyntax.LargeBlockSize, S = DetailLayerSyntax.BlockSize;
         int lumaUnits = StepToUnits(step), chromaUnits = StepToUnits(step * ChromaStepRatio);
-        int w = source.Width, h = source.Height, bw = (w + 7) / 8, pw = bw * 8;
+        int w = source.Width, h = source.Height;
+        (int across, int down) = DetailLayerSyntax.MacroblockCounts(DetailLayerHeader.CurrentVersion, w, h);
+        int pw = across * M;
         var writer = new DetailPayloadWriter(new DetailLayerHeader(DetailLayerHeader.CurrentVersion, (ushort)lumaUnits, (ushort)chromaUnits), w, h);
-        ReadOnlySpan<int> zigzag = DetailLayerSyntax.Zigzag;
-        var band = new[] { new double[8 * pw], new double[8 * pw], new double[8 * pw] };
-        var block = new double[64];
-        var scaled = new double[64];
-        var levels = new int[64];
-        for (int by = 0; by < (h + 7) / 8; by++)
+        var band = new[] { new double[M * pw], new double[M * pw], new double[M * pw] };
+        var small = Enumerable.Range(0, 4).Select(_ => new QuantizedBlock(S)).ToArray();
+        var large = new QuantizedBlock(M);
+        for (int by = 0; by < down; by++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report(new ImageCodingProgress("detail layer", by, (h + 7) / 8));
-            for (int y = 0; y < 8; y++)
+            progress?.Report(new ImageCodingProgress("detail layer", by, down));
+            for (int y = 0; y < M; y++)
             {
-                int sy = Math.Min((by * 8) + y, h - 1);
+                int sy = Math.Min((by * M) + y, h - 1);
                 for (int x = 0; x < pw; x++)
                 {
                     int i = ((sy * w) + Math.Min(x, w - 1)) * 3;
@@ -56,80 +60,91 @@ internal static class DetailLayer
             for (int c = 0; c < 3; c++)
             {
                 double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
-                for (int bx = 0; bx < bw; bx++)
+                for (int bx = 0; bx < across; bx++)
                 {
-                    for (int y = 0; y < 8; y++)
+                    if (lumaOnly && c > 0)
                     {
-                        Array.Copy(band[c], (y * pw) + (bx * 8), block, y * 8, 8);
+                        writer.WriteSize(true);
+                        writer.WriteBlock(large.Levels, -1);
+                        continue;
                     }
 
-                    Transform(block, inverse: false);
-                    int last = -1;
-                    for (int k = 0; k < 64; k++)
+                    large.Quantize(band[c], pw, bx * M, 0, q);
+                    double largeCost = large.Choose(writer, true) + (Lambda * writer.SizeBits(true));
+                    double smallCost = Lambda * writer.SizeBits(false);
+                    for (int s = 0; s < 4; s++)
                     {
-                        double v = block[zigzag[k]] / q;
-                        scaled[k] = v;
-                        int m = Math.Max(0, (int)Math.Floor(Math.Abs(v) + 0.5 - DeadZone));
-                        levels[k] = v < 0 ? -m : m;
-                        if (m != 0)
-                        {
-                            last = k;
-                        }
+                        small[s].Quantize(band[c], pw, (bx * M) + (s % 2 * S), s / 2 * S, q);
+                        smallCost += small[s].Choose(writer, false);
                     }
 
-                    last = lumaOnly && c > 0 ? -1 : ChooseLast(writer, levels, scaled, last);
-                    writer.WriteBlock(levels, last);
+                    bool useLarge = largeCost < smallCost;
+                    writer.WriteSize(useLarge);
+                    foreach (QuantizedBlock b in useLarge ? [large] : small)
+                    {
+                        // Chosen again with the block's own contexts (the prices above used the macroblock's first block's).
+                        b.Choose(writer, null);
+                        b.Apply();
+                        writer.WriteBlock(b.Levels, b.Last);
+                    }
                 }
             }
         }
 
-        progress?.Report(new ImageCodingProgress("detail layer", (h + 7) / 8, (h + 7) / 8));
+        progress?.Report(new ImageCodingProgress("detail layer", down, down));
         return writer.ToPayload();
     }
 
-    /// <summary>Decodes <paramref name="payload"/> and adds the residual to <paramref name="image"/>'s pixels in place.</summary>
+    /// <summary>Decodes <paramref name="payload"/> (syntax version 1 or 2) and adds the residual to <paramref name="image"/>'s pixels in place.</summary>
     /// <exception cref="VqcFormatException">The payload is malformed (offsets are within the payload).</exception>
     public static void Apply(byte[] payload, RgbImage image, CancellationToken cancellationToken = default, IProgress<ImageCodingProgress>? progress = null)
     {
-        int w = image.Width, h = image.Height, bw = (w + 7) / 8, pw = bw * 8;
+        int w = image.Width, h = image.Height;
         var reader = new DetailPayloadReader(payload, w, h);
-        int lumaUnits = reader.Header.LumaStepUnits, chromaUnits = reader.Header.ChromaStepUnits;
-        ReadOnlySpan<int> zigzag = DetailLayerSyntax.Zigzag;
-        Span<int> levels = stackalloc int[64];
-        var band = new[] { new double[8 * pw], new double[8 * pw], new double[8 * pw] };
-        var block = new double[64];
-        for (int by = 0; by < (h + 7) / 8; by++)
+        int lumaUnits = reader.Header.LumaStepUnits, chromaUnits = reader.Header.ChromaStepUnits, m = reader.MacroblockSize;
+        (int across, int down) = DetailLayerSyntax.MacroblockCounts(reader.Header.Version, w, h);
+        int pw = across * m;
+        Span<int> levels = stackalloc int[DetailLayerSyntax.LargeCoefficients];
+        var band = new[] { new double[m * pw], new double[m * pw], new double[m * pw] };
+        var block = new double[DetailLayerSyntax.LargeCoefficients];
+        for (int by = 0; by < down; by++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report(new ImageCodingProgress("detail layer", by, (h + 7) / 8));
+            progress?.Report(new ImageCodingProgress("detail layer", by, down));
             for (int c = 0; c < 3; c++)
             {
                 double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
-                for (int bx = 0; bx < bw; bx++)
+                for (int bx = 0; bx < across; bx++)
                 {
-                    Array.Clear(block);
-                    if (reader.ReadBlock(levels))
+                    int side = reader.ReadMacroblock(), per = m / side, n = side * side;
+                    ReadOnlySpan<int> zigzag = side == DetailLayerSyntax.BlockSize ? DetailLayerSyntax.Zigzag : DetailLayerSyntax.LargeZigzag;
+                    for (int s = 0; s < per * per; s++)
                     {
-                        for (int k = 0; k < 64; k++)
+                        Array.Clear(block, 0, n);
+                        if (reader.ReadBlock(levels))
                         {
-                            block[zigzag[k]] = levels[k] * q;
+                            for (int k = 0; k < n; k++)
+                            {
+                                block[zigzag[k]] = levels[k] * q;
+                            }
+
+                            Transform(block, side, inverse: true);
                         }
 
-                        Transform(block, inverse: true);
-                    }
-
-                    for (int y = 0; y < 8; y++)
-                    {
-                        Array.Copy(block, y * 8, band[c], (y * pw) + (bx * 8), 8);
+                        int x0 = (bx * m) + (s % per * side), y0 = s / per * side;
+                        for (int y = 0; y < side; y++)
+                        {
+                            Array.Copy(block, y * side, band[c], ((y0 + y) * pw) + x0, side);
+                        }
                     }
                 }
             }
 
-            for (int y = 0; y < Math.Min(8, h - (by * 8)); y++)
+            for (int y = 0; y < Math.Min(m, h - (by * m)); y++)
             {
                 for (int x = 0; x < w; x++)
                 {
-                    int j = (y * pw) + x, i = ((((by * 8) + y) * w) + x) * 3;
+                    int j = (y * pw) + x, i = ((((by * m) + y) * w) + x) * 3;
                     (double r, double g, double b) = ToRgb(band[0][j], band[1][j], band[2][j]);
                     image.Pixels[i] = AddClamped(image.Pixels[i], r);
                     image.Pixels[i + 1] = AddClamped(image.Pixels[i + 1], g);
@@ -138,7 +153,7 @@ internal static class DetailLayer
             }
         }
 
-        progress?.Report(new ImageCodingProgress("detail layer", (h + 7) / 8, (h + 7) / 8));
+        progress?.Report(new ImageCodingProgress("detail layer", down, down));
     }
 
     private static int StepToUnits(double step) => (int)Math.Clamp(Math.Round(step * StepUnits), 1, ushort.MaxValue);
@@ -152,102 +167,161 @@ internal static class DetailLayer
         (y + (1.402 * cr), y - (0.344136 * cb) - (0.714136 * cr), y + (1.772 * cb));
 
     /// <summary>
-    /// Rate-distortion weight of the encoder's choice of the last coded coefficient, in squared quantizer
-    /// steps per bit (encoder choice). Measured on 5 validation photographs: 0.1 gains 0.04–0.05 dB at equal
-    /// rate over no choice; 0.2 and 0.35 lose.
+    /// Rate-distortion weight of the encoder's choices (where a block ends, one 16×16 block or four 8×8 per
+    /// macroblock), in squared quantizer steps per bit (encoder choice). Measured on 5 validation photographs for the
+    /// end choice: 0.1 gains 0.04–0.05 dB at equal rate over no choice; 0.2 and 0.35 lose. (High-rate theory for a
+    /// uniform quantizer gives ln 2 / 6 ≈ 0.116.)
     /// </summary>
     private const double Lambda = 0.1;
 
-    /// <summary>
-    /// Encoder choice: the end of the block (every level after it set to zero, or the whole block skipped)
-    /// that minimises distortion + λ·bits, with bits priced by the current context probabilities.
-    /// Zeroes the dropped levels in <paramref name="levels"/>; returns the new last index (−1: not coded).
-    /// </summary>
-    private static int ChooseLast(DetailPayloadWriter writer, int[] levels, double[] scaled, int last)
+    /// <summary>In-place separable orthonormal DCT-II of side <paramref name="n"/> (8 or 16), or its inverse, of a row-major block.</summary>
+    private static void Transform(double[] block, int n, bool inverse)
     {
-        if (last < 0)
+        double[] basis = n == DetailLayerSyntax.BlockSize ? Basis8 : Basis16;
+        Span<double> tmp = stackalloc double[DetailLayerSyntax.LargeCoefficients];
+        for (int y = 0; y < n; y++)
         {
-            return last;
-        }
-
-        double best = Lambda * writer.BlockBits(levels, last), extra = 0;
-        int bestLast = last;
-        for (int k = last; k >= 0; k--)
-        {
-            if (levels[k] == 0)
-            {
-                continue;
-            }
-
-            // Distortion added by zeroing level k (in squared steps): v² − (v − level)².
-            double v = scaled[k], e = v - levels[k];
-            extra += (v * v) - (e * e);
-            int previous = k - 1;
-            while (previous >= 0 && levels[previous] == 0)
-            {
-                previous--;
-            }
-
-            double cost = extra + (Lambda * writer.BlockBits(levels, previous));
-            if (cost < best)
-            {
-                (best, bestLast) = (cost, previous);
-            }
-        }
-
-        for (int k = bestLast + 1; k <= last; k++)
-        {
-            levels[k] = 0;
-        }
-
-        return bestLast;
-    }
-
-    /// <summary>In-place separable 8×8 orthonormal DCT-II (or its inverse) of a row-major block.</summary>
-    private static void Transform(double[] block, bool inverse)
-    {
-        Span<double> tmp = stackalloc double[64];
-        for (int y = 0; y < 8; y++)
-        {
-            for (int k = 0; k < 8; k++)
+            for (int k = 0; k < n; k++)
             {
                 double s = 0;
-                for (int n = 0; n < 8; n++)
+                for (int i = 0; i < n; i++)
                 {
-                    s += (inverse ? Basis[(n * 8) + k] : Basis[(k * 8) + n]) * block[(y * 8) + n];
+                    s += (inverse ? basis[(i * n) + k] : basis[(k * n) + i]) * block[(y * n) + i];
                 }
 
-                tmp[(y * 8) + k] = s;
+                tmp[(y * n) + k] = s;
             }
         }
 
-        for (int x = 0; x < 8; x++)
+        for (int x = 0; x < n; x++)
         {
-            for (int k = 0; k < 8; k++)
+            for (int k = 0; k < n; k++)
             {
                 double s = 0;
-                for (int n = 0; n < 8; n++)
+                for (int i = 0; i < n; i++)
                 {
-                    s += (inverse ? Basis[(n * 8) + k] : Basis[(k * 8) + n]) * tmp[(n * 8) + x];
+                    s += (inverse ? basis[(i * n) + k] : basis[(k * n) + i]) * tmp[(i * n) + x];
                 }
 
-                block[(k * 8) + x] = s;
+                block[(k * n) + x] = s;
             }
         }
     }
 
-    /// <summary>Basis[k·8 + n] = c(k) cos(π (2n + 1) k / 16), c(0) = √(1/8), c(k) = √(2/8).</summary>
-    private static double[] BuildBasis()
+    /// <summary>Basis[k·n + i] = c(k) cos(π (2i + 1) k / 2n), c(0) = √(1/n), c(k) = √(2/n).</summary>
+    private static double[] BuildBasis(int n)
     {
-        var basis = new double[64];
-        for (int k = 0; k < 8; k++)
+        var basis = new double[n * n];
+        for (int k = 0; k < n; k++)
         {
-            for (int n = 0; n < 8; n++)
+            for (int i = 0; i < n; i++)
             {
-                basis[(k * 8) + n] = (k == 0 ? Math.Sqrt(1.0 / 8) : Math.Sqrt(2.0 / 8)) * Math.Cos(Math.PI * ((2 * n) + 1) * k / 16);
+                basis[(k * n) + i] = (k == 0 ? Math.Sqrt(1.0 / n) : Math.Sqrt(2.0 / n)) * Math.Cos(Math.PI * ((2 * i) + 1) * k / (2 * n));
             }
         }
 
         return basis;
+    }
+
+    /// <summary>One block of the encoder: its transform, dead-zone levels and the rate-distortion choice of where it ends.</summary>
+    private sealed class QuantizedBlock(int side)
+    {
+        private readonly double[] _pixels = new double[side * side];
+        private readonly double[] _scaled = new double[side * side];
+        private int _last;
+
+        /// <summary>Levels in zigzag order (after <see cref="Apply"/>, ending at <see cref="Last"/>).</summary>
+        public int[] Levels { get; } = new int[side * side];
+
+        /// <summary>The chosen last index (−1: not coded).</summary>
+        public int Last { get; private set; }
+
+        /// <summary>Transforms the side×side block at (x0, y0) of <paramref name="band"/> (row stride <paramref name="stride"/>) and quantizes it with step <paramref name="q"/>.</summary>
+        public void Quantize(double[] band, int stride, int x0, int y0, double q)
+        {
+            for (int y = 0; y < side; y++)
+            {
+                Array.Copy(band, ((y0 + y) * stride) + x0, _pixels, y * side, side);
+            }
+
+            Transform(_pixels, side, inverse: false);
+            ReadOnlySpan<int> zigzag = side == DetailLayerSyntax.BlockSize ? DetailLayerSyntax.Zigzag : DetailLayerSyntax.LargeZigzag;
+            _last = -1;
+            for (int k = 0; k < _scaled.Length; k++)
+            {
+                double v = _pixels[zigzag[k]] / q;
+                _scaled[k] = v;
+                int m = Math.Max(0, (int)Math.Floor(Math.Abs(v) + 0.5 - DeadZone));
+                Levels[k] = v < 0 ? -m : m;
+                if (m != 0)
+                {
+                    _last = k;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Chooses where the block ends (every level after it set to zero, or the whole block skipped) by minimising
+        /// distortion + λ·bits, with bits priced by the writer's current probabilities (as a 16×16 or 8×8 block at a
+        /// macroblock's size flag per <paramref name="large"/>, else as the next block). Returns that cost, the
+        /// distortion in squared steps over the whole block; <see cref="Apply"/> then zeroes the dropped levels.
+        /// </summary>
+        public double Choose(DetailPayloadWriter writer, bool? large)
+        {
+            double kept = 0;
+            for (int k = 0; k <= _last; k++)
+            {
+                double e = _scaled[k] - Levels[k];
+                kept += e * e;
+            }
+
+            for (int k = _last + 1; k < _scaled.Length; k++)
+            {
+                kept += _scaled[k] * _scaled[k];
+            }
+
+            Last = _last;
+            if (_last < 0)
+            {
+                return kept + (Lambda * writer.BlockBits(Levels, -1, large));
+            }
+
+            double best = Lambda * writer.BlockBits(Levels, _last, large), extra = 0;
+            for (int k = _last; k >= 0; k--)
+            {
+                if (Levels[k] == 0)
+                {
+                    continue;
+                }
+
+                // Distortion added by zeroing level k (in squared steps): v² − (v − level)².
+                double v = _scaled[k], e = v - Levels[k];
+                extra += (v * v) - (e * e);
+                int previous = k - 1;
+                while (previous >= 0 && Levels[previous] == 0)
+                {
+                    previous--;
+                }
+
+                double cost = extra + (Lambda * writer.BlockBits(Levels, previous, large));
+                if (cost < best)
+                {
+                    (best, Last) = (cost, previous);
+                }
+            }
+
+            return kept + best;
+        }
+
+        /// <summary>Zeroes the levels after <see cref="Last"/>.</summary>
+        public void Apply()
+        {
+            for (int k = Last + 1; k <= _last; k++)
+            {
+                Levels[k] = 0;
+            }
+
+            _last = Last;
+        }
     }
 }

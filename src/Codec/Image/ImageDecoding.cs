@@ -13,13 +13,14 @@ internal static class ImageDecoding
         ImageRestorer? restorer = null;
         if (options.Restore && doc.Detail is not null && doc.Restoration is { } named)
         {
-            restorer = model.Restorer;
-            if (restorer is null || !named.Matches(restorer.Id, restorer.Hash))
+            restorer = model.Restorers.FirstOrDefault(r => named.Matches(r.Id, r.Hash));
+            if (restorer is null)
             {
+                string known = model.Restorers.Count == 0 ? "none" : string.Join(", ", model.Restorers.Select(r => $"'{r.Id}' ({Convert.ToHexString(r.Hash)[..16]}…)"));
                 throw new ModelMismatchException(
-                    $"the file asks for restoration network '{named.Id}' ({Convert.ToHexString(named.Hash)[..16]}…) but the loaded model has {(restorer is null ? "none" : $"'{restorer.Id}' ({Convert.ToHexString(restorer.Hash)[..16]}…)")}",
+                    $"the file asks for restoration network '{named.Id}' ({Convert.ToHexString(named.Hash)[..16]}…) but the loaded model has {known}",
                     named.Id,
-                    restorer?.Id ?? string.Empty);
+                    model.Restorer?.Id ?? string.Empty);
             }
         }
 

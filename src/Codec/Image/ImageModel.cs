@@ -21,11 +21,12 @@ public sealed class ImageModel : LoadedModel
         () => Load(OpenEmbedded(PretrainedId + ".vqm"), IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null, IsEmbedded(PretrainedId, ".vqpr") ? OpenEmbedded(PretrainedId + ".vqpr") : null),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, TokenPriors? companion)
+    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, IReadOnlyList<ImageRestorer> former, TokenPriors? companion)
         : base(bundle, hash, companion)
     {
         Network = network;
         Restorer = restorer;
+        Restorers = restorer is null ? former : [restorer, .. former];
     }
 
     /// <summary>
@@ -33,6 +34,12 @@ public sealed class ImageModel : LoadedModel
     /// names it in files with a detail layer, and the decoder applies it after the detail layer.
     /// </summary>
     public ImageRestorer? Restorer { get; }
+
+    /// <summary>
+    /// Every restoration network this model decodes with: <see cref="Restorer"/> first, then earlier networks kept so
+    /// that files naming them (their id and hash in the <c>rstr</c> chunk) still decode to the same pixels.
+    /// </summary>
+    public IReadOnlyList<ImageRestorer> Restorers { get; }
 
     /// <summary>Architecture.</summary>
     public ImageModelConfig Config => Network.Config;
@@ -54,15 +61,36 @@ public sealed class ImageModel : LoadedModel
     /// </summary>
     /// <exception cref="VqcFormatException">A file is malformed (not a model file, or priors that do not parse).</exception>
     /// <exception cref="ModelMismatchException">A model of another kind, a restorer made for another model, or priors that do not extend this model's tables.</exception>
-    public static ImageModel Load(Stream stream, Stream? restorer = null, Stream? priors = null)
+    public static ImageModel Load(Stream stream, Stream? restorer = null, Stream? priors = null) => Load(stream, restorer, priors, []);
+
+    /// <summary>
+    /// Loads a model file as <see cref="Load(Stream, Stream?, Stream?)"/> does, with earlier restoration networks in
+    /// <paramref name="formerRestorers"/>: the encoder names <paramref name="restorer"/>, and files naming any of them decode.
+    /// </summary>
+    /// <exception cref="VqcFormatException">A file is malformed.</exception>
+    /// <exception cref="ModelMismatchException">A model of another kind, a restorer made for another model, or priors that do not extend this model's tables.</exception>
+    public static ImageModel Load(Stream stream, Stream? restorer, Stream? priors, IReadOnlyList<Stream> formerRestorers)
     {
+        ArgumentNullException.ThrowIfNull(formerRestorers);
         (ModelBundle bundle, byte[] hash) = ReadBundle(stream, "image", d => d.Image is not null);
         TokenPriors? companion = priors is null ? null : TokenPriors.Deserialize(ReadAll(priors));
-        ImageRestorer? loadedRestorer = restorer is null ? null : ImageRestorer.Load(restorer);
-        if (loadedRestorer is not null && loadedRestorer.BaseModel != bundle.Description.Id)
+        var loaded = new List<ImageRestorer>();
+        try
         {
-            loadedRestorer.Dispose();
-            throw new ModelMismatchException($"restorer '{loadedRestorer.Id}' was trained for model '{loadedRestorer.BaseModel}', not '{bundle.Description.Id}'", loadedRestorer.BaseModel, bundle.Description.Id);
+            foreach (Stream s in restorer is null ? formerRestorers : [restorer, .. formerRestorers])
+            {
+                ImageRestorer r = ImageRestorer.Load(s);
+                loaded.Add(r);
+                if (r.BaseModel != bundle.Description.Id)
+                {
+                    throw new ModelMismatchException($"restorer '{r.Id}' was trained for model '{r.BaseModel}', not '{bundle.Description.Id}'", r.BaseModel, bundle.Description.Id);
+                }
+            }
+        }
+        catch
+        {
+            loaded.ForEach(r => r.Dispose());
+            throw;
         }
 
         var network = new ImageVqVae(bundle.Description.Image!);
@@ -70,12 +98,13 @@ public sealed class ImageModel : LoadedModel
         network.eval();
         try
         {
-            return new ImageModel(network, bundle, hash, loadedRestorer, companion);
+            ImageRestorer? current = restorer is null ? null : loaded[0];
+            return new ImageModel(network, bundle, hash, current, restorer is null ? loaded : loaded.Skip(1).ToList(), companion);
         }
         catch (ModelMismatchException)
         {
             network.Dispose();
-            loadedRestorer?.Dispose();
+            loaded.ForEach(r => r.Dispose());
             throw;
         }
     }
@@ -100,7 +129,10 @@ public sealed class ImageModel : LoadedModel
         if (disposing)
         {
             Network.Dispose();
-            Restorer?.Dispose();
+            foreach (ImageRestorer r in Restorers)
+            {
+                r.Dispose();
+            }
         }
     }
 }

@@ -71,9 +71,21 @@ public sealed class RestorerTrainer
         TrainingSupport.RunLoop(_options, state.Step, net, optimizer, parameters, (step, rng) =>
         {
             (Tensor decoded, Tensor baseImage, Tensor stepFeature, Tensor source) = SampleBatch(bases, rng, cancellationToken);
-            Tensor loss = (net.forward(decoded, baseImage, stepFeature) - source).square().mean();
-            Tensor before = (decoded - source).square().mean();
-            return (loss, (value, average) => $"mse {value:E3} (avg {average:E3}) gain {10 * Math.Log10(before.item<float>() / Math.Max(value, 1e-12)):+0.00;-0.00} dB");
+            Tensor restored = net.forward(decoded, baseImage, stepFeature);
+            Tensor mse = (restored - source).square().mean();
+            Tensor loss = mse;
+            if (_options.BlockinessWeight > 0)
+            {
+                loss = loss + (_options.BlockinessWeight * (ImageLosses.Blockiness(restored) - ImageLosses.Blockiness(source)).abs().mean());
+            }
+
+            if (_options.SsimWeight > 0)
+            {
+                loss = loss + (_options.SsimWeight * ImageLosses.SsimLoss(restored, source).mean());
+            }
+
+            float before = (decoded - source).square().mean().item<float>(), after = mse.item<float>();
+            return (loss, (value, average) => $"loss {value:E3} (avg {average:E3}) gain {10 * Math.Log10(before / Math.Max(after, 1e-12)):+0.00;-0.00} dB");
         }, valid.Count > 0 ? () => Validate(net, valid) : null, done => TrainingSupport.SaveCheckpoint(_options.OutputDirectory, state with { Step = done }, net, optimizer, null), _progress, cancellationToken);
     }
 
@@ -233,11 +245,14 @@ public sealed class RestorerTrainer
         var parts = new List<string>();
         for (int i = 0; i < ValidationSteps.Length; i++)
         {
-            Tensor restored = net.forward(valid.Decoded[i], valid.Base!, valid.Features[i]);
-            parts.Add($"step {ValidationSteps[i]}: {Psnr(valid.Decoded[i], valid.Source!):F2} -> {Psnr(restored, valid.Source!):F2}");
+            Tensor restored = net.forward(valid.Decoded[i], valid.Base!, valid.Features[i]).clamp(0, 1);
+            double blockiness = ImageLosses.Blockiness(restored).mean().item<float>() * 255;
+            double ssim = ImageLosses.Ssim(restored, valid.Source!).mean().item<float>();
+            parts.Add($"step {ValidationSteps[i]}: {Psnr(valid.Decoded[i], valid.Source!):F2} -> {Psnr(restored, valid.Source!):F2} dB, ssim {ssim:F4}, blockiness {blockiness:F2}");
         }
 
-        return $"valid psnr (dB, {valid.Count} centre crops 256x256, decoded -> restored): {string.Join("; ", parts)}";
+        double sourceBlockiness = ImageLosses.Blockiness(valid.Source!).mean().item<float>() * 255;
+        return $"valid ({valid.Count} centre crops 256x256; psnr decoded -> restored; source blockiness {sourceBlockiness:F2}): {string.Join("; ", parts)}";
     }
 
     private sealed record State

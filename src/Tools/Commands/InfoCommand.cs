@@ -78,7 +78,7 @@ internal static class InfoCommand
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
-                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep },
+                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
                     voice,
                     segmentLength = image ? (int?)null : h.SegmentLength,
@@ -103,7 +103,7 @@ internal static class InfoCommand
                 if (h.Kind == MediaKind.Image)
                 {
                     Console.WriteLine(detailHeader is { } d
-                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
+                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL syntax {d.Version}), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
                         : detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL), syntax not readable by this version" : "detail:    none");
                     Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
                 }

@@ -198,10 +198,12 @@ internal static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "Torch threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 250 };
         var stopAt = new Option<int?>("--stop-at") { Description = "Stop at this step (checkpointed) without changing the learning-rate schedule; resume later." };
+        var blockWeight = new Option<double>("--block-weight") { Description = "Weight of the blockiness penalty (distance between the restored crop's blockiness and the source's; 0 = pixel MSE only)." };
+        var ssimWeight = new Option<double>("--ssim-weight") { Description = "Weight of 1 - SSIM of the luma at full and half resolution (0 = off)." };
         var modelOption = ModelOptions.ImageModelOption();
         var command = new Command("restore", "Train the decoder-side restoration network of the image model (the detail layer in the loop).")
         {
-            data, dataHalf, valid, output, steps, batch, crop, lr, width, blocks, seed, threads, validateEvery, stopAt, modelOption,
+            data, dataHalf, valid, output, steps, batch, crop, lr, width, blocks, seed, threads, validateEvery, stopAt, blockWeight, ssimWeight, modelOption,
         };
         command.SetAction((parse, token) =>
         {
@@ -229,6 +231,8 @@ internal static class TrainCommand
                 CropSize = parse.GetValue(crop),
                 LearningRate = parse.GetValue(lr),
                 Model = new RestorerConfig { Width = parse.GetValue(width), Blocks = parse.GetValue(blocks) },
+                BlockinessWeight = parse.GetValue(blockWeight),
+                SsimWeight = parse.GetValue(ssimWeight),
                 StopAt = parse.GetValue(stopAt),
                 Seed = parse.GetValue(seed),
                 Threads = parse.GetValue(threads),

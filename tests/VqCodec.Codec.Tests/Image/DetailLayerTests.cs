@@ -27,6 +27,21 @@ public class DetailLayerTests
         return (source, new RgbImage(w, h, decoded));
     }
 
+    /// <summary>The test project's Fixtures folder in the source tree (where regeneration writes).</summary>
+    private static string FixtureSource
+    {
+        get
+        {
+            string? dir = AppContext.BaseDirectory;
+            while (dir is not null && !File.Exists(Path.Combine(dir, "VqCodec.sln")))
+            {
+                dir = Path.GetDirectoryName(dir);
+            }
+
+            return Path.Combine(dir ?? throw new InvalidOperationException("repository root not found"), "tests", "VqCodec.Codec.Tests", "Fixtures");
+        }
+    }
+
     private static RgbImage Applied(byte[] payload, RgbImage decoded)
     {
         var copy = new RgbImage(decoded.Width, decoded.Height, (byte[])decoded.Pixels.Clone());
@@ -82,14 +97,78 @@ public class DetailLayerTests
     }
 
     [Fact]
+    public void AStoredVersionTwoPayloadDecodesToTheSamePixelsAsItDidWhenItWasWritten()
+    {
+        // Fixtures/detail-v2.bin: samples/sample.png coded at step 40 against a mid-grey 768×512 image by the encoder of
+        // 2026-11-28 (syntax version 2, 16×16 and 8×8 blocks); its decoder's pixels had this SHA-256. Written only
+        // with VQC_REGENERATE_GOLDEN=1 (an explicit act, like the golden files).
+        string path = Path.Combine(FixtureSource, "detail-v2.bin");
+        var grey = new RgbImage(768, 512, Enumerable.Repeat((byte)128, 768 * 512 * 3).ToArray());
+        if (Environment.GetEnvironmentVariable("VQC_REGENERATE_GOLDEN") == "1")
+        {
+            RgbImage sample = PretrainedImageTests.LoadSample();
+            File.WriteAllBytes(path, DetailLayer.Encode(sample, grey, 40));
+        }
+
+        byte[] payload = File.ReadAllBytes(path);
+        Assert.Equal(2, payload[0]);
+        DetailLayer.Apply(payload, grey);
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(grey.Pixels)).ToLowerInvariant();
+        Assert.True(hash == "0c38102b5e6cef9c078bb3b557a9d1f65688081ae14da48f22bbadb909dd844e", $"decoded pixels' SHA-256 {hash}");
+    }
+
+    [Fact]
+    public void TheEncoderCodesSmoothResidualsInLargeBlocksAndDetailInSmallOnes()
+    {
+        // Left half: a gentle ramp over the decoded image (one 16×16 block holds it in a few levels); right half: every
+        // 8×8 block its own flat offset (four 8×8 blocks hold it in four DC levels; one 16×16 block needs many).
+        const int w = 128, h = 64;
+        var decoded = new RgbImage(w, h, Enumerable.Repeat((byte)100, w * h * 3).ToArray());
+        var pixels = new byte[w * h * 3];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int v = x < w / 2 ? 100 + (x / 4) + (y / 8) : 100 + ((((x / 8) * 7) + ((y / 8) * 13)) % 5 * 20) - 40;
+                pixels[(((y * w) + x) * 3) + 0] = pixels[(((y * w) + x) * 3) + 1] = pixels[(((y * w) + x) * 3) + 2] = (byte)v;
+            }
+        }
+
+        byte[] payload = DetailLayer.Encode(new RgbImage(w, h, pixels), decoded, 4);
+        var reader = new DetailPayloadReader(payload, w, h);
+        var levels = new int[256];
+        int largeLeft = 0, largeRight = 0;
+        for (int mb = 0; mb < (w / 16) * (h / 16) * 3; mb++)
+        {
+            bool luma = reader.Component == 0;
+            int column = mb % (w / 16);
+            int side = reader.ReadMacroblock();
+            if (luma && side == 16)
+            {
+                _ = column < w / 32 ? largeLeft++ : largeRight++;
+            }
+
+            for (int b = 0; b < (16 / side) * (16 / side); b++)
+            {
+                reader.ReadBlock(levels);
+            }
+        }
+
+        int perHalf = (w / 32) * (h / 16);
+        Assert.True(largeLeft >= perHalf * 3 / 4, $"{largeLeft} of {perHalf} smooth macroblocks coded as 16×16");
+        Assert.True(largeRight <= perHalf / 4, $"{largeRight} of {perHalf} detailed macroblocks coded as 16×16");
+    }
+
+    [Fact]
     public void MalformedPayloadsFailWithInvalidData()
     {
         (RgbImage source, RgbImage decoded) = Pair(64, 40);
         byte[] payload = DetailLayer.Encode(source, decoded, 6);
         Assert.Throws<VqcFormatException>(() => Applied(payload[..(payload.Length / 2)], decoded));
-        Assert.Throws<VqcFormatException>(() => Applied([2, .. payload[1..]], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([3, .. payload[1..]], decoded));
         Assert.Throws<VqcFormatException>(() => Applied([0, .. payload[1..]], decoded));
         Assert.Throws<VqcFormatException>(() => Applied([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([2, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
         Assert.Throws<VqcFormatException>(() => Applied(payload[..4], decoded));
 
         // Flipped bits either decode to some image or fail as invalid data; nothing else escapes.

@@ -13,7 +13,7 @@ namespace VqCodec.Codec.Tests;
 [Trait("Category", "Pretrained")]
 public class PretrainedImageTests
 {
-    private static RgbImage LoadSample()
+    internal static RgbImage LoadSample()
     {
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "VqCodec.sln")))
@@ -106,7 +106,7 @@ public class PretrainedImageTests
         }
 
         Assert.Equal(6, encoding.Reports.First(r => r.Stage == "encoder").Total); // 768×512 in 256-pixel tiles
-        Assert.Equal(64, decoding.Reports.First(r => r.Stage == "detail layer").Total); // 512 rows of 8-pixel blocks
+        Assert.Equal(32, decoding.Reports.First(r => r.Stage == "detail layer").Total); // 512 rows in 16-pixel macroblock rows
     }
 
     private sealed class Collect : IProgress<ImageCodingProgress>
