@@ -14,12 +14,17 @@ public class ImageCodecBenchmarks
     private RgbImage _image = null!;
     private byte[] _encoded = [];
 
-    /// <summary>"tokens-N": N token levels alone; "detail-S": two levels and a detail layer at step S.</summary>
-    [Params("tokens-4", "tokens-16", "detail-40")]
+    /// <summary>"tokens-N": N token levels alone; "detail-S": two levels and a detail layer at step S; "default": the encoder's defaults.</summary>
+    [Params("tokens-4", "tokens-16", "detail-40", "default")]
     public string Setting { get; set; } = "tokens-4";
 
     private ImageEncodeOptions Options()
     {
+        if (Setting == "default")
+        {
+            return new ImageEncodeOptions();
+        }
+
         int value = int.Parse(Setting[(Setting.IndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         return Setting.StartsWith("tokens", StringComparison.Ordinal) ? new ImageEncodeOptions { Levels = value } : new ImageEncodeOptions { DetailStep = value };
     }
@@ -33,6 +38,15 @@ public class ImageCodecBenchmarks
         }
 
         _model = ImageModel.LoadPretrained();
+        _image = TestImage();
+        var ms = new MemoryStream();
+        ImageCodec.Encode(_model, _image, ms, Options());
+        _encoded = ms.ToArray();
+    }
+
+    /// <summary>The 768×512 test image: ramps with ±8 noise in red and green, a product pattern in blue.</summary>
+    internal static RgbImage TestImage()
+    {
         var px = new byte[768 * 512 * 3];
         var rng = new Random(1);
         for (int y = 0; y < 512; y++)
@@ -46,10 +60,7 @@ public class ImageCodecBenchmarks
             }
         }
 
-        _image = new RgbImage(768, 512, px);
-        var ms = new MemoryStream();
-        ImageCodec.Encode(_model, _image, ms, Options());
-        _encoded = ms.ToArray();
+        return new RgbImage(768, 512, px);
     }
 
     [Benchmark(Baseline = true)]

@@ -14,11 +14,18 @@ public sealed class ImageModel : LoadedModel
     /// <summary>Id of the model embedded in this library.</summary>
     public const string PretrainedId = "vqc-image-v1";
 
-    /// <summary>Id of the restoration network embedded in this library for <see cref="PretrainedId"/>.</summary>
-    public const string PretrainedRestorerId = "vqc-image-v1-restore";
+    /// <summary>Id of the restoration network embedded in this library for <see cref="PretrainedId"/> (the one the encoder names).</summary>
+    public const string PretrainedRestorerId = "vqc-image-v1-restore2";
+
+    /// <summary>Ids of earlier restoration networks embedded so that files naming them decode as they did.</summary>
+    public static readonly IReadOnlyList<string> FormerRestorerIds = ["vqc-image-v1-restore"];
 
     private static readonly Lazy<ImageModel> Shared = new(
-        () => Load(OpenEmbedded(PretrainedId + ".vqm"), IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null, IsEmbedded(PretrainedId, ".vqpr") ? OpenEmbedded(PretrainedId + ".vqpr") : null),
+        () => Load(
+            OpenEmbedded(PretrainedId + ".vqm"),
+            IsEmbedded(PretrainedRestorerId) ? OpenEmbedded(PretrainedRestorerId + ".vqm") : null,
+            IsEmbedded(PretrainedId, ".vqpr") ? OpenEmbedded(PretrainedId + ".vqpr") : null,
+            [.. FormerRestorerIds.Where(id => IsEmbedded(id)).Select(id => OpenEmbedded(id + ".vqm"))]),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
     private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, IReadOnlyList<ImageRestorer> former, TokenPriors? companion)

@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using VqCodec.Codec.Image;
+
+namespace VqCodec.Benchmarks;
+
+/// <summary>
+/// Where a 768×512 default encode and decode spend their time, stage by stage (the same calls the codec makes):
+/// the encoder network, the decoder network (run by both sides: the encoder needs the token image under the
+/// detail layer), the detail layer each way, and the restorer.
+/// </summary>
+public class ImageStageBenchmarks
+{
+    private ImageModel _model = null!;
+    private RgbImage _image = null!;
+    private int[][] _tokens = [];
+    private RgbImage _base = null!;
+    private byte[] _detail = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = ImageModel.LoadPretrained();
+        _image = ImageCodecBenchmarks.TestImage();
+        _tokens = ImageTiling.EncodeTokens(_model, _image, ImageEncodeOptions.DetailBaseLevels, ImageEncodeOptions.DefaultTileSize, CancellationToken.None);
+        _base = ImageTiling.DecodeTokens(_model, _image.Width, _image.Height, _tokens, ImageDecodeOptions.DefaultTileSize, CancellationToken.None);
+        _detail = DetailLayer.Encode(_image, _base, ImageEncodeOptions.DefaultDetailStep);
+    }
+
+    [Benchmark]
+    public int EncoderNetwork() => ImageTiling.EncodeTokens(_model, _image, ImageEncodeOptions.DetailBaseLevels, ImageEncodeOptions.DefaultTileSize, CancellationToken.None).Length;
+
+    [Benchmark]
+    public int DecoderNetwork() => ImageTiling.DecodeTokens(_model, _image.Width, _image.Height, _tokens, ImageDecodeOptions.DefaultTileSize, CancellationToken.None).Width;
+
+    [Benchmark]
+    public int DetailEncode() => DetailLayer.Encode(_image, _base, ImageEncodeOptions.DefaultDetailStep).Length;
+
+    [Benchmark]
+    public int DetailDecode()
+    {
+        var copy = new RgbImage(_base.Width, _base.Height, (byte[])_base.Pixels.Clone());
+        DetailLayer.Apply(_detail, copy);
+        return copy.Width;
+    }
+
+    [Benchmark]
+    public int Restorer()
+    {
+        var copy = new RgbImage(_base.Width, _base.Height, (byte[])_base.Pixels.Clone());
+        _model.Restorer!.Apply(copy, _base, ImageEncodeOptions.DefaultDetailStep, ImageDecodeOptions.DefaultTileSize, CancellationToken.None);
+        return copy.Width;
+    }
+}
