@@ -265,6 +265,59 @@ internal sealed class DetailBlockWalk
         }
     }
 
+    /// <summary>
+    /// Bits of the block for every place it could end, in one pass: <paramref name="ends"/>[k + 1] receives what
+    /// <see cref="Encode"/> would cost with every level after k set to zero (for k = −1, the block not coded; for a k
+    /// whose level is zero, NaN). Exact: a level's bits depend only on the levels before it, so the cost of ending
+    /// at k is the coded flag, the last position k and the bits of levels 0..k without the significance flag at k.
+    /// </summary>
+    public static void PriceEnds(Contexts ctx, ReadOnlySpan<int> levels, int last, int neighbours, bool large, Span<double> ends, double[] bitCosts, int probabilityBits)
+    {
+        double Cost(ushort p, int bit) => bitCosts[bit == 0 ? p : (1 << probabilityBits) - p];
+        ushort[] coded = large ? ctx.LargeCoded : ctx.Coded;
+        ends[0] = Cost(coded[neighbours], 0);
+        double start = Cost(coded[neighbours], 1), prefix = 0;
+        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
+        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
+        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
+        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
+        int lastBits = large ? 8 : 6, aboveOne = 0;
+        for (int k = 0; k <= last; k++)
+        {
+            int m = Math.Abs(levels[k]);
+            double sig = Cost(significant[DetailLayerSyntax.SignificanceContext(levels, k, large)], m != 0 ? 1 : 0);
+            if (m == 0)
+            {
+                ends[k + 1] = double.NaN;
+                prefix += sig;
+                continue;
+            }
+
+            int band = DetailLayerSyntax.Band(k, large);
+            double level = Cost(aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0) + 1; // + the sign
+            if (m > 1)
+            {
+                aboveOne++;
+                level += Cost(aboveTwoContexts[band], m > 2 ? 1 : 0);
+                if (m > 2)
+                {
+                    level += (2 * (31 - int.LeadingZeroCount(m - 3 + 1))) + 1;
+                }
+            }
+
+            double position = 0;
+            for (int b = lastBits - 1, node = 1; b >= 0; b--)
+            {
+                int bit = (k >> b) & 1;
+                position += Cost(lastContexts[node], bit);
+                node = (node * 2) + bit;
+            }
+
+            ends[k + 1] = start + position + prefix + level;
+            prefix += sig + level;
+        }
+    }
+
     /// <summary>Where <see cref="Encode"/> puts its bits: the range coder, or a bit count for the encoder's choices.</summary>
     internal interface IBitSink
     {
@@ -367,6 +420,29 @@ public sealed class DetailPayloadWriter
         var sink = new CostSink();
         DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours, isLarge);
         return sink.Bits;
+    }
+
+    /// <summary>
+    /// What <see cref="BlockBits"/> would return for every end of the block at once (one pass instead of one pricing per
+    /// candidate): <paramref name="ends"/>[k + 1] gets the bits with every level after k set to zero, for k = −1 (not
+    /// coded) and every k up to <paramref name="last"/> whose level is non-zero (NaN at the others). <paramref name="large"/>
+    /// as for <see cref="BlockBits"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="ends"/> is shorter than last + 2, or <paramref name="large"/> as for <see cref="BlockBits"/>.</exception>
+    public void PriceEnds(ReadOnlySpan<int> levels, int last, Span<double> ends, bool? large = null)
+    {
+        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
+        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
+        {
+            throw new ArgumentException("the macroblock's size is already written", nameof(large));
+        }
+
+        if (ends.Length < last + 2)
+        {
+            throw new ArgumentException("one entry per end and one for the uncoded block", nameof(ends));
+        }
+
+        DetailBlockWalk.PriceEnds(_walk.Current, levels, last, _walk.Neighbours, isLarge, ends, BitCosts, BinaryRangeEncoder.ProbabilityBits);
     }
 
     /// <summary>Codes the next block: levels in zigzag order, every one after <paramref name="last"/> zero (−1: the block is not coded).</summary>

@@ -15,7 +15,7 @@ internal static class ModelOptions
     /// </summary>
     public static Option<int> TileOption(int defaultSize)
     {
-        var tile = new Option<int>("--tile") { Description = $"Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges (default {defaultSize}).", DefaultValueFactory = _ => defaultSize };
+        var tile = new Option<int>("--tile") { Description = $"Images: tile side in pixels (a multiple of 16, 128..4096) that bounds memory; larger tiles recompute less context at the tile edges, and a side of at most 1.5 tiles is one tile (default {defaultSize}).", DefaultValueFactory = _ => defaultSize };
         tile.Validators.Add(r =>
         {
             try

@@ -44,23 +44,23 @@ public class ImageCodecBenchmarks
         _encoded = ms.ToArray();
     }
 
-    /// <summary>The 768×512 test image: ramps with ±8 noise in red and green, a product pattern in blue.</summary>
-    internal static RgbImage TestImage()
+    /// <summary>The test image (768×512 unless asked): ramps with ±8 noise in red and green, a product pattern in blue.</summary>
+    internal static RgbImage TestImage(int width = 768, int height = 512)
     {
-        var px = new byte[768 * 512 * 3];
+        var px = new byte[width * height * 3];
         var rng = new Random(1);
-        for (int y = 0; y < 512; y++)
+        for (int y = 0; y < height; y++)
         {
-            for (int x = 0; x < 768; x++)
+            for (int x = 0; x < width; x++)
             {
-                int i = ((y * 768) + x) * 3;
+                int i = ((y * width) + x) * 3;
                 px[i] = (byte)((x + (rng.Next(16) - 8)) & 255);
                 px[i + 1] = (byte)((y + (rng.Next(16) - 8)) & 255);
                 px[i + 2] = (byte)(((x * y) >> 8) & 255);
             }
         }
 
-        return new RgbImage(768, 512, px);
+        return new RgbImage(width, height, px);
     }
 
     [Benchmark(Baseline = true)]

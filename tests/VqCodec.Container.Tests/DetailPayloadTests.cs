@@ -137,6 +137,48 @@ public sealed class DetailPayloadTests
         Assert.InRange(coded * 8.0, bits * 0.99, (bits * 1.01) + 64);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void EveryEndPricedAtOnceCostsWhatBlockBitsPricesForIt(byte version)
+    {
+        (bool? Large, int[][] Blocks)[] macroblocks = Macroblocks(version, 64, 48, 17);
+        var writer = new DetailPayloadWriter(Header with { Version = version }, 64, 48);
+        var ends = new double[257];
+        int checkedEnds = 0;
+        foreach ((bool? large, int[][] blocks) in macroblocks)
+        {
+            if (large is bool l)
+            {
+                writer.WriteSize(l);
+            }
+
+            foreach (int[] block in blocks)
+            {
+                int last = Last(block);
+                writer.PriceEnds(block, last, ends);
+                Assert.Equal(writer.BlockBits(block, -1), ends[0], 9);
+                for (int k = 0; k <= last; k++)
+                {
+                    if (block[k] == 0)
+                    {
+                        Assert.True(double.IsNaN(ends[k + 1]));
+                        continue;
+                    }
+
+                    int[] truncated = [.. block[..(k + 1)], .. new int[block.Length - k - 1]];
+                    Assert.Equal(writer.BlockBits(truncated, k), ends[k + 1], 9);
+                    checkedEnds++;
+                }
+
+                writer.WriteBlock(block, last);
+            }
+        }
+
+        Assert.True(checkedEnds > 100);
+        Assert.Throws<ArgumentException>(() => new DetailPayloadWriter(Header, 16, 16).PriceEnds(new int[256], 0, new double[2]));
+    }
+
     [Fact]
     public void VersionTwoWriterRefusesBlocksBeforeTheirSize()
     {

@@ -228,6 +228,7 @@ internal static class DetailLayer
     {
         private readonly double[] _pixels = new double[side * side];
         private readonly double[] _scaled = new double[side * side];
+        private readonly double[] _ends = new double[(side * side) + 1];
         private int _last;
 
         /// <summary>Levels in zigzag order (after <see cref="Apply"/>, ending at <see cref="Last"/>).</summary>
@@ -262,7 +263,7 @@ internal static class DetailLayer
 
         /// <summary>
         /// Chooses where the block ends (every level after it set to zero, or the whole block skipped) by minimising
-        /// distortion + λ·bits, with bits priced by the writer's current probabilities (as a 16×16 or 8×8 block at a
+        /// distortion + λ·bits, with bits priced by the writer's current probabilities (every end in one pass) (as a 16×16 or 8×8 block at a
         /// macroblock's size flag per <paramref name="large"/>, else as the next block). Returns that cost, the
         /// distortion in squared steps over the whole block; <see cref="Apply"/> then zeroes the dropped levels.
         /// </summary>
@@ -281,12 +282,9 @@ internal static class DetailLayer
             }
 
             Last = _last;
-            if (_last < 0)
-            {
-                return kept + (Lambda * writer.BlockBits(Levels, -1, large));
-            }
-
-            double best = Lambda * writer.BlockBits(Levels, _last, large), extra = 0;
+            Span<double> ends = _ends.AsSpan(0, _last + 2);
+            writer.PriceEnds(Levels, _last, ends, large);
+            double best = Lambda * ends[_last + 1], extra = 0;
             for (int k = _last; k >= 0; k--)
             {
                 if (Levels[k] == 0)
@@ -303,7 +301,7 @@ internal static class DetailLayer
                     previous--;
                 }
 
-                double cost = extra + (Lambda * writer.BlockBits(Levels, previous, large));
+                double cost = extra + (Lambda * ends[previous + 1]);
                 if (cost < best)
                 {
                     (best, Last) = (cost, previous);

@@ -117,7 +117,7 @@ public sealed class ImageEncodeOptions
     /// <summary>Token coding policy (default: smallest per plane).</summary>
     public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
 
-    /// <summary>Tile side in pixels for bounded memory on large images (multiple of 16, 128..4096). Default <see cref="DefaultTileSize"/> (1024): each tile recomputes a 112-pixel context margin, so smaller tiles cost time (a 4000×3000 encode took 18.0 s with 512 and 13.6 s with 1024 on an idle machine) and larger ones memory (1.23 and 1.42 GB peak).</summary>
+    /// <summary>Tile side in pixels for bounded memory on large images (multiple of 16, 128..4096; an image side of at most 1.5 tiles is one tile). Default <see cref="DefaultTileSize"/> (1024): each tile recomputes a 112-pixel context margin, so smaller tiles cost time (a 4000×3000 encode took 18.0 s with 512 and 13.6 s with 1024 on an idle machine) and larger ones memory (1.23 and 1.42 GB peak).</summary>
     public int TileSize
     {
         get => _tileSize;

@@ -15,10 +15,10 @@ public sealed class ImageModel : LoadedModel
     public const string PretrainedId = "vqc-image-v1";
 
     /// <summary>Id of the restoration network embedded in this library for <see cref="PretrainedId"/> (the one the encoder names).</summary>
-    public const string PretrainedRestorerId = "vqc-image-v1-restore";
+    public const string PretrainedRestorerId = "vqc-image-v1-restore2";
 
     /// <summary>Ids of earlier restoration networks embedded so that files naming them decode as they did.</summary>
-    public static readonly IReadOnlyList<string> FormerRestorerIds = [];
+    public static readonly IReadOnlyList<string> FormerRestorerIds = ["vqc-image-v1-restore"];
 
     private static readonly Lazy<ImageModel> Shared = new(
         () => Load(

@@ -71,15 +71,16 @@ public sealed class ImageRestorer : IDisposable
         using var noGrad = torch.no_grad();
         var output = new byte[decoded.Pixels.Length];
         Tensor feature = torch.tensor(new[] { ImageRestorerNet.StepFeature(step) });
-        int tiles = ((h + tileSize - 1) / tileSize) * ((w + tileSize - 1) / tileSize), done = 0;
-        for (int ty = 0; ty < h; ty += tileSize)
+        int tileY = ImageTiling.AxisTile(h, tileSize, 8), tileX = ImageTiling.AxisTile(w, tileSize, 8);
+        int tiles = ((h + tileY - 1) / tileY) * ((w + tileX - 1) / tileX), done = 0;
+        for (int ty = 0; ty < h; ty += tileY)
         {
-            for (int tx = 0; tx < w; tx += tileSize)
+            for (int tx = 0; tx < w; tx += tileX)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report(new ImageCodingProgress("restoration", done++, tiles));
                 using var tileScope = NewDisposeScope();
-                int th = Math.Min(tileSize, h - ty), tw = Math.Min(tileSize, w - tx);
+                int th = Math.Min(tileY, h - ty), tw = Math.Min(tileX, w - tx);
 
                 // Context windows start on the 8-pixel block grid so the network sees block edges where they are.
                 int y0 = Math.Max(0, ty - margin), x0 = Math.Max(0, tx - margin);

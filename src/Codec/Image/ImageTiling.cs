@@ -18,8 +18,12 @@ internal static class ImageTiling
     /// <summary>Encoder context each side of a tile, in pixels (wider than its receptive field).</summary>
     public const int EncoderMargin = 112;
 
-    /// <summary>Decoder context each side of a tile, in token cells.</summary>
-    public const int DecoderMarginCells = 8;
+    /// <summary>
+    /// Decoder context each side of a tile, in token cells. The decoder's receptive field is about 8 cells, but its far
+    /// edge weighs little: on a 4000×3000 photo 6 cells changed the decoded pixels by at most 2 levels (mean 0.003) against
+    /// 8, and took 15.2 s instead of 16.5 s (4 cells: at most 6 levels, 14.7 s).
+    /// </summary>
+    public const int DecoderMarginCells = 6;
 
     /// <summary>Rows and columns of the token grid of a <paramref name="width"/> × <paramref name="height"/> image (one token per 16 × 16 pixels, edges rounded up).</summary>
     public static (int Height, int Width) GridSize(int width, int height) => ((height + Factor - 1) / Factor, (width + Factor - 1) / Factor);
@@ -32,16 +36,17 @@ internal static class ImageTiling
         int hp = (image.Height + Factor - 1) / Factor * Factor, wp = (image.Width + Factor - 1) / Factor * Factor;
         int gh = hp / Factor, gw = wp / Factor, d = model.Config.LatentDim;
         var latent = new float[d * gh * gw];
-        int tiles = ((hp + tileSize - 1) / tileSize) * ((wp + tileSize - 1) / tileSize), done = 0;
-        for (int ty = 0; ty < hp; ty += tileSize)
+        int tileY = AxisTile(hp, tileSize, Factor), tileX = AxisTile(wp, tileSize, Factor);
+        int tiles = ((hp + tileY - 1) / tileY) * ((wp + tileX - 1) / tileX), done = 0;
+        for (int ty = 0; ty < hp; ty += tileY)
         {
-            for (int tx = 0; tx < wp; tx += tileSize)
+            for (int tx = 0; tx < wp; tx += tileX)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report(new ImageCodingProgress("encoder", done++, tiles));
                 using var tileScope = NewDisposeScope();
-                (int th, int y0, int y1) = Window(ty, tileSize, hp, EncoderMargin);
-                (int tw, int x0, int x1) = Window(tx, tileSize, wp, EncoderMargin);
+                (int th, int y0, int y1) = Window(ty, tileY, hp, EncoderMargin);
+                (int tw, int x0, int x1) = Window(tx, tileX, wp, EncoderMargin);
                 Tensor x = Region(image, x0, y0, x1 - x0, y1 - y0);
                 Tensor z = NativeCallGuard.Run(() => model.Network.Encode(x));
                 Tensor centre = z[0, .., ((ty - y0) / Factor)..((ty - y0 + th) / Factor), ((tx - x0) / Factor)..((tx - x0 + tw) / Factor)].contiguous();
@@ -94,17 +99,17 @@ internal static class ImageTiling
         Tensor rows = NativeCallGuard.Run(() => model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels])));
         Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
         var pixels = new byte[checked((long)width * height * 3)];
-        int tileCells = tileSize / Factor;
-        int tiles = ((gh + tileCells - 1) / tileCells) * ((gw + tileCells - 1) / tileCells), done = 0;
-        for (int ty = 0; ty < gh; ty += tileCells)
+        int cellsY = AxisTile(gh, tileSize / Factor, 1), cellsX = AxisTile(gw, tileSize / Factor, 1);
+        int tiles = ((gh + cellsY - 1) / cellsY) * ((gw + cellsX - 1) / cellsX), done = 0;
+        for (int ty = 0; ty < gh; ty += cellsY)
         {
-            for (int tx = 0; tx < gw; tx += tileCells)
+            for (int tx = 0; tx < gw; tx += cellsX)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report(new ImageCodingProgress("decoder", done++, tiles));
                 using var tileScope = NewDisposeScope();
-                (int th, int y0, int y1) = Window(ty, tileCells, gh, DecoderMarginCells);
-                (int tw, int x0, int x1) = Window(tx, tileCells, gw, DecoderMarginCells);
+                (int th, int y0, int y1) = Window(ty, cellsY, gh, DecoderMarginCells);
+                (int tw, int x0, int x1) = Window(tx, cellsX, gw, DecoderMarginCells);
                 int oy = (ty - y0) * Factor, ox = (tx - x0) * Factor;
                 int ph = Math.Min(th * Factor, height - (ty * Factor)), pw = Math.Min(tw * Factor, width - (tx * Factor));
                 Tensor bytes = NativeCallGuard.Run(() =>
@@ -124,6 +129,13 @@ internal static class ImageTiling
         progress?.Report(new ImageCodingProgress("decoder", tiles, tiles));
         return new RgbImage(width, height, pixels);
     }
+
+    /// <summary>
+    /// The tile length along an axis of <paramref name="extent"/> units for a requested <paramref name="tile"/>: the whole
+    /// axis when it is at most 1.5 tiles (one tile with no margins costs less than two with them), else
+    /// <paramref name="tile"/>; a multiple of <paramref name="unit"/> either way.
+    /// </summary>
+    public static int AxisTile(int extent, int tile, int unit) => extent <= tile + (tile / 2) ? Math.Max(unit, (extent + unit - 1) / unit * unit) : tile;
 
     /// <summary>
     /// One axis of a tile starting at <paramref name="start"/>: its size (at most <paramref name="tile"/>,

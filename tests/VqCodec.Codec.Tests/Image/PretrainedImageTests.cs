@@ -161,6 +161,28 @@ public class PretrainedImageTests
     }
 
     [Fact]
+    public void FilesNamingAnyEmbeddedRestorerDecodeWithThatRestorer()
+    {
+        // The encoder names the current restorer; files written when an earlier one was current name it and must still
+        // decode with it (ImageModel.Restorers), each giving its own pixels.
+        ImageModel model = ImageModel.LoadPretrained();
+        Assert.Equal(model.Restorer, model.Restorers[0]);
+        Assert.Equal(1 + ImageModel.FormerRestorerIds.Count, model.Restorers.Count);
+        RgbImage image = LoadSample();
+        VqCodec.Container.VqcDocument doc = ImageCodec.EncodeDocument(model, image, new ImageEncodeOptions { DetailStep = 40 });
+        Assert.True(doc.Restoration!.Matches(model.Restorer!.Id, model.Restorer.Hash));
+        byte[] plain = ImageCodec.DecodeDocument(model, doc, new ImageDecodeOptions { Restore = false }).Pixels;
+        var outputs = new List<byte[]>();
+        foreach (ImageRestorer restorer in model.Restorers)
+        {
+            byte[] restored = ImageCodec.DecodeDocument(model, doc.WithRestoration(restorer.Identity)).Pixels;
+            Assert.NotEqual(plain, restored);
+            Assert.DoesNotContain(outputs, o => o.AsSpan().SequenceEqual(restored));
+            outputs.Add(restored);
+        }
+    }
+
+    [Fact]
     public void EveryPrefixOfLevelsImprovesOrKeepsQuality()
     {
         ImageModel model = ImageModel.LoadPretrained();
