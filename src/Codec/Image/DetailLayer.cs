@@ -16,8 +16,12 @@ internal static class DetailLayer
     /// <summary>Quantizer steps are stored in 1/16 of an 8-bit pixel level.</summary>
     public const int StepUnits = DetailLayerHeader.StepUnits;
 
-    /// <summary>Chroma step as a multiple of the luma step (encoder choice; stored in the payload).</summary>
-    public const double ChromaStepRatio = 1.5;
+    /// <summary>
+    /// Chroma step as a multiple of the luma step (encoder choice; stored in the payload). 1.5 until 2026-11-28; with
+    /// 16×16 blocks and the second restorer, 8 validation photographs gave BD-rate −1.7 % (PSNR) and −1.9 % (MS-SSIM)
+    /// for 1.0 against 1.5 (1.25: −1.4 / −1.2 %; 2.0: +3.8 / +2.8 %).
+    /// </summary>
+    public const double ChromaStepRatio = 1.0;
 
     /// <summary>Rounding offset subtracted before truncation: a dead zone that favours zero (encoder choice).</summary>
     public const double DeadZone = 0.3;

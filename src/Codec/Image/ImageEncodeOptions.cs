@@ -14,7 +14,7 @@ public sealed class ImageEncodeOptions
     private readonly int _refineSteps;
     private readonly double? _detailStep;
 
-    /// <summary>Detail-layer quantizer step used when no option chooses the rate (about 0.5 bpp on photographs).</summary>
+    /// <summary>Detail-layer quantizer step used when no option chooses the rate (about 0.55 bpp on photographs).</summary>
     public const double DefaultDetailStep = 32;
 
     /// <summary>Token levels under a detail layer when <see cref="Levels"/> is not given.</summary>
