@@ -612,19 +612,29 @@ public sealed class DetailPayloadReader
 
     /// <summary>Walks every block of a payload for an image of <paramref name="width"/> × <paramref name="height"/> pixels; throws where it is malformed.</summary>
     /// <exception cref="VqcFormatException">The payload is malformed.</exception>
-    public static void Validate(byte[] payload, int width, int height, long offset = 0)
+    public static void Validate(byte[] payload, int width, int height, long offset = 0) => Summarize(payload, width, height, offset);
+
+    /// <summary>Walks every block of a payload (as <see cref="Validate"/>) and counts its macroblocks and blocks.</summary>
+    /// <exception cref="VqcFormatException">The payload is malformed.</exception>
+    public static DetailLayerSummary Summarize(byte[] payload, int width, int height, long offset = 0)
     {
         var reader = new DetailPayloadReader(payload, width, height, offset);
         Span<int> levels = stackalloc int[DetailLayerSyntax.LargeCoefficients];
+        long macroblocks = 0, large = 0, blocks = 0, coded = 0;
         while (!reader._walk.Done)
         {
             int side = reader.ReadMacroblock();
-            int blocks = reader.MacroblockSize / side * (reader.MacroblockSize / side);
-            for (int b = 0; b < blocks; b++)
+            int count = reader.MacroblockSize / side * (reader.MacroblockSize / side);
+            macroblocks++;
+            large += side == DetailLayerSyntax.LargeBlockSize ? 1 : 0;
+            for (int b = 0; b < count; b++)
             {
-                reader.ReadBlock(levels);
+                blocks++;
+                coded += reader.ReadBlock(levels) ? 1 : 0;
             }
         }
+
+        return new DetailLayerSummary(reader.Header.Version, macroblocks, large, blocks, coded);
     }
 
     private void CheckOverrun()
@@ -696,3 +706,11 @@ public sealed class DetailPayloadReader
         return true;
     }
 }
+
+/// <summary>What a <c>DETL</c> payload holds, counted over all three components (<see cref="DetailPayloadReader.Summarize"/>).</summary>
+/// <param name="Version">Syntax version.</param>
+/// <param name="Macroblocks">Macroblocks (8×8 in version 1, 16×16 in version 2).</param>
+/// <param name="LargeMacroblocks">Macroblocks coded as one 16×16 block (version 2).</param>
+/// <param name="Blocks">Transform blocks.</param>
+/// <param name="CodedBlocks">Blocks with at least one non-zero level.</param>
+public readonly record struct DetailLayerSummary(byte Version, long Macroblocks, long LargeMacroblocks, long Blocks, long CodedBlocks);

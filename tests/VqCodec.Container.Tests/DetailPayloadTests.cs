@@ -103,6 +103,9 @@ public sealed class DetailPayloadTests
         Assert.Throws<InvalidOperationException>(() => reader.ReadBlock(levels));
         Assert.Throws<InvalidOperationException>(() => reader.ReadMacroblock());
         DetailPayloadReader.Validate(payload, width, height);
+        Assert.Equal(
+            new DetailLayerSummary(version, macroblocks.Length, macroblocks.Count(m => m.Large == true), macroblocks.Sum(m => m.Blocks.Length), macroblocks.Sum(m => m.Blocks.Count(b => Last(b) >= 0))),
+            DetailPayloadReader.Summarize(payload, width, height));
     }
 
     [Theory]

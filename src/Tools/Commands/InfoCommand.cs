@@ -24,6 +24,7 @@ internal static class InfoCommand
             var modes = new Dictionary<string, int>();
             int detailBytes = 0;
             DetailLayerHeader? detailHeader = null;
+            DetailLayerSummary? detailSummary = null;
             RestorationId? restoration = null;
             var voices = new List<SegmentVoice>();
             using (var reader = new VqcReader(new MemoryStream(data), ModelOptions.PriorsResolver(parse.GetValue(model)), leaveOpen: false, structureOnlyWithoutPriors: true))
@@ -42,6 +43,7 @@ internal static class InfoCommand
 
                 detailBytes = reader.Detail?.Length ?? 0;
                 detailHeader = reader.Detail is { } payload ? ReadableDetailHeader(payload) : null;
+                detailSummary = reader.Detail is { } p && detailHeader is not null ? ReadableDetailSummary(p, h.Width, h.Height) : null;
                 restoration = reader.Detail is null ? null : reader.Restoration;
             }
 
@@ -78,7 +80,7 @@ internal static class InfoCommand
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
-                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep },
+                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep, blocks = detailSummary?.Blocks, codedBlocks = detailSummary?.CodedBlocks, macroblocks = detailSummary?.Macroblocks, largeMacroblocks = detailSummary?.LargeMacroblocks },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
                     voice,
                     segmentLength = image ? (int?)null : h.SegmentLength,
@@ -103,7 +105,7 @@ internal static class InfoCommand
                 if (h.Kind == MediaKind.Image)
                 {
                     Console.WriteLine(detailHeader is { } d
-                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL syntax {d.Version}), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}")
+                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL syntax {d.Version}), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}{(detailSummary is { } m ? $", {m.CodedBlocks} of {m.Blocks} blocks coded{(m.Version >= 2 ? $", {m.LargeMacroblocks} of {m.Macroblocks} macroblocks as 16x16" : "")}" : "")}")
                         : detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL), syntax not readable by this version" : "detail:    none");
                     Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
                 }
@@ -122,6 +124,19 @@ internal static class InfoCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The detail layer's block counts, or null when its blocks do not parse (`vqc verify` reports that).</summary>
+    private static DetailLayerSummary? ReadableDetailSummary(byte[] payload, int width, int height)
+    {
+        try
+        {
+            return DetailPayloadReader.Summarize(payload, width, height);
+        }
+        catch (VqcFormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
