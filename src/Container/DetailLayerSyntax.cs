@@ -48,6 +48,15 @@ public static class DetailLayerSyntax
     /// <summary>The same order for a 16×16 block (row-major indices 0..255).</summary>
     public static ReadOnlySpan<int> LargeZigzag => LargeZigzagOrder;
 
+    /// <summary>The zigzag order of a block of side <paramref name="side"/> (8: <see cref="Zigzag"/>, 16: <see cref="LargeZigzag"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a block side of the syntax.</exception>
+    public static ReadOnlySpan<int> ZigzagOf(int side) => side switch
+    {
+        BlockSize => ZigzagOrder,
+        LargeBlockSize => LargeZigzagOrder,
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "not a detail layer block side"),
+    };
+
     /// <summary>Side of a macroblock in pixels for a syntax version (8 in version 1, 16 in version 2).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a version this library reads.</exception>
     public static int MacroblockSize(byte version) => version switch
@@ -95,6 +104,9 @@ public static class DetailLayerSyntax
 /// </summary>
 internal sealed class DetailBlockWalk
 {
+    /// <summary>BitCosts[p] = −log2(p / 2^ProbabilityBits).</summary>
+    private static readonly double[] BitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
+
     /// <summary>Phase of a version-2 macroblock before its size flag.</summary>
     private const int AtFlag = -1;
 
@@ -102,7 +114,6 @@ internal sealed class DetailBlockWalk
     private const int Large = 4;
 
     private readonly Contexts[] _contexts = [new(), new()];
-    private readonly bool _flags;
     private readonly int _subPerSide;
     private readonly int _across;
     private readonly int _down;
@@ -117,7 +128,6 @@ internal sealed class DetailBlockWalk
 
     public DetailBlockWalk(byte version, int width, int height)
     {
-        _flags = version >= 2;
         _subPerSide = DetailLayerSyntax.MacroblockSize(version) / DetailLayerSyntax.BlockSize;
         (_across, _down) = DetailLayerSyntax.MacroblockCounts(version, width, height);
         int columns = _across * _subPerSide;
@@ -125,8 +135,11 @@ internal sealed class DetailBlockWalk
         _codedAbove = [new bool[columns], new bool[columns], new bool[columns]];
         _large = [new bool[_across], new bool[_across], new bool[_across]];
         _largeAbove = [new bool[_across], new bool[_across], new bool[_across]];
-        _phase = _flags ? AtFlag : 0;
+        _phase = HasSizeFlags ? AtFlag : 0;
     }
+
+    /// <summary>Whether macroblocks start with a size flag (version 2: more than one 8×8 block per side).</summary>
+    private bool HasSizeFlags => _subPerSide > 1;
 
     /// <summary>Component (0 = Y) of the next macroblock or block.</summary>
     public int Component => _component;
@@ -187,7 +200,7 @@ internal sealed class DetailBlockWalk
             }
         }
 
-        _phase = _flags ? AtFlag : 0;
+        _phase = HasSizeFlags ? AtFlag : 0;
         if (++_column < _across)
         {
             return;
@@ -205,33 +218,29 @@ internal sealed class DetailBlockWalk
     }
 
     /// <summary>Codes (or prices) one block's levels (zigzag order) ending at <paramref name="last"/> (−1: not coded).</summary>
-    public static void Encode<TSink>(ref TSink e, Contexts ctx, ReadOnlySpan<int> levels, int last, int neighbours, bool large)
+    public static void Encode<TSink>(ref TSink e, BlockContexts ctx, ReadOnlySpan<int> levels, int last, int neighbours)
         where TSink : struct, IBitSink
     {
-        e.Encode(ref (large ? ctx.LargeCoded : ctx.Coded)[neighbours], last >= 0 ? 1 : 0);
+        e.Encode(ref ctx.Coded[neighbours], last >= 0 ? 1 : 0);
         if (last < 0)
         {
             return;
         }
 
-        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
-        for (int b = large ? 7 : 5, node = 1; b >= 0; b--)
+        for (int b = ctx.LastBits - 1, node = 1; b >= 0; b--)
         {
             int bit = (last >> b) & 1;
-            e.Encode(ref lastContexts[node], bit);
+            e.Encode(ref ctx.Last[node], bit);
             node = (node * 2) + bit;
         }
 
-        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
-        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
-        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
             int m = Math.Abs(levels[k]);
             if (k < last)
             {
-                e.Encode(ref significant[DetailLayerSyntax.SignificanceContext(levels, k, large)], m != 0 ? 1 : 0);
+                e.Encode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.IsLarge)], m != 0 ? 1 : 0);
             }
 
             if (m == 0)
@@ -239,12 +248,12 @@ internal sealed class DetailBlockWalk
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k, large);
-            e.Encode(ref aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
+            int band = DetailLayerSyntax.Band(k, ctx.IsLarge);
+            e.Encode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
             if (m > 1)
             {
                 aboveOne++;
-                e.Encode(ref aboveTwoContexts[band], m > 2 ? 1 : 0);
+                e.Encode(ref ctx.AboveTwo[band], m > 2 ? 1 : 0);
                 if (m > 2)
                 {
                     int value = m - 3 + 1, bits = 31 - int.LeadingZeroCount(value);
@@ -271,21 +280,15 @@ internal sealed class DetailBlockWalk
     /// whose level is zero, NaN). Exact: a level's bits depend only on the levels before it, so the cost of ending
     /// at k is the coded flag, the last position k and the bits of levels 0..k without the significance flag at k.
     /// </summary>
-    public static void PriceEnds(Contexts ctx, ReadOnlySpan<int> levels, int last, int neighbours, bool large, Span<double> ends, double[] bitCosts, int probabilityBits)
+    public static void PriceEnds(BlockContexts ctx, ReadOnlySpan<int> levels, int last, int neighbours, Span<double> ends)
     {
-        double Cost(ushort p, int bit) => bitCosts[bit == 0 ? p : (1 << probabilityBits) - p];
-        ushort[] coded = large ? ctx.LargeCoded : ctx.Coded;
-        ends[0] = Cost(coded[neighbours], 0);
-        double start = Cost(coded[neighbours], 1), prefix = 0;
-        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
-        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
-        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
-        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
-        int lastBits = large ? 8 : 6, aboveOne = 0;
+        ends[0] = BitCost(ctx.Coded[neighbours], 0);
+        double start = BitCost(ctx.Coded[neighbours], 1), prefix = 0;
+        int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
             int m = Math.Abs(levels[k]);
-            double sig = Cost(significant[DetailLayerSyntax.SignificanceContext(levels, k, large)], m != 0 ? 1 : 0);
+            double sig = BitCost(ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.IsLarge)], m != 0 ? 1 : 0);
             if (m == 0)
             {
                 ends[k + 1] = double.NaN;
@@ -293,12 +296,12 @@ internal sealed class DetailBlockWalk
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k, large);
-            double level = Cost(aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0) + 1; // + the sign
+            int band = DetailLayerSyntax.Band(k, ctx.IsLarge);
+            double level = BitCost(ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0) + 1; // + the sign
             if (m > 1)
             {
                 aboveOne++;
-                level += Cost(aboveTwoContexts[band], m > 2 ? 1 : 0);
+                level += BitCost(ctx.AboveTwo[band], m > 2 ? 1 : 0);
                 if (m > 2)
                 {
                     level += (2 * (31 - int.LeadingZeroCount(m - 3 + 1))) + 1;
@@ -306,10 +309,10 @@ internal sealed class DetailBlockWalk
             }
 
             double position = 0;
-            for (int b = lastBits - 1, node = 1; b >= 0; b--)
+            for (int b = ctx.LastBits - 1, node = 1; b >= 0; b--)
             {
                 int bit = (k >> b) & 1;
-                position += Cost(lastContexts[node], bit);
+                position += BitCost(ctx.Last[node], bit);
                 node = (node * 2) + bit;
             }
 
@@ -317,6 +320,9 @@ internal sealed class DetailBlockWalk
             prefix += sig + level;
         }
     }
+
+    /// <summary>Bits a context-coded <paramref name="bit"/> costs at probability <paramref name="p"/> (of a zero bit): −log2 of its probability.</summary>
+    public static double BitCost(ushort p, int bit) => BitCosts[bit == 0 ? p : (1 << BinaryRangeEncoder.ProbabilityBits) - p];
 
     /// <summary>Where <see cref="Encode"/> puts its bits: the range coder, or a bit count for the encoder's choices.</summary>
     internal interface IBitSink
@@ -329,19 +335,26 @@ internal sealed class DetailBlockWalk
     /// <summary>Adaptive probabilities of one component class (luma, or both chroma components).</summary>
     internal sealed class Contexts
     {
+        public readonly ushort[] Size = BlockContexts.New(3);
+        public readonly BlockContexts Small = new(large: false);
+        public readonly BlockContexts Large = new(large: true);
+
+        /// <summary>The set of the 8×8 or the 16×16 blocks.</summary>
+        public BlockContexts For(bool large) => large ? Large : Small;
+    }
+
+    /// <summary>Adaptive probabilities of the blocks of one size within a component class.</summary>
+    internal sealed class BlockContexts(bool large)
+    {
+        public readonly bool IsLarge = large;
+        public readonly int LastBits = large ? 8 : 6;
         public readonly ushort[] Coded = New(3);
-        public readonly ushort[] Last = New(64);
-        public readonly ushort[] Significant = New(64 * 3);
+        public readonly ushort[] Last = New(large ? 256 : 64);
+        public readonly ushort[] Significant = New((large ? 46 : 64) * 3);
         public readonly ushort[] AboveOne = New(3 * 3);
         public readonly ushort[] AboveTwo = New(3);
-        public readonly ushort[] Size = New(3);
-        public readonly ushort[] LargeCoded = New(3);
-        public readonly ushort[] LargeLast = New(256);
-        public readonly ushort[] LargeSignificant = New(46 * 3);
-        public readonly ushort[] LargeAboveOne = New(3 * 3);
-        public readonly ushort[] LargeAboveTwo = New(3);
 
-        private static ushort[] New(int n)
+        public static ushort[] New(int n)
         {
             var p = new ushort[n];
             Array.Fill(p, BinaryRangeEncoder.Half);
@@ -358,9 +371,6 @@ internal sealed class DetailBlockWalk
 /// </summary>
 public sealed class DetailPayloadWriter
 {
-    /// <summary>BitCosts[p] = −log2(p / 2^ProbabilityBits).</summary>
-    private static readonly double[] BitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
-
     private readonly BinaryRangeEncoder _encoder = new();
     private readonly DetailLayerHeader _header;
     private readonly DetailBlockWalk _walk;
@@ -389,9 +399,7 @@ public sealed class DetailPayloadWriter
     public double SizeBits(bool large)
     {
         RequireSize();
-        var sink = new CostSink();
-        sink.Encode(ref _walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
-        return sink.Bits;
+        return DetailBlockWalk.BitCost(_walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
     }
 
     /// <summary>Codes the next macroblock's size: one 16×16 block (<paramref name="large"/>) or four 8×8 blocks.</summary>
@@ -411,14 +419,8 @@ public sealed class DetailPayloadWriter
     /// <exception cref="ArgumentException"><paramref name="large"/> contradicts the size already written, or is missing at a size flag.</exception>
     public double BlockBits(ReadOnlySpan<int> levels, int last, bool? large = null)
     {
-        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
-        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
-        {
-            throw new ArgumentException("the macroblock's size is already written", nameof(large));
-        }
-
         var sink = new CostSink();
-        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours, isLarge);
+        DetailBlockWalk.Encode(ref sink, PricedContexts(large), levels, last, _walk.Neighbours);
         return sink.Bits;
     }
 
@@ -431,18 +433,13 @@ public sealed class DetailPayloadWriter
     /// <exception cref="ArgumentException"><paramref name="ends"/> is shorter than last + 2, or <paramref name="large"/> as for <see cref="BlockBits"/>.</exception>
     public void PriceEnds(ReadOnlySpan<int> levels, int last, Span<double> ends, bool? large = null)
     {
-        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
-        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
-        {
-            throw new ArgumentException("the macroblock's size is already written", nameof(large));
-        }
-
+        DetailBlockWalk.BlockContexts ctx = PricedContexts(large);
         if (ends.Length < last + 2)
         {
             throw new ArgumentException("one entry per end and one for the uncoded block", nameof(ends));
         }
 
-        DetailBlockWalk.PriceEnds(_walk.Current, levels, last, _walk.Neighbours, isLarge, ends, BitCosts, BinaryRangeEncoder.ProbabilityBits);
+        DetailBlockWalk.PriceEnds(ctx, levels, last, _walk.Neighbours, ends);
     }
 
     /// <summary>Codes the next block: levels in zigzag order, every one after <paramref name="last"/> zero (−1: the block is not coded).</summary>
@@ -467,7 +464,7 @@ public sealed class DetailPayloadWriter
         }
 
         var sink = new RangeSink(_encoder);
-        DetailBlockWalk.Encode(ref sink, _walk.Current, levels, last, _walk.Neighbours, _walk.NextIsLarge);
+        DetailBlockWalk.Encode(ref sink, _walk.Current.For(_walk.NextIsLarge), levels, last, _walk.Neighbours);
         _walk.Advance(last >= 0);
     }
 
@@ -485,6 +482,18 @@ public sealed class DetailPayloadWriter
         _header.Write(payload);
         coded.CopyTo(payload, DetailLayerHeader.Size);
         return payload;
+    }
+
+    /// <summary>The contexts a pricing call means: the next block's, or at a size flag those of the size <paramref name="large"/> names.</summary>
+    private DetailBlockWalk.BlockContexts PricedContexts(bool? large)
+    {
+        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
+        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
+        {
+            throw new ArgumentException("the macroblock's size is already written", nameof(large));
+        }
+
+        return _walk.Current.For(isLarge);
     }
 
     private void RequireSize()
@@ -506,7 +515,7 @@ public sealed class DetailPayloadWriter
     {
         public double Bits;
 
-        public void Encode(ref ushort probability, int bit) => Bits += BitCosts[bit == 0 ? probability : (1 << BinaryRangeEncoder.ProbabilityBits) - probability];
+        public void Encode(ref ushort probability, int bit) => Bits += DetailBlockWalk.BitCost(probability, bit);
 
         public void EncodeBypass(int bit) => Bits += 1;
     }
@@ -647,39 +656,35 @@ public sealed class DetailPayloadReader
 
     private bool Decode(Span<int> levels, bool large)
     {
-        DetailBlockWalk.Contexts ctx = _walk.Current;
+        DetailBlockWalk.BlockContexts ctx = _walk.Current.For(large);
         BinaryRangeDecoder d = _decoder;
-        if (d.Decode(ref (large ? ctx.LargeCoded : ctx.Coded)[_walk.Neighbours]) == 0)
+        if (d.Decode(ref ctx.Coded[_walk.Neighbours]) == 0)
         {
             return false;
         }
 
-        ushort[] lastContexts = large ? ctx.LargeLast : ctx.Last;
         int last = 0;
-        for (int b = large ? 7 : 5, node = 1; b >= 0; b--)
+        for (int b = ctx.LastBits - 1, node = 1; b >= 0; b--)
         {
-            int bit = d.Decode(ref lastContexts[node]);
+            int bit = d.Decode(ref ctx.Last[node]);
             node = (node * 2) + bit;
             last = (last << 1) | bit;
         }
 
-        ushort[] significant = large ? ctx.LargeSignificant : ctx.Significant;
-        ushort[] aboveOneContexts = large ? ctx.LargeAboveOne : ctx.AboveOne;
-        ushort[] aboveTwoContexts = large ? ctx.LargeAboveTwo : ctx.AboveTwo;
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
-            if (k < last && d.Decode(ref significant[DetailLayerSyntax.SignificanceContext(levels, k, large)]) == 0)
+            if (k < last && d.Decode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, large)]) == 0)
             {
                 continue;
             }
 
             int band = DetailLayerSyntax.Band(k, large), m = 1;
-            if (d.Decode(ref aboveOneContexts[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
+            if (d.Decode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
             {
                 aboveOne++;
                 m = 2;
-                if (d.Decode(ref aboveTwoContexts[band]) == 1)
+                if (d.Decode(ref ctx.AboveTwo[band]) == 1)
                 {
                     int bits = 0;
                     while (d.DecodeBypass() == 1)

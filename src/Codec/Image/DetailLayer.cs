@@ -121,7 +121,7 @@ internal static class DetailLayer
                 for (int bx = 0; bx < across; bx++)
                 {
                     int side = reader.ReadMacroblock(), per = m / side, n = side * side;
-                    ReadOnlySpan<int> zigzag = side == DetailLayerSyntax.BlockSize ? DetailLayerSyntax.Zigzag : DetailLayerSyntax.LargeZigzag;
+                    ReadOnlySpan<int> zigzag = DetailLayerSyntax.ZigzagOf(side);
                     for (int s = 0; s < per * per; s++)
                     {
                         Array.Clear(block, 0, n);
@@ -250,7 +250,7 @@ internal static class DetailLayer
             }
 
             Transform(_pixels, side, inverse: false);
-            ReadOnlySpan<int> zigzag = side == DetailLayerSyntax.BlockSize ? DetailLayerSyntax.Zigzag : DetailLayerSyntax.LargeZigzag;
+            ReadOnlySpan<int> zigzag = DetailLayerSyntax.ZigzagOf(side);
             _last = -1;
             for (int k = 0; k < _scaled.Length; k++)
             {
@@ -267,8 +267,8 @@ internal static class DetailLayer
 
         /// <summary>
         /// Chooses where the block ends (every level after it set to zero, or the whole block skipped) by minimising
-        /// distortion + λ·bits, with bits priced by the writer's current probabilities (every end in one pass) (as a 16×16 or 8×8 block at a
-        /// macroblock's size flag per <paramref name="large"/>, else as the next block). Returns that cost, the
+        /// distortion + λ·bits, every end priced in one pass by the writer's current probabilities (as a 16×16 or 8×8
+        /// block at a macroblock's size flag per <paramref name="large"/>, else as the next block). Returns that cost, the
         /// distortion in squared steps over the whole block; <see cref="Apply"/> then zeroes the dropped levels.
         /// </summary>
         public double Choose(DetailPayloadWriter writer, bool? large)

@@ -28,12 +28,12 @@ public sealed class ImageModel : LoadedModel
             [.. FormerRestorerIds.Where(id => IsEmbedded(id)).Select(id => OpenEmbedded(id + ".vqm"))]),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, IReadOnlyList<ImageRestorer> former, TokenPriors? companion)
+    private ImageModel(ImageVqVae network, ModelBundle bundle, byte[] hash, ImageRestorer? restorer, IReadOnlyList<ImageRestorer> restorers, TokenPriors? companion)
         : base(bundle, hash, companion)
     {
         Network = network;
         Restorer = restorer;
-        Restorers = restorer is null ? former : [restorer, .. former];
+        Restorers = restorers;
     }
 
     /// <summary>
@@ -105,8 +105,7 @@ public sealed class ImageModel : LoadedModel
         network.eval();
         try
         {
-            ImageRestorer? current = restorer is null ? null : loaded[0];
-            return new ImageModel(network, bundle, hash, current, restorer is null ? loaded : loaded.Skip(1).ToList(), companion);
+            return new ImageModel(network, bundle, hash, restorer is null ? null : loaded[0], loaded, companion);
         }
         catch (ModelMismatchException)
         {

@@ -71,8 +71,8 @@ public sealed class ImageRestorer : IDisposable
         using var noGrad = torch.no_grad();
         var output = new byte[decoded.Pixels.Length];
         Tensor feature = torch.tensor(new[] { ImageRestorerNet.StepFeature(step) });
-        int tileY = ImageTiling.AxisTile(h, tileSize, 8), tileX = ImageTiling.AxisTile(w, tileSize, 8);
-        int tiles = ((h + tileY - 1) / tileY) * ((w + tileX - 1) / tileX), done = 0;
+        (int tileY, int tileX, int tiles) = ImageTiling.Tiles(h, w, tileSize, 8);
+        int done = 0;
         for (int ty = 0; ty < h; ty += tileY)
         {
             for (int tx = 0; tx < w; tx += tileX)

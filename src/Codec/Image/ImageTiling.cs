@@ -36,8 +36,8 @@ internal static class ImageTiling
         int hp = (image.Height + Factor - 1) / Factor * Factor, wp = (image.Width + Factor - 1) / Factor * Factor;
         int gh = hp / Factor, gw = wp / Factor, d = model.Config.LatentDim;
         var latent = new float[d * gh * gw];
-        int tileY = AxisTile(hp, tileSize, Factor), tileX = AxisTile(wp, tileSize, Factor);
-        int tiles = ((hp + tileY - 1) / tileY) * ((wp + tileX - 1) / tileX), done = 0;
+        (int tileY, int tileX, int tiles) = Tiles(hp, wp, tileSize, Factor);
+        int done = 0;
         for (int ty = 0; ty < hp; ty += tileY)
         {
             for (int tx = 0; tx < wp; tx += tileX)
@@ -99,8 +99,8 @@ internal static class ImageTiling
         Tensor rows = NativeCallGuard.Run(() => model.Network.Quantizer.Decode(torch.tensor(flat, [gh * gw, levels])));
         Tensor latent = rows.t().reshape(1, rows.shape[1], gh, gw);
         var pixels = new byte[checked((long)width * height * 3)];
-        int cellsY = AxisTile(gh, tileSize / Factor, 1), cellsX = AxisTile(gw, tileSize / Factor, 1);
-        int tiles = ((gh + cellsY - 1) / cellsY) * ((gw + cellsX - 1) / cellsX), done = 0;
+        (int cellsY, int cellsX, int tiles) = Tiles(gh, gw, tileSize / Factor, 1);
+        int done = 0;
         for (int ty = 0; ty < gh; ty += cellsY)
         {
             for (int tx = 0; tx < gw; tx += cellsX)
@@ -135,7 +135,14 @@ internal static class ImageTiling
     /// axis when it is at most 1.5 tiles (one tile with no margins costs less than two with them), else
     /// <paramref name="tile"/>; a multiple of <paramref name="unit"/> either way.
     /// </summary>
-    public static int AxisTile(int extent, int tile, int unit) => extent <= tile + (tile / 2) ? Math.Max(unit, (extent + unit - 1) / unit * unit) : tile;
+    private static int AxisTile(int extent, int tile, int unit) => extent <= tile + (tile / 2) ? Math.Max(unit, (extent + unit - 1) / unit * unit) : tile;
+
+    /// <summary>Tile lengths down and across (<see cref="AxisTile"/>) of a <paramref name="height"/> × <paramref name="width"/> extent, and how many tiles cover it.</summary>
+    public static (int Y, int X, int Count) Tiles(int height, int width, int tile, int unit)
+    {
+        int y = AxisTile(height, tile, unit), x = AxisTile(width, tile, unit);
+        return (y, x, ((height + y - 1) / y) * ((width + x - 1) / x));
+    }
 
     /// <summary>
     /// One axis of a tile starting at <paramref name="start"/>: its size (at most <paramref name="tile"/>,
