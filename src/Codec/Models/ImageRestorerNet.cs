@@ -16,9 +16,9 @@ internal sealed class ImageRestorerNet : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <summary>Input planes at half resolution: 2 × 12 image planes, 2 block-edge planes, 1 step plane.</summary>
     private const int InputPlanes = 27;
 
-    private readonly nn.Module<Tensor, Tensor> _input;
+    private readonly TorchSharp.Modules.Conv2d _input;
     private readonly nn.Module<Tensor, Tensor> _blocks;
-    private readonly nn.Module<Tensor, Tensor> _output;
+    private readonly TorchSharp.Modules.Conv2d _output;
 
     public ImageRestorerNet(RestorerConfig config)
         : base("restorer")
@@ -62,9 +62,9 @@ internal sealed class ImageRestorerNet : nn.Module<Tensor, Tensor, Tensor, Tenso
         Tensor edgeX = col.eq(0).logical_or(col.eq(3)).to_type(ScalarType.Float32).view(1, 1, 1, w).expand(b, 1, h, w);
         Tensor edgeY = row.eq(0).logical_or(row.eq(3)).to_type(ScalarType.Float32).view(1, 1, h, 1).expand(b, 1, h, w);
         Tensor stepPlane = stepFeature.view(b, 1, 1, 1).expand(b, 1, h, w);
-        Tensor features = _input.forward(torch.cat([x, edgeX, edgeY, stepPlane], 1));
+        Tensor features = ChannelAlignedConv.Forward(_input, torch.cat([x, edgeX, edgeY, stepPlane], 1));
         features = _blocks.forward(features);
-        Tensor correction = nn.functional.pixel_shuffle(_output.forward(Activation.LeakyRelu(features)), 2);
+        Tensor correction = nn.functional.pixel_shuffle(ChannelAlignedConv.Forward(_output, Activation.LeakyRelu(features)), 2);
         return (decoded + correction).MoveToOuterDisposeScope();
     }
 

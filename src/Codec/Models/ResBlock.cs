@@ -31,8 +31,8 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor h = _conv1.forward(Activation.LeakyRelu(x));
-        h = _conv2.forward(Activation.LeakyRelu(h));
+        Tensor h = ChannelAlignedConv.Forward(_conv1, Activation.LeakyRelu(x));
+        h = ChannelAlignedConv.Forward(_conv2, Activation.LeakyRelu(h));
         return (x + h).MoveToOuterDisposeScope();
     }
 

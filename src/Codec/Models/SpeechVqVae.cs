@@ -14,7 +14,7 @@ namespace VqCodec.Codec.Models;
 /// </summary>
 internal sealed class SpeechVqVae : nn.Module
 {
-    private readonly nn.Module<Tensor, Tensor> enc_in;
+    private readonly TorchSharp.Modules.Conv1d enc_in;
     private readonly nn.Module<Tensor, Tensor> enc_fine;
     private readonly nn.Module<Tensor, Tensor> enc_down;
     private readonly nn.Module<Tensor, Tensor> enc_coarse;
@@ -24,7 +24,7 @@ internal sealed class SpeechVqVae : nn.Module
     private readonly nn.Module<Tensor, Tensor> dec_coarse;
     private readonly nn.Module<Tensor, Tensor> dec_up;
     private readonly nn.Module<Tensor, Tensor> dec_fine;
-    private readonly nn.Module<Tensor, Tensor> dec_out;
+    private readonly TorchSharp.Modules.Conv1d dec_out;
     private readonly ResidualVq rvq;
 
     public SpeechVqVae(SpeechModelConfig config)
@@ -81,7 +81,7 @@ internal sealed class SpeechVqVae : nn.Module
         Tensor scale = (mag + 1e-7f).pow(-0.7f);
         Tensor re = torch.real(spec) * scale;
         Tensor im = torch.imag(spec) * scale;
-        Tensor h = enc_in.forward(torch.cat([logMag, re, im], 1));
+        Tensor h = ChannelAlignedConv.Forward(enc_in, torch.cat([logMag, re, im], 1));
         h = enc_fine.forward(h);
         h = enc_down.forward(Activation.LeakyRelu(h));
         h = enc_coarse.forward(h);
@@ -121,7 +121,7 @@ internal sealed class SpeechVqVae : nn.Module
         h = dec_coarse.forward(h);
         h = dec_up.forward(Activation.LeakyRelu(h));
         h = dec_fine.forward(h);
-        h = dec_out.forward(Activation.LeakyRelu(h));
+        h = ChannelAlignedConv.Forward(dec_out, Activation.LeakyRelu(h));
 
         // One more STFT frame than hops, so the centred inverse STFT covers every output sample.
         h = nn.functional.pad(h, [0, 1], PaddingModes.Replicate);
@@ -165,7 +165,7 @@ internal sealed class SpeechVqVae : nn.Module
     public void ResetPhaseHead()
     {
         using var noGrad = torch.no_grad();
-        var conv = (TorchSharp.Modules.Conv1d)dec_out;
+        var conv = dec_out;
         int bins = (Config.StftSize / 2) + 1;
         conv.weight![bins.., .., ..].zero_();
         conv.bias![bins..].zero_();

@@ -44,9 +44,28 @@ internal static class ImageLosses
         }
 
         float sum = taps.Sum();
-        Tensor g = torch.tensor(taps.Select(t => t / sum).ToArray());
-        Tensor gx = g.view(1, 1, 1, 11), gy = g.view(1, 1, 11, 1);
-        Tensor Blur(Tensor t) => nn.functional.conv2d(nn.functional.conv2d(t, gx), gy);
+
+        // The separable blur as weighted sums of shifted slices (valid positions), not as a 1-channel convolution:
+        // oneDNN's convolution gave NaN losses within a few training steps on the machine where it also miscomputed
+        // some channel counts (Models/ChannelAlignedConv.cs), and this is exact everywhere.
+        Tensor Blur(Tensor t)
+        {
+            long h = t.shape[2], w = t.shape[3];
+            Tensor rows = t[.., .., .., 0..(int)(w - 10)] * (taps[0] / sum);
+            for (int i = 1; i < 11; i++)
+            {
+                rows = rows + (t[.., .., .., i..(int)(w - 10 + i)] * (taps[i] / sum));
+            }
+
+            Tensor result = rows[.., .., 0..(int)(h - 10), ..] * (taps[0] / sum);
+            for (int i = 1; i < 11; i++)
+            {
+                result = result + (rows[.., .., i..(int)(h - 10 + i), ..] * (taps[i] / sum));
+            }
+
+            return result;
+        }
+
         Tensor x = Luma(a), y = Luma(b);
         Tensor mx = Blur(x), my = Blur(y);
         Tensor sxx = Blur(x * x) - (mx * mx), syy = Blur(y * y) - (my * my), sxy = Blur(x * y) - (mx * my);
