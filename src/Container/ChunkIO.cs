@@ -25,6 +25,9 @@ internal static class ChunkIO
     /// <summary>Minor version of speech files whose segments may carry voice parameters (format 1.4).</summary>
     public const byte MinorVoice = 4;
 
+    /// <summary>Minor version of speech files whose voice parameters may carry spectral envelope corrections (format 1.5).</summary>
+    public const byte MinorEnvelope = 5;
+
     public const int PreambleSize = 16;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];

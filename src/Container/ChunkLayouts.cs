@@ -60,7 +60,7 @@ internal readonly record struct EndChunk(int TokenChunks, long SeekIndexOffset)
 
 /// <summary>
 /// The fixed prefix of a <c>TSEG</c> payload (spec/container.md §4, §4c): i32 segment, then the first plane's (or the
-/// joint layout's) mode byte, whose bit 7 says that a voice block follows it (format 1.4).
+/// joint layout's) mode byte, whose bit 7 says that a voice block follows it (format 1.4) and bit 6 that an envelope block follows that (format 1.5).
 /// </summary>
 internal readonly record struct SegmentChunkPrefix(int Segment, byte ModeByte)
 {
@@ -73,11 +73,17 @@ internal readonly record struct SegmentChunkPrefix(int Segment, byte ModeByte)
     /// <summary>Bit 7 of the mode byte: a voice block follows it.</summary>
     public const byte VoiceFlag = 0x80;
 
+    /// <summary>Bit 6 of the mode byte: an envelope block follows the voice block (format 1.5; only with <see cref="VoiceFlag"/>).</summary>
+    public const byte EnvelopeFlag = 0x40;
+
     /// <summary>True when a voice block follows the prefix.</summary>
     public bool HasVoice => (ModeByte & VoiceFlag) != 0;
 
-    /// <summary>The coding mode, without the voice flag.</summary>
-    public TokenCodingMode Mode => (TokenCodingMode)(ModeByte & ~VoiceFlag);
+    /// <summary>True when an envelope block follows the voice block.</summary>
+    public bool HasEnvelope => (ModeByte & EnvelopeFlag) != 0;
+
+    /// <summary>The coding mode, without the voice and envelope flags.</summary>
+    public TokenCodingMode Mode => (TokenCodingMode)(ModeByte & ~(VoiceFlag | EnvelopeFlag));
 
     /// <summary>Reads the prefix (at least <see cref="Size"/> bytes).</summary>
     public static SegmentChunkPrefix Read(ReadOnlySpan<byte> payload) => new(BinaryPrimitives.ReadInt32LittleEndian(payload), payload[ModeOffset]);

@@ -45,6 +45,20 @@ public sealed class SegmentVoice
     /// <summary>Output gain in quarter decibels.</summary>
     public int GainQuarterDb { get; }
 
+    /// <summary>
+    /// The segment's spectral envelope corrections (format 1.5, spec §4d), serialized as a block of their own after
+    /// this one; null when the segment has none.
+    /// </summary>
+    /// <exception cref="ArgumentException">The corrections cover another number of frames than the pitch track.</exception>
+    public SegmentEnvelope? Envelope
+    {
+        get => _envelope;
+        init => _envelope = value is null || value.Frames == _pitch.Length ? value
+            : throw new ArgumentException($"the envelope covers {value.Frames} frames; the pitch track {_pitch.Length}", nameof(value));
+    }
+
+    private readonly SegmentEnvelope? _envelope;
+
     /// <summary>Output gain as a linear amplitude factor.</summary>
     public double Gain => Math.Pow(10, GainQuarterDb / 80.0);
 
@@ -116,9 +130,9 @@ public sealed class SegmentVoice
     /// <exception cref="VqcFormatException">The block is malformed.</exception>
     public static SegmentVoice Parse(ReadOnlySpan<byte> block, int frames, long offset)
     {
-        if (block.Length < 6)
+        if (block.Length < 6 || block.Length > MaxBlockBytes(frames))
         {
-            throw new VqcFormatException($"voice block of {block.Length} bytes is shorter than 6", offset);
+            throw new VqcFormatException($"voice block of {block.Length} bytes is outside 6..{MaxBlockBytes(frames)} for {frames} frames", offset);
         }
 
         int gain = (sbyte)block[0];
@@ -181,6 +195,13 @@ public sealed class SegmentVoice
 
         return new SegmentVoice(pitch, gain);
     }
+
+    /// <summary>
+    /// The longest block of a segment of <paramref name="frames"/> frames (spec §4c): a frame codes at most 11 binary
+    /// decisions, each of which costs at most 7 bits at the coder's smallest probability, plus the gain byte and the coder's
+    /// 5 closing bytes.
+    /// </summary>
+    public static int MaxBlockBytes(int frames) => 16 + (10 * frames);
 
     /// <summary>Largest pitch step coded relative to the previous frame; larger jumps are coded absolutely.</summary>
     private const int MaxDelta = 8;

@@ -408,6 +408,10 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             cap += 1 + 4 + Math.Max(LZ4Codec.MaximumOutputSize(2 * count), (2 * count) + 8);
         }
 
+        // A voice block and an envelope block, each with its length (formats 1.4 and 1.5, §4c and §4d).
+        int frames = header.TokensInSegment(0, _nextSegment);
+        cap += 4 + SegmentVoice.MaxBlockBytes(frames) + 4 + SegmentEnvelope.MaxBlockBytes(frames);
+
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
         long at = offset + ChunkHeader.Size;
         if (p.Length < SegmentChunkPrefix.Size)
@@ -422,16 +426,36 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
             throw new VqcFormatException($"token segment {segment} where segment {_nextSegment} was expected", at);
         }
 
+        if (prefix.HasEnvelope && !prefix.HasVoice)
+        {
+            throw new VqcFormatException($"token segment {segment}: an envelope block without a voice block", at + SegmentChunkPrefix.ModeOffset);
+        }
+
         if (prefix.HasVoice)
         {
-            // Format 1.4 (§4c): a voice block between the first mode byte and the planes; the rest is read as before.
+            // Format 1.4 (§4c): a voice block between the first mode byte and the planes, and (1.5, §4d) an envelope
+            // block after it; the rest is read as before.
             const int body = SegmentChunkPrefix.Size;
-            if (!VarInt.TryRead(p.AsSpan(body), out int n, out int nBytes) || n > p.Length - body - nBytes)
+            if (!VarInt.TryRead(p.AsSpan(body), out int voiceLength, out int voiceLengthBytes) || voiceLength > p.Length - body - voiceLengthBytes)
             {
                 throw new VqcFormatException($"token segment {segment}: bad or truncated voice block length", at + body);
             }
 
-            SegmentVoice voice = SegmentVoice.Parse(p.AsSpan(body + nBytes, n), header.TokensInSegment(0, segment), at + body + nBytes);
+            SegmentVoice voice = SegmentVoice.Parse(p.AsSpan(body + voiceLengthBytes, voiceLength), frames, at + body + voiceLengthBytes);
+            int nBytes = voiceLengthBytes, n = voiceLength;
+            if (prefix.HasEnvelope)
+            {
+                int e = body + voiceLengthBytes + voiceLength;
+                if (!VarInt.TryRead(p.AsSpan(e), out int envelopeLength, out int envelopeLengthBytes) || envelopeLength > p.Length - e - envelopeLengthBytes)
+                {
+                    throw new VqcFormatException($"token segment {segment}: bad or truncated envelope block length", at + e);
+                }
+
+                SegmentEnvelope envelope = SegmentEnvelope.Parse(p.AsSpan(e + envelopeLengthBytes, envelopeLength), frames, at + e + envelopeLengthBytes);
+                voice = new SegmentVoice(voice.Pitch, voice.GainQuarterDb) { Envelope = envelope };
+                n += envelopeLengthBytes + envelopeLength;
+            }
+
             byte[] rest = new byte[p.Length - nBytes - n];
             new SegmentChunkPrefix(segment, (byte)prefix.Mode).Write(rest);
             p.AsSpan(body + nBytes + n).CopyTo(rest.AsSpan(body));

@@ -29,6 +29,7 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
     private long _position;
     private readonly List<(TokenCodingMode Mode, byte[] Data, int[] Tokens)> _pendingSegment = [];
     private byte[]? _pendingVoice;
+    private byte[]? _pendingEnvelope;
 
     /// <summary>Creates a writer.</summary>
     /// <exception cref="ArgumentException">The header is invalid, the stream is not writable, or the options do not fit the header.</exception>
@@ -192,7 +193,13 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException($"segment {segment} has {frames} frames; the pitch track has {voice.Pitch.Length}", nameof(voice));
         }
 
+        if (voice.Envelope is not null && !_options.SegmentEnvelopes)
+        {
+            throw new InvalidOperationException("envelope corrections need VqcWriterOptions.SegmentEnvelopes");
+        }
+
         _pendingVoice = voice.Serialize();
+        _pendingEnvelope = voice.Envelope?.Serialize();
     }
 
     /// <summary>Writes the next token plane; planes must come in file order.</summary>
@@ -379,7 +386,10 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
         return payload;
     }
 
-    /// <summary>Inserts the pending voice block after the segment index (spec §4c: the mode byte gains bit 7).</summary>
+    /// <summary>
+    /// Inserts the pending voice block after the segment index (spec §4c: the mode byte gains bit 7), and the pending
+    /// envelope block after it (§4d: bit 6).
+    /// </summary>
     private byte[] WithVoice(byte[] payload)
     {
         if (_pendingVoice is not { } voice)
@@ -387,15 +397,27 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return payload;
         }
 
+        byte[]? envelope = _pendingEnvelope;
         _pendingVoice = null;
-        int lengthBytes = VarInt.Size(voice.Length);
+        _pendingEnvelope = null;
         const int body = SegmentChunkPrefix.Size;
-        var result = new byte[payload.Length + lengthBytes + voice.Length];
+        int voiceBytes = VarInt.Size(voice.Length) + voice.Length;
+        int envelopeBytes = envelope is null ? 0 : VarInt.Size(envelope.Length) + envelope.Length;
+        var result = new byte[payload.Length + voiceBytes + envelopeBytes];
         SegmentChunkPrefix prefix = SegmentChunkPrefix.Read(payload);
-        (prefix with { ModeByte = (byte)(prefix.ModeByte | SegmentChunkPrefix.VoiceFlag) }).Write(result);
-        VarInt.Write(result.AsSpan(body), voice.Length);
-        voice.CopyTo(result.AsSpan(body + lengthBytes));
-        payload.AsSpan(body).CopyTo(result.AsSpan(body + lengthBytes + voice.Length));
+        byte flags = (byte)(SegmentChunkPrefix.VoiceFlag | (envelope is null ? 0 : SegmentChunkPrefix.EnvelopeFlag));
+        (prefix with { ModeByte = (byte)(prefix.ModeByte | flags) }).Write(result);
+        int at = body + VarInt.Write(result.AsSpan(body), voice.Length);
+        voice.CopyTo(result.AsSpan(at));
+        at += voice.Length;
+        if (envelope is not null)
+        {
+            at += VarInt.Write(result.AsSpan(at), envelope.Length);
+            envelope.CopyTo(result.AsSpan(at));
+            at += envelope.Length;
+        }
+
+        payload.AsSpan(body).CopyTo(result.AsSpan(at));
         return result;
     }
 
@@ -452,7 +474,8 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = _options.SegmentVoices && _header.SegmentLength > 0 ? ChunkIO.MinorVoice
+        byte minor = _options.SegmentVoices && _options.SegmentEnvelopes && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelope
+            : _options.SegmentVoices && _header.SegmentLength > 0 ? ChunkIO.MinorVoice
             : _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)
             : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;
         ChunkIO.WritePreamble(_pending, minor);

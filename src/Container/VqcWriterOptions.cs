@@ -20,4 +20,10 @@ public sealed class VqcWriterOptions
     /// marked format 1.4).
     /// </summary>
     public bool SegmentVoices { get; init; }
+
+    /// <summary>
+    /// Speech only, with <see cref="SegmentVoices"/>: voice parameters may carry spectral envelope corrections
+    /// (<see cref="SegmentVoice.Envelope"/>; the file is marked format 1.5).
+    /// </summary>
+    public bool SegmentEnvelopes { get; init; }
 }

@@ -86,6 +86,30 @@ internal static class GoldenFiles
             ];
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 82)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
         }),
+        ("speech-envelope.vqc", () =>
+        {
+            // Format 1.5: segment 0 carries voice parameters with spectral envelope corrections (spec §4d), segment 1 voice
+            // parameters alone, segment 2 neither.
+            TokenPriors priors = ContextPriors;
+            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
+            var values = new sbyte[10 * SegmentEnvelope.Bands];
+            for (int i = 0; i < values.Length; i++)
+            {
+                // Frames 0, 1 and 9 inactive; the others a sloping correction with both extremes.
+                int frame = i / SegmentEnvelope.Bands, band = i % SegmentEnvelope.Bands;
+                values[i] = frame is 0 or 1 or 9 ? (sbyte)0 : (sbyte)Math.Clamp(((band - 8) / 2) + frame - 4, -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
+            }
+
+            values[(5 * SegmentEnvelope.Bands) + 19] = SegmentEnvelope.MaxValue;
+            values[(6 * SegmentEnvelope.Bands) + 0] = -SegmentEnvelope.MaxValue;
+            SegmentVoice?[] voices =
+            [
+                new SegmentVoice([0, 0, 120, 121, 121, 119, 119, 167, 168, 0], 0) { Envelope = new SegmentEnvelope(10, 12, values) },
+                new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], -5),
+                null,
+            ];
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 83)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
+        }),
         ("image-context.vqc", () =>
         {
             // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).

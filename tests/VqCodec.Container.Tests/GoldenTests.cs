@@ -49,7 +49,9 @@ public class GoldenTests
         Assert.Equal(expected.Tokens, doc.Tokens);
         Assert.Equal(expected.Metadata, doc.Metadata);
         static string Describe(IReadOnlyList<SegmentVoice?>? voices) =>
-            voices is null ? "none" : string.Join(" | ", voices.Select(v => v is null ? "-" : $"{v.GainQuarterDb}: {string.Join(',', v.Pitch.ToArray())}"));
+            voices is null ? "none" : string.Join(" | ", voices.Select(v => v is null ? "-" : $"{v.GainQuarterDb}: {string.Join(',', v.Pitch.ToArray())}{Envelope(v.Envelope)}"));
+        static string Envelope(SegmentEnvelope? e) =>
+            e is null ? "" : $" envelope {e.StepQuarterDb}: {string.Join(';', Enumerable.Range(0, e.Frames).Select(f => string.Join(',', e.Frame(f).ToArray())))}";
         Assert.Equal(Describe(expected.Voices), Describe(doc.Voices));
     }
 
@@ -83,6 +85,39 @@ public class GoldenTests
         byte[] plain = TestData.Write(doc.WithVoices(null), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
         Assert.Equal(2, plain[9]);
         Assert.Null(VqcDocument.Read(new MemoryStream(plain), GoldenFiles.Resolve).Voices);
+    }
+
+    [Fact]
+    public void TheEnvelopeGoldenFileIsFormat15WithAnEnvelopeBlockInItsFirstSegment()
+    {
+        byte[] file = GoldenFiles.Load("speech-envelope.vqc");
+        Assert.Equal(5, file[9]);
+        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
+        Assert.Equal([0xC0, 0x80, 0x00], segments.Select(c => c.Payload[4] & 0xC0));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
+        SegmentEnvelope envelope = doc.Voices![0]!.Envelope!;
+        Assert.Equal(12, envelope.StepQuarterDb);
+        Assert.Equal(SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(5, 19));
+        Assert.Null(doc.Voices[1]!.Envelope);
+
+        // The planes' stored sizes add up to the segment chunks, envelope blocks included.
+        var planes = new List<VqcTokenPlane>();
+        using (var reader = new VqcReader(new MemoryStream(file), GoldenFiles.Resolve))
+        {
+            while (reader.GetNextPlane() is { } plane)
+            {
+                planes.Add(plane);
+            }
+        }
+
+        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), planes.Sum(p => p.StoredBytes));
+
+        // Dropping levels keeps the corrections; without them the same voice parameters make a format-1.4 file.
+        VqcDocument two = VqcDocument.Read(new MemoryStream(TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })), GoldenFiles.Resolve);
+        Assert.Equal(envelope.Frame(5).ToArray(), two.Voices![0]!.Envelope!.Frame(5).ToArray());
+        SegmentVoice?[] bare = [.. doc.Voices.Select(v => v is null ? null : new SegmentVoice(v.Pitch, v.GainQuarterDb))];
+        byte[] plain = TestData.Write(doc.WithVoices(bare), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
+        Assert.Equal(4, plain[9]);
     }
 
     [Fact]

@@ -47,16 +47,16 @@ internal sealed class HarmonicSynthesizer
     /// <summary>Forgets the running phase (after a seek).</summary>
     public void Reset() => _phase = 0;
 
-    /// <summary>True when the frames carry no voice information at all (every frame unvoiced, every gain 0 dB).</summary>
-    public static bool IsNeutral(ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains) =>
-        !pitch.ContainsAnyExcept((byte)0) && !gains.ContainsAnyExcept(0);
+    /// <summary>True when the frames carry no voice information at all (every frame unvoiced, every gain 0 dB, no envelope correction).</summary>
+    public static bool IsNeutral(ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, IReadOnlyList<double[]?>? envelope = null) =>
+        !pitch.ContainsAnyExcept((byte)0) && !gains.ContainsAnyExcept(0) && (envelope is null || envelope.All(e => e is null));
 
     /// <summary>
     /// Applies the voice parameters of the window's token frames (<paramref name="pitch"/>, <paramref name="gains"/> in
     /// quarter dB, one per frame) to the network's waveform <paramref name="waveform"/> [1, frames·hop] and returns the
     /// samples of frames [skip, skip + count).
     /// </summary>
-    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count)
+    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count, IReadOnlyList<double[]?>? envelope = null)
     {
         using var scope = NewDisposeScope();
         int frames = pitch.Length, hop = _config.Hop, stftHop = _config.StftHop;
@@ -64,6 +64,14 @@ internal sealed class HarmonicSynthesizer
         Tensor window = torch.hann_window(_config.StftSize, periodic: true);
         Tensor spectrum = torch.stft(waveform, _config.StftSize, stftHop, window: window, center: true, pad_mode: PaddingModes.Constant, return_complex: true);
         int bins = (int)spectrum.shape[1], stftFrames = (int)spectrum.shape[2];
+
+        // Format 1.5: the spectral envelope corrections scale the network's spectrum first, so the harmonics take their
+        // amplitudes from the corrected band energies.
+        if (envelope is not null && SpectralEnvelope.BinGains(envelope, bins, stftFrames, (double)_config.SampleRate / _config.StftSize) is { } binGains)
+        {
+            spectrum = spectrum * torch.tensor(binGains, [1, bins, stftFrames]);
+        }
+
         float[] magnitude = spectrum.abs()[0].contiguous().data<float>().ToArray();
 
         // F0 per STFT frame: token frame j is centred on STFT frame 2j + 1 (the model's hop is two STFT hops); the

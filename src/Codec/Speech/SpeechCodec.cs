@@ -37,7 +37,8 @@ public static class SpeechCodec
     /// <summary>
     /// Encodes at the rate target of <paramref name="options"/>: the file with the most levels whose total size stays at
     /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
-    /// given; it is called once for every level and, with voice parameters, once more at the level count that fits.
+    /// given; it is called once for every level and, with voice parameters, once more for each level count tried: the one
+    /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target.
     /// </summary>
     /// <exception cref="ArgumentException">No rate target, empty or invalid audio, or options that do not fit the model.</exception>
     public static SpeechEncodeResult EncodeAtRate(SpeechModel model, SpeechSource source, Action<SpeechEncoder> feed, SpeechEncodeOptions options, Stream output)
@@ -65,14 +66,33 @@ public static class SpeechCodec
             return FitRate(model, all, target, seconds, options.Policy, output);
         }
 
-        // The gains are measured on the output the file will give: encoding again at the level count that fits (same
-        // tokens and pitch, so the same size).
+        // The gains and envelope corrections are measured on the output the file will give: encoding again at the level
+        // count that fits (same tokens and pitch). Gains do not change the size; envelope corrections add to it, so when
+        // the file no longer fits, their measured rate comes off the target for the tokens and the level count falls.
         SpeechEncodeResult fitted = FitRate(model, all, target, seconds, options.Policy, Stream.Null);
-        using (var encoder = new SpeechEncoder(model, output, source, options.WithLevels(fitted.Levels), leaveOpen: true))
+        int levels = fitted.Levels;
+        while (true)
         {
-            feed(encoder);
-            encoder.Complete();
-            return new SpeechEncodeResult(encoder.BytesWritten, fitted.Levels, seconds);
+            var file = new MemoryStream();
+            using (var encoder = new SpeechEncoder(model, file, source, options.WithLevels(levels), leaveOpen: true))
+            {
+                feed(encoder);
+                encoder.Complete();
+            }
+
+            double kbps = file.Length * 8 / seconds / 1000;
+            if (kbps <= target || levels == 1)
+            {
+                file.Position = 0;
+                file.CopyTo(output);
+                return new SpeechEncodeResult(file.Length, levels, seconds);
+            }
+
+            all.Position = 0;
+            double tokens = FitRate(model, all, 1e9, seconds, options.Policy, Stream.Null, levels).Kbps;
+            all.Position = 0;
+            int next = FitRate(model, all, target - (kbps - tokens), seconds, options.Policy, Stream.Null).Levels;
+            levels = Math.Min(next, levels - 1);
         }
     }
 
@@ -80,7 +100,11 @@ public static class SpeechCodec
     /// Reads a complete .vqc speech stream and writes the version with the most levels whose total size
     /// stays at or under <paramref name="targetKbps"/> over <paramref name="seconds"/> (at least one level).
     /// </summary>
-    public static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output)
+    public static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output) =>
+        FitRate(model, allLevels, targetKbps, seconds, policy, output, int.MaxValue);
+
+    /// <summary>As <see cref="FitRate(SpeechModel, Stream, double, double, TokenCodingPolicy, Stream)"/>, keeping at most <paramref name="maxLevels"/> levels.</summary>
+    private static SpeechEncodeResult FitRate(SpeechModel model, Stream allLevels, double targetKbps, double seconds, TokenCodingPolicy policy, Stream output, int maxLevels)
     {
         ArgumentNullException.ThrowIfNull(model);
         VqcDocument doc = VqcDocument.Read(allLevels, model.FindPriors, leaveOpen: true);
@@ -90,7 +114,7 @@ public static class SpeechCodec
 
         // The size grows with the level count, so a binary search finds the most levels that fit in about
         // log2(levels) trial writes (each one entropy-codes every segment, with the learned prior where it pays).
-        int lo = 1, hi = doc.Header.Levels.Length;
+        int lo = 1, hi = Math.Min(doc.Header.Levels.Length, maxLevels);
         while (lo < hi)
         {
             int mid = (lo + hi + 1) / 2;
@@ -288,9 +312,9 @@ public static class SpeechCodec
         (Tensor y, Tensor p) = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames), anchor, (long)skip * stftPerFrame);
         int hop = model.Config.Hop;
         float[] samples;
-        if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains))
+        if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains, voice.Envelope))
         {
-            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count);
+            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count, voice.Envelope);
             for (int i = 0; i < samples.Length; i++)
             {
                 samples[i] = Math.Clamp(samples[i], -1f, 1f);
@@ -306,5 +330,8 @@ public static class SpeechCodec
     }
 }
 
-/// <summary>The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB) and the synthesiser that carries their phase.</summary>
-internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer);
+/// <summary>
+/// The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB, envelope corrections in dB per
+/// band or null) and the synthesiser that carries their phase.
+/// </summary>
+internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer, double[]?[]? Envelope = null);

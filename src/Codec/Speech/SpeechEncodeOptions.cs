@@ -62,6 +62,16 @@ public sealed class SpeechEncodeOptions
     /// </summary>
     public bool Voice { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="Voice"/>: send spectral envelope corrections (format 1.5): per token frame and band, how far the
+    /// decoder's output energy falls from the input's, so the decoder restores the band levels the tokens lose
+    /// (<c>spec/design.md</c>, "Envelope corrections"). Default true; false writes format-1.4 files.
+    /// </summary>
+    public bool Envelope { get; init; } = true;
+
+    /// <summary>Step of the envelope corrections in quarter decibels (3 dB: design.md weighs 1, 2, 3 and 6 dB).</summary>
+    internal int EnvelopeStepQuarterDb { get; init; } = 12;
+
     /// <summary>Whether the encoder measures the voice gains (false only in the first pass of a rate search, which keeps none of them).</summary>
     internal bool MeasureVoiceGain { get; init; } = true;
 
@@ -74,6 +84,8 @@ public sealed class SpeechEncodeOptions
     private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain) => new()
     {
         Voice = Voice,
+        Envelope = Envelope,
+        EnvelopeStepQuarterDb = EnvelopeStepQuarterDb,
         MeasureVoiceGain = measureVoiceGain,
         Levels = levels,
         TargetKbps = targetKbps,

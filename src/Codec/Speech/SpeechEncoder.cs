@@ -37,6 +37,8 @@ public sealed class SpeechEncoder : IDisposable
     private readonly List<double> _energyIn = [];          // per frame: K-weighted energy of the input and of the decoder's output before gain
     private readonly List<double> _energyOut = [];
     private readonly HarmonicSynthesizer? _harmonics;
+    private readonly int _envelopeStep;                    // quarter dB of the envelope corrections (format 1.5); 0 = none
+    private readonly List<sbyte[]> _envelope = [];         // per frame, with _pitch
     private double _loudest;                               // loudest token frame so far (energy around its centre)
 
     /// <summary>Creates an encoder writing to <paramref name="output"/>. No bytes are written before the first <see cref="Write"/> or <see cref="Complete"/>.</summary>
@@ -106,7 +108,8 @@ public sealed class SpeechEncoder : IDisposable
         _voice = options.Voice;
         _measureGain = options.MeasureVoiceGain;
         _harmonics = _voice ? new HarmonicSynthesizer(config) : null;
-        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice }, leaveOpen);
+        _envelopeStep = _voice && options.Envelope ? options.EnvelopeStepQuarterDb : 0;
+        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice, SegmentEnvelopes = _envelopeStep > 0 }, leaveOpen);
         Metadata = options.Metadata is { Count: > 0 } m ? m : null;
     }
 
@@ -284,12 +287,21 @@ public sealed class SpeechEncoder : IDisposable
         {
             _energyIn.AddRange(new double[count]);
             _energyOut.AddRange(new double[count]);
+            for (int j = 0; j < count; j++)
+            {
+                _envelope.Add(new sbyte[SegmentEnvelope.Bands]);
+            }
+
             return;
         }
 
         // Loudness as BS.1770 weighs it (K-weighted energy) of the input and of the decoder's output before gain.
         float[]? phase = null;
         float[] y = SpeechCodec.DecodeWindow(_model, codes, skip, count, ref phase, new VoiceWindow(pitch, new int[frames], _harmonics!));
+        if (_envelopeStep > 0)
+        {
+            AnalyseEnvelope(x.AsSpan(skip * _hop, count * _hop).ToArray(), y, energy.AsSpan(skip, count));
+        }
         double[] kin = Metrics.Loudness.KWeight(x.AsSpan(skip * _hop, count * _hop), sampleRate), kout = Metrics.Loudness.KWeight(y, sampleRate);
         for (int j = 0; j < count; j++)
         {
@@ -304,6 +316,39 @@ public sealed class SpeechEncoder : IDisposable
             _energyOut.Add(eout);
         }
     }
+
+    /// <summary>
+    /// The envelope corrections of the core frames (format 1.5, <c>design.md</c>): each frame's band energies of the input
+    /// against those of the decoder's output with the voice parameters (before any correction), in steps of the chosen
+    /// size; none for frames more than 40 dB below the loudest so far (what intelligibility measures ignore too).
+    /// </summary>
+    private void AnalyseEnvelope(float[] input, float[] output, ReadOnlySpan<double> energy)
+    {
+        SpeechModelConfig config = _model.Config;
+        int count = energy.Length;
+        double binHz = (double)config.SampleRate / config.StftSize, stepDb = _envelopeStep / 4.0;
+        (float[] mx, int bins, int stftFrames) = SpectralEnvelope.Magnitude(config, input);
+        (float[] my, _, _) = SpectralEnvelope.Magnitude(config, output);
+        double[][] ein = SpectralEnvelope.FrameEnergies(mx, bins, stftFrames, count, binHz);
+        double[][] eout = SpectralEnvelope.FrameEnergies(my, bins, stftFrames, count, binHz);
+        for (int j = 0; j < count; j++)
+        {
+            if (energy[j] < _loudest * EnvelopeGate)
+            {
+                _envelope.Add(new sbyte[SegmentEnvelope.Bands]);
+                continue;
+            }
+
+            double floor = Math.Max(ein[j].Sum() * EnvelopeFloor, 1e-12);
+            _envelope.Add(SpectralEnvelope.Corrections(ein[j], eout[j], stepDb, floor));
+        }
+    }
+
+    /// <summary>Frames this far below the loudest so far (−40 dB) get no envelope correction.</summary>
+    private const double EnvelopeGate = 1e-4;
+
+    /// <summary>Energy added to both sides of a band's ratio, relative to the frame's input energy (−40 dB).</summary>
+    private const double EnvelopeFloor = 1e-4;
 
     /// <summary>A frame this far below the loudest so far (−20 dB) is sent as unvoiced.</summary>
     private const double VoicedEnergyShare = 0.01;
@@ -330,9 +375,23 @@ public sealed class SpeechEncoder : IDisposable
                     eout += _energyOut[j];
                 }
 
-                // The loudness the decoder loses over the segment, in quarter dB within ±12 dB; none for silence.
-                int gain = ein > 1e-9 && eout > 1e-9 ? (int)Math.Clamp(Math.Round(40 * Math.Log10(ein / eout)), -MaxGainQuarterDb, MaxGainQuarterDb) : 0;
-                _writer.WriteSegmentVoice(_nextSegment, new SegmentVoice(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pitch)[..count], gain));
+                // The loudness the decoder loses over the segment, in quarter dB within ±12 dB; none for silence, and none
+                // with envelope corrections, which restore the level band by band.
+                int gain = _envelopeStep == 0 && ein > 1e-9 && eout > 1e-9 ? (int)Math.Clamp(Math.Round(40 * Math.Log10(ein / eout)), -MaxGainQuarterDb, MaxGainQuarterDb) : 0;
+                SegmentEnvelope? envelope = null;
+                if (_envelopeStep > 0)
+                {
+                    var values = new sbyte[count * SegmentEnvelope.Bands];
+                    for (int j = 0; j < count; j++)
+                    {
+                        _envelope[j].CopyTo(values, j * SegmentEnvelope.Bands);
+                    }
+
+                    envelope = values.AsSpan().ContainsAnyExcept((sbyte)0) ? new SegmentEnvelope(count, _envelopeStep, values) : null;
+                    _envelope.RemoveRange(0, count);
+                }
+
+                _writer.WriteSegmentVoice(_nextSegment, new SegmentVoice(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pitch)[..count], gain) { Envelope = envelope });
                 _pitch.RemoveRange(0, count);
                 _energyIn.RemoveRange(0, count);
                 _energyOut.RemoveRange(0, count);

@@ -1,0 +1,171 @@
+using TorchSharp;
+using VqCodec.Codec.Models;
+using VqCodec.Container;
+using static TorchSharp.torch;
+
+namespace VqCodec.Codec.Speech;
+
+/// <summary>
+/// The spectral envelope corrections of format 1.5 (<c>spec/container.md</c> §4d, <c>design.md</c>): band energies of a
+/// signal per token frame, measured on the model's STFT, and the per-bin gains that apply a frame-by-band correction in
+/// decibels to a spectrum, interpolated linearly between band centres and between token-frame centres.
+/// </summary>
+internal static class SpectralEnvelope
+{
+    /// <summary>Band edges in Hz (<see cref="SegmentEnvelope.Bands"/> bands; spec §4d).</summary>
+    public static readonly double[] EdgesHz = [0, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3700, 4400, 5300, 6400, 8000];
+
+    /// <summary>The magnitude [bins, frames] (bin-major) of the model's STFT of <paramref name="samples"/> (periodic Hann, centred, zero-padded ends).</summary>
+    public static (float[] Magnitude, int Bins, int Frames) Magnitude(SpeechModelConfig config, float[] samples)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor window = torch.hann_window(config.StftSize, periodic: true);
+        Tensor spectrum = torch.stft(torch.tensor(samples, [1, samples.Length]), config.StftSize, config.StftHop, window: window, center: true, pad_mode: PaddingModes.Constant, return_complex: true);
+        return (spectrum.abs()[0].contiguous().data<float>().ToArray(), (int)spectrum.shape[1], (int)spectrum.shape[2]);
+    }
+
+    /// <summary>
+    /// Energy per band of each of <paramref name="tokenFrames"/> token frames ([frame][band]): token frame j is centred on
+    /// STFT frame 2j + 1 and takes that frame with weight 1/2 and its two neighbours with 1/4 each (those that exist).
+    /// </summary>
+    public static double[][] FrameEnergies(float[] magnitude, int bins, int stftFrames, int tokenFrames, double binHz)
+    {
+        int[] band = BandOfBins(bins, binHz);
+        var result = new double[tokenFrames][];
+        for (int j = 0; j < tokenFrames; j++)
+        {
+            var e = new double[SegmentEnvelope.Bands];
+            for (int d = -1; d <= 1; d++)
+            {
+                int t = (2 * j) + 1 + d;
+                if (t < 0 || t >= stftFrames)
+                {
+                    continue;
+                }
+
+                double w = d == 0 ? 0.5 : 0.25;
+                for (int k = 0; k < bins; k++)
+                {
+                    double m = magnitude[(k * stftFrames) + t];
+                    e[band[k]] += w * m * m;
+                }
+            }
+
+            result[j] = e;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The amplitude factor of every bin of every STFT frame ([bins, stftFrames], bin-major) that applies
+    /// <paramref name="decibels"/> (per token frame, null for none = 0 dB in every band): linear in decibels between band
+    /// centres (flat beyond the first and last), and between token frames (an even STFT frame 2j lies halfway between
+    /// the centres of token frames j − 1 and j). Null when every frame is null.
+    /// </summary>
+    public static float[]? BinGains(IReadOnlyList<double[]?> decibels, int bins, int stftFrames, double binHz)
+    {
+        if (decibels.All(d => d is null))
+        {
+            return null;
+        }
+
+        var centres = new double[SegmentEnvelope.Bands];
+        for (int b = 0; b < centres.Length; b++)
+        {
+            centres[b] = 0.5 * (EdgesHz[b] + EdgesHz[b + 1]);
+        }
+
+        // Per bin: the band centre at or below it and the share of the next.
+        var lower = new int[bins];
+        var share = new double[bins];
+        for (int k = 0; k < bins; k++)
+        {
+            double f = k * binHz;
+            int b = 0;
+            while (b + 1 < centres.Length && centres[b + 1] <= f)
+            {
+                b++;
+            }
+
+            lower[k] = b;
+            share[k] = f <= centres[0] || b + 1 >= centres.Length ? 0 : (f - centres[b]) / (centres[b + 1] - centres[b]);
+        }
+
+        int frames = decibels.Count;
+        var gains = new float[bins * stftFrames];
+        var row = new double[SegmentEnvelope.Bands];
+        for (int t = 0; t < stftFrames; t++)
+        {
+            Array.Clear(row);
+            if (t % 2 == 1)
+            {
+                Add(row, decibels[Math.Clamp((t - 1) / 2, 0, frames - 1)], 1);
+            }
+            else
+            {
+                Add(row, decibels[Math.Clamp((t / 2) - 1, 0, frames - 1)], 0.5);
+                Add(row, decibels[Math.Clamp(t / 2, 0, frames - 1)], 0.5);
+            }
+
+            for (int k = 0; k < bins; k++)
+            {
+                int b = lower[k];
+                double db = share[k] == 0 ? row[b] : ((1 - share[k]) * row[b]) + (share[k] * row[b + 1]);
+                gains[(k * stftFrames) + t] = (float)Math.Pow(10, db / 20);
+            }
+        }
+
+        return gains;
+    }
+
+    /// <summary>
+    /// The corrections of one token frame in steps of <paramref name="stepDb"/>: the input's band energy over the output's
+    /// in decibels, rounded, within ±<see cref="SegmentEnvelope.MaxValue"/> steps. <paramref name="floor"/> is added to both
+    /// energies so that near-empty bands are not boosted from noise.
+    /// </summary>
+    public static sbyte[] Corrections(double[] input, double[] output, double stepDb, double floor)
+    {
+        var v = new sbyte[SegmentEnvelope.Bands];
+        for (int b = 0; b < v.Length; b++)
+        {
+            double db = 10 * Math.Log10((input[b] + floor) / (output[b] + floor));
+            v[b] = (sbyte)Math.Clamp((int)Math.Round(db / stepDb), -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
+        }
+
+        return v;
+    }
+
+    /// <summary>The band of every bin (a bin at or above the last edge belongs to the last band).</summary>
+    private static int[] BandOfBins(int bins, double binHz)
+    {
+        var band = new int[bins];
+        for (int k = 0; k < bins; k++)
+        {
+            double f = k * binHz;
+            int b = 0;
+            while (b + 1 < SegmentEnvelope.Bands && EdgesHz[b + 1] <= f)
+            {
+                b++;
+            }
+
+            band[k] = b;
+        }
+
+        return band;
+    }
+
+    private static void Add(double[] row, double[]? values, double weight)
+    {
+        if (values is null)
+        {
+            return;
+        }
+
+        for (int b = 0; b < row.Length; b++)
+        {
+            row[b] += weight * values[b];
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using VqCodec.Container.Coding;
+
+namespace VqCodec.Container;
+
+/// <summary>
+/// Spectral envelope corrections of one speech segment (format 1.5, spec §4d): for every token frame, either nothing
+/// or a correction of each of <see cref="Bands"/> frequency bands in multiples of a step in quarter decibels, which the
+/// decoder applies to its output's spectrum. They carry what the tokens lose of the band energies over time. A reader
+/// needs no model to walk or verify them.
+/// </summary>
+public sealed class SegmentEnvelope
+{
+    /// <summary>Bands per frame (their edges are in spec §4d).</summary>
+    public const int Bands = 20;
+
+    /// <summary>Largest correction magnitude in steps.</summary>
+    public const int MaxValue = 15;
+
+    /// <summary>Smallest and largest step in quarter decibels (0.25 to 12 dB).</summary>
+    public const int MinStep = 1;
+
+    /// <inheritdoc cref="MinStep"/>
+    public const int MaxStep = 48;
+
+    private readonly sbyte[] _values;
+
+    /// <summary>Corrections of <paramref name="frames"/> frames: <paramref name="values"/> holds frame-major rows of <see cref="Bands"/> values in steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A step, frame count or value out of range, or values that do not cover the frames.</exception>
+    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values)
+    {
+        if (frames is < 1 or > VqcLimits.MaxSegmentLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(frames), frames, $"a segment holds 1..{VqcLimits.MaxSegmentLength} frames");
+        }
+
+        if (stepQuarterDb is < MinStep or > MaxStep)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stepQuarterDb), stepQuarterDb, $"the step must lie within {MinStep}..{MaxStep} quarter decibels");
+        }
+
+        if (values.Length != frames * Bands)
+        {
+            throw new ArgumentOutOfRangeException(nameof(values), values.Length, $"{frames} frames need {frames * Bands} values");
+        }
+
+        foreach (sbyte v in values)
+        {
+            if (v is < -MaxValue or > MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(values), v, $"a correction must lie within ±{MaxValue} steps");
+            }
+        }
+
+        Frames = frames;
+        StepQuarterDb = stepQuarterDb;
+        _values = values.ToArray();
+    }
+
+    /// <summary>Token frames covered.</summary>
+    public int Frames { get; }
+
+    /// <summary>The step of the corrections in quarter decibels.</summary>
+    public int StepQuarterDb { get; }
+
+    /// <summary>The corrections of <paramref name="frame"/>, one per band, in steps.</summary>
+    public ReadOnlySpan<sbyte> Frame(int frame) => _values.AsSpan(frame * Bands, Bands);
+
+    /// <summary>The correction of <paramref name="band"/> in <paramref name="frame"/> in decibels.</summary>
+    public double Decibels(int frame, int band) => _values[(frame * Bands) + band] * StepQuarterDb / 4.0;
+
+    /// <summary>The serialized block: the step as one byte, then the range-coded corrections (§4d).</summary>
+    public byte[] Serialize()
+    {
+        var coder = new BinaryRangeEncoder();
+        var contexts = new Contexts();
+        var previous = new sbyte[Bands];
+        bool previousActive = false;
+        for (int f = 0; f < Frames; f++)
+        {
+            ReadOnlySpan<sbyte> row = Frame(f);
+            bool active = row.ContainsAnyExcept((sbyte)0);
+            coder.Encode(ref contexts.Active[previousActive ? 1 : 0], active ? 1 : 0);
+            if (active)
+            {
+                for (int b = 0; b < Bands; b++)
+                {
+                    int v = row[b];
+                    coder.Encode(ref contexts.Nonzero[Contexts.NonzeroContext(previous[b], b > 0 ? row[b - 1] : 0)], v == 0 ? 0 : 1);
+                    if (v == 0)
+                    {
+                        continue;
+                    }
+
+                    coder.Encode(ref contexts.Sign[Math.Sign(previous[b]) + 1], v < 0 ? 1 : 0);
+                    int m = Math.Abs(v);
+                    for (int i = 1; i < MaxValue; i++)
+                    {
+                        int more = m > i ? 1 : 0;
+                        coder.Encode(ref contexts.More[Contexts.MoreContext(i, previous[b])], more);
+                        if (more == 0)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                row.CopyTo(previous);
+            }
+            else
+            {
+                Array.Clear(previous);
+            }
+
+            previousActive = active;
+        }
+
+        byte[] coded = coder.Finish();
+        var block = new byte[1 + coded.Length];
+        block[0] = (byte)StepQuarterDb;
+        coded.CopyTo(block, 1);
+        return block;
+    }
+
+    /// <summary>Parses a block of a segment of <paramref name="frames"/> frames; <paramref name="offset"/> is its file offset for errors.</summary>
+    /// <exception cref="VqcFormatException">The block is malformed.</exception>
+    public static SegmentEnvelope Parse(ReadOnlySpan<byte> block, int frames, long offset)
+    {
+        if (block.Length < 6 || block.Length > MaxBlockBytes(frames))
+        {
+            throw new VqcFormatException($"envelope block of {block.Length} bytes is outside 6..{MaxBlockBytes(frames)} for {frames} frames", offset);
+        }
+
+        int step = block[0];
+        if (step is < MinStep or > MaxStep)
+        {
+            throw new VqcFormatException($"envelope step {step} is outside {MinStep}..{MaxStep} quarter decibels", offset);
+        }
+
+        var decoder = new BinaryRangeDecoder(block[1..].ToArray());
+        var contexts = new Contexts();
+        var values = new sbyte[frames * Bands];
+        var previous = new sbyte[Bands];
+        bool previousActive = false;
+        for (int f = 0; f < frames; f++)
+        {
+            bool active = decoder.Decode(ref contexts.Active[previousActive ? 1 : 0]) == 1;
+            Span<sbyte> row = values.AsSpan(f * Bands, Bands);
+            if (active)
+            {
+                for (int b = 0; b < Bands; b++)
+                {
+                    if (decoder.Decode(ref contexts.Nonzero[Contexts.NonzeroContext(previous[b], b > 0 ? row[b - 1] : 0)]) == 0)
+                    {
+                        continue;
+                    }
+
+                    bool negative = decoder.Decode(ref contexts.Sign[Math.Sign(previous[b]) + 1]) == 1;
+                    int m = 1;
+                    while (m < MaxValue && decoder.Decode(ref contexts.More[Contexts.MoreContext(m, previous[b])]) == 1)
+                    {
+                        m++;
+                    }
+
+                    row[b] = (sbyte)(negative ? -m : m);
+                }
+
+                row.CopyTo(previous);
+            }
+            else
+            {
+                Array.Clear(previous);
+            }
+
+            previousActive = active;
+        }
+
+        if (decoder.Overrun > 0)
+        {
+            throw new VqcFormatException("envelope block: the data is truncated", offset + 1);
+        }
+
+        return new SegmentEnvelope(frames, step, values);
+    }
+
+    /// <summary>
+    /// The longest block of a segment of <paramref name="frames"/> frames (spec §4d): a frame codes at most
+    /// 1 + 20 × 16 = 321 binary decisions of at most 7 bits each, plus the step byte and the coder's 5 closing bytes.
+    /// </summary>
+    public static int MaxBlockBytes(int frames) => 8 + (281 * frames);
+
+    /// <summary>The adaptive contexts of one block, each starting at probability 1/2.</summary>
+    private sealed class Contexts
+    {
+        public readonly ushort[] Active = [BinaryRangeEncoder.Half, BinaryRangeEncoder.Half];
+        public readonly ushort[] Nonzero = Enumerable.Repeat(BinaryRangeEncoder.Half, 6).ToArray();
+        public readonly ushort[] Sign = Enumerable.Repeat(BinaryRangeEncoder.Half, 3).ToArray();
+        public readonly ushort[] More = Enumerable.Repeat(BinaryRangeEncoder.Half, 6).ToArray();
+
+        /// <summary>|previous frame's value| (0, 1, 2 or more) × whether the band below in this frame is non-zero (6 contexts).</summary>
+        public static int NonzeroContext(int previous, int below) => (Math.Min(Math.Abs(previous), 2) * 2) + (below != 0 ? 1 : 0);
+
+        /// <summary>The magnitude bit's position (1, 2, 3 or more) × whether the previous frame's magnitude was 2 or more (6 contexts).</summary>
+        public static int MoreContext(int position, int previous) => Math.Min(position, 3) - 1 + (Math.Abs(previous) >= 2 ? 3 : 0);
+    }
+}
