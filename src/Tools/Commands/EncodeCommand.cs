@@ -24,7 +24,8 @@ internal static class EncodeCommand
         var noVoice = new Option<bool>("--no-voice") { Description = "Speech: leave out the voice parameters (pitch and gain, about 0.2 kbps) that let the decoder synthesise the speaker's harmonics and level; the file is then readable by format-1.3 decoders." };
         var model = ModelOptions.ImageModelOption();
         var tile = ModelOptions.TileOption(ImageEncodeOptions.DefaultTileSize);
-        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, force, refine, tile, model };
+        var noEnvelope = new Option<bool>("--no-envelope") { Description = "Speech: leave out the spectral envelope corrections (per frame and band, about 1.9 kbps) that restore the band levels the tokens lose; the file is then readable by format-1.4 decoders." };
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, noEnvelope, force, refine, tile, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -68,6 +69,11 @@ internal static class EncodeCommand
                 throw new CliException("--kbps is a speech option; images take --bpp, --detail or --levels", ExitCodes.Usage);
             }
 
+            if (anyImage && parse.GetValue(noEnvelope))
+            {
+                throw new CliException("--no-envelope is a speech option", ExitCodes.Usage);
+            }
+
             if (anyImage && parse.GetValue(noVoice))
             {
                 throw new CliException("--no-voice is a speech option", ExitCodes.Usage);
@@ -82,7 +88,7 @@ internal static class EncodeCommand
             {
                 if (AudioFiles.Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
                 {
-                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, !parse.GetValue(noVoice), parse.GetValue(force), token);
+                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, !parse.GetValue(noVoice), !parse.GetValue(noEnvelope), parse.GetValue(force), token);
                     return;
                 }
 

@@ -60,6 +60,14 @@ internal static class InfoCommand
                 minGainDb = voices.Min(v => v.GainQuarterDb) / 4.0,
                 maxGainDb = voices.Max(v => v.GainQuarterDb) / 4.0,
             };
+            SegmentEnvelope[] envelopes = [.. voices.Select(v => v.Envelope).OfType<SegmentEnvelope>()];
+            var envelope = envelopes.Length == 0 ? null : new
+            {
+                segments = envelopes.Length,
+                bytes = envelopes.Sum(e => e.Serialize().Length),
+                activeFrames = envelopes.Sum(e => Enumerable.Range(0, e.Frames).Count(f => e.Frame(f).ContainsAnyExcept((sbyte)0))),
+                stepDb = envelopes[0].StepQuarterDb / 4.0,
+            };
             double bpp = h.Kind == MediaKind.Image ? data.Length * 8.0 / ((double)h.Width * h.Height) : 0;
             double kbps = seconds > 0 ? data.Length * 8.0 / seconds / 1000 : 0;
             if (parse.GetValue(json))
@@ -83,6 +91,7 @@ internal static class InfoCommand
                     detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep, blocks = detailSummary?.Blocks, codedBlocks = detailSummary?.CodedBlocks, macroblocks = detailSummary?.Macroblocks, largeMacroblocks = detailSummary?.LargeMacroblocks },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
                     voice,
+                    envelope,
                     segmentLength = image ? (int?)null : h.SegmentLength,
                     segments = image ? (int?)null : h.SegmentCount,
                     bitsPerPixel = image ? bpp : (double?)null,
@@ -114,6 +123,8 @@ internal static class InfoCommand
                 {
                     Console.WriteLine(voice is null ? "voice:     none" : string.Create(ci,
                         $"voice:     {voice.segments} of {h.SegmentCount} segments, {voice.bytes} bytes, {voice.voicedFrames} of {voice.frames} frames voiced{(voice.medianF0 is double f ? $" (median F0 {f:F0} Hz)" : "")}, gain {voice.minGainDb:+0.00;-0.00;0} to {voice.maxGainDb:+0.00;-0.00;0} dB"));
+                    Console.WriteLine(envelope is null ? "envelope:  none" : string.Create(ci,
+                        $"envelope:  {envelope.segments} of {h.SegmentCount} segments, {envelope.bytes} bytes, {envelope.activeFrames} of {voice!.frames} frames corrected, step {envelope.stepDb:0.##} dB"));
                 }
 
                 Console.WriteLine(h.Kind == MediaKind.Image

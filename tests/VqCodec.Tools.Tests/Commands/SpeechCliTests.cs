@@ -76,13 +76,22 @@ public class SpeechCliTests
     {
         string dir = CliRunner.TempDir();
         string wav = WriteWav(dir, "talk.wav", Tone(2.5, 16000), 16000);
-        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "v.vqc", "--levels", "3", "--model", ModelFile.Value);
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "e.vqc", "--levels", "3", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        byte[] corrected = File.ReadAllBytes(Path.Combine(dir, "e.vqc"));
+        Assert.Equal(5, corrected[9]);
+        (code, string info, _) = CliRunner.Run(dir, "info", "e.vqc");
+        Assert.Equal(0, code);
+        Assert.Matches(@"envelope: +[1-3] of 3 segments, \d+ bytes, \d+ of 125 frames corrected, step 3 dB", info);
+
+        (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "v.vqc", "--levels", "3", "--no-envelope", "--model", ModelFile.Value);
         Assert.True(code == 0, err);
         byte[] voiced = File.ReadAllBytes(Path.Combine(dir, "v.vqc"));
-        Assert.Equal(4, voiced[9]);
-        (code, string info, _) = CliRunner.Run(dir, "info", "v.vqc");
+        Assert.True(voiced[9] == 4 && voiced.Length < corrected.Length, $"format 1.{voiced[9]}, {voiced.Length} vs {corrected.Length} bytes");
+        (code, info, _) = CliRunner.Run(dir, "info", "v.vqc");
         Assert.Equal(0, code);
         Assert.Matches(@"voice: +3 of 3 segments, \d+ bytes, \d+ of 125 frames voiced \(median F0 18\d Hz\)", info);
+        Assert.Contains("envelope:  none", info);
 
         (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "p.vqc", "--levels", "3", "--no-voice", "--model", ModelFile.Value);
         Assert.True(code == 0, err);
@@ -95,6 +104,9 @@ public class SpeechCliTests
         (code, _, err) = CliRunner.Run(dir, "encode", image, "-o", "i.vqc", "--no-voice");
         Assert.Equal(2, code);
         Assert.Contains("--no-voice is a speech option", err);
+        (code, _, err) = CliRunner.Run(dir, "encode", image, "-o", "i.vqc", "--no-envelope");
+        Assert.Equal(2, code);
+        Assert.Contains("--no-envelope is a speech option", err);
     }
 
     [Fact]
