@@ -83,12 +83,7 @@ internal static class SpectralEnvelope
         for (int k = 0; k < bins; k++)
         {
             double f = k * binHz;
-            int b = 0;
-            while (b + 1 < centres.Length && centres[b + 1] <= f)
-            {
-                b++;
-            }
-
+            int b = LastAtOrBelow(centres, f);
             lower[k] = b;
             share[k] = f <= centres[0] || b + 1 >= centres.Length ? 0 : (f - centres[b]) / (centres[b + 1] - centres[b]);
         }
@@ -143,17 +138,22 @@ internal static class SpectralEnvelope
         var band = new int[bins];
         for (int k = 0; k < bins; k++)
         {
-            double f = k * binHz;
-            int b = 0;
-            while (b + 1 < SegmentEnvelope.Bands && EdgesHz[b + 1] <= f)
-            {
-                b++;
-            }
-
-            band[k] = b;
+            band[k] = LastAtOrBelow(EdgesHz.AsSpan(0, SegmentEnvelope.Bands), k * binHz);
         }
 
         return band;
+    }
+
+    /// <summary>The last index whose value is at or below <paramref name="f"/> (0 when none is), in an ascending list.</summary>
+    private static int LastAtOrBelow(ReadOnlySpan<double> ascending, double f)
+    {
+        int b = 0;
+        while (b + 1 < ascending.Length && ascending[b + 1] <= f)
+        {
+            b++;
+        }
+
+        return b;
     }
 
     private static void Add(double[] row, double[]? values, double weight)

@@ -38,7 +38,8 @@ public static class SpeechCodec
     /// Encodes at the rate target of <paramref name="options"/>: the file with the most levels whose total size stays at
     /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
     /// given; it is called once for every level and, with voice parameters, once more for each level count tried: the one
-    /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target.
+    /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target; when one
+    /// level with corrections is still over it, the file is written without them at the level count whose tokens fit.
     /// </summary>
     /// <exception cref="ArgumentException">No rate target, empty or invalid audio, or options that do not fit the model.</exception>
     public static SpeechEncodeResult EncodeAtRate(SpeechModel model, SpeechSource source, Action<SpeechEncoder> feed, SpeechEncodeOptions options, Stream output)
@@ -81,11 +82,22 @@ public static class SpeechCodec
             }
 
             double kbps = file.Length * 8 / seconds / 1000;
-            if (kbps <= target || levels == 1)
+            if (kbps <= target || (levels == 1 && !options.Envelope))
             {
                 file.Position = 0;
                 file.CopyTo(output);
                 return new SpeechEncodeResult(file.Length, levels, seconds);
+            }
+
+            if (levels == 1)
+            {
+                // Even one level with corrections is over the target (a short file, whose fixed costs weigh most): the
+                // level count whose tokens fit, without corrections, as format 1.4 files were.
+                var plain = new SpeechEncodeOptions { Voice = options.Voice, Envelope = false, Policy = options.Policy, SegmentFrames = options.SegmentFrames, WindowFrames = options.WindowFrames, Metadata = options.Metadata, TargetKbps = target };
+                using var encoder = new SpeechEncoder(model, output, source, plain.WithLevels(fitted.Levels), leaveOpen: true);
+                feed(encoder);
+                encoder.Complete();
+                return new SpeechEncodeResult(encoder.BytesWritten, fitted.Levels, seconds);
             }
 
             all.Position = 0;

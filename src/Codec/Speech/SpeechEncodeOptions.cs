@@ -10,10 +10,10 @@ public sealed class SpeechEncodeOptions
 
     /// <summary>
     /// Levels kept when neither <see cref="Levels"/> nor <see cref="TargetKbps"/> is given: the knee of the measured
-    /// rate-quality curve (6 levels, about 3.5 kbps with the container's framing: STOI within 0.005 of 16 levels
-    /// at 42 % of their rate on the validation speech, spec/models.md).
+    /// rate-quality curve with envelope corrections (4 levels, about 4 kbps with the container's framing: STOI within
+    /// 0.002 of 6 levels at 83 % of their rate on both validation sets, spec/models.md).
     /// </summary>
-    public const int DefaultLevels = 6;
+    public const int DefaultLevels = 4;
 
     /// <summary>
     /// RVQ levels to keep (1..model levels); null keeps <see cref="DefaultLevels"/>, or with
