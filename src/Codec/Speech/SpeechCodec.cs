@@ -39,7 +39,8 @@ public static class SpeechCodec
     /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
     /// given; it is called once for every level and, with voice parameters, once more for each level count tried: the one
     /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target; when one
-    /// level with corrections is still over it, the file is written without them at the level count whose tokens fit.
+    /// level with corrections is still over it, one level with 6 dB corrections, and then the file without them at the
+    /// level count whose tokens fit.
     /// </summary>
     /// <exception cref="ArgumentException">No rate target, empty or invalid audio, or options that do not fit the model.</exception>
     public static SpeechEncodeResult EncodeAtRate(SpeechModel model, SpeechSource source, Action<SpeechEncoder> feed, SpeechEncodeOptions options, Stream output)
@@ -89,12 +90,19 @@ public static class SpeechCodec
                 return new SpeechEncodeResult(file.Length, levels, seconds);
             }
 
+            if (levels == 1 && options.EnvelopeStepQuarterDb < CoarseEnvelopeStep)
+            {
+                // One level with corrections is over the target (a short file, whose fixed costs weigh most): coarser
+                // corrections first (6 dB steps cost about 40 % fewer bits than 3 dB steps), then none.
+                options = options.WithEnvelopeStep(CoarseEnvelopeStep);
+                continue;
+            }
+
             if (levels == 1)
             {
-                // Even one level with corrections is over the target (a short file, whose fixed costs weigh most): the
-                // level count whose tokens fit, without corrections, as format 1.4 files were.
-                var plain = new SpeechEncodeOptions { Voice = options.Voice, Envelope = false, Policy = options.Policy, SegmentFrames = options.SegmentFrames, WindowFrames = options.WindowFrames, Metadata = options.Metadata, TargetKbps = target };
-                using var encoder = new SpeechEncoder(model, output, source, plain.WithLevels(fitted.Levels), leaveOpen: true);
+                // Even one level with coarse corrections is over the target: the level count whose tokens fit, without
+                // corrections, as format 1.4 files were.
+                using var encoder = new SpeechEncoder(model, output, source, options.WithoutEnvelope(fitted.Levels), leaveOpen: true);
                 feed(encoder);
                 encoder.Complete();
                 return new SpeechEncodeResult(encoder.BytesWritten, fitted.Levels, seconds);
@@ -107,6 +115,9 @@ public static class SpeechCodec
             levels = Math.Min(next, levels - 1);
         }
     }
+
+    /// <summary>The envelope step (quarter dB) rate control falls back to when one level with the default step is over the target.</summary>
+    private const int CoarseEnvelopeStep = 24;
 
     /// <summary>
     /// Reads a complete .vqc speech stream and writes the version with the most levels whose total size

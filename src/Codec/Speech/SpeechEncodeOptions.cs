@@ -78,14 +78,20 @@ public sealed class SpeechEncodeOptions
     /// <summary>These options with a fixed level count and no rate target.</summary>
     internal SpeechEncodeOptions WithLevels(int levels) => Copy(levels, null, Policy, MeasureVoiceGain);
 
+    /// <summary>These options with another envelope step (quarter dB).</summary>
+    internal SpeechEncodeOptions WithEnvelopeStep(int stepQuarterDb) => Copy(Levels, TargetKbps, Policy, MeasureVoiceGain, envelopeStep: stepQuarterDb);
+
+    /// <summary>These options without envelope corrections, at a fixed level count and no rate target.</summary>
+    internal SpeechEncodeOptions WithoutEnvelope(int levels) => Copy(levels, null, Policy, MeasureVoiceGain, envelope: false);
+
     /// <summary>The first pass of a rate search: every level, stored packed, voice gains not measured.</summary>
     internal SpeechEncodeOptions ForRateSearch() => Copy(Levels, TargetKbps, TokenCodingPolicy.Packed, measureVoiceGain: false);
 
-    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain) => new()
+    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain, bool? envelope = null, int? envelopeStep = null) => new()
     {
         Voice = Voice,
-        Envelope = Envelope,
-        EnvelopeStepQuarterDb = EnvelopeStepQuarterDb,
+        Envelope = envelope ?? Envelope,
+        EnvelopeStepQuarterDb = envelopeStep ?? EnvelopeStepQuarterDb,
         MeasureVoiceGain = measureVoiceGain,
         Levels = levels,
         TargetKbps = targetKbps,

@@ -75,21 +75,24 @@ public class SpeechCodecTests
     [Fact]
     public void WithVoiceParametersWindowedDecodingMatchesDecodingEveryFrameAtOnce()
     {
-        // The harmonic synthesis carries its phase from window to window and its gain gate depends on the frame
-        // alone, so where the decode windows fall does not change the output.
+        // The harmonic synthesis carries its phase from window to window, its gain gate depends on the frame alone and
+        // the envelope corrections on the frames around it, so where the decode windows fall does not change the output.
         float[] x = TinyModels.Voice(12.0);
         var ms = new MemoryStream();
         SpeechCodec.Encode(Model, x, 16000, ms);
         byte[] file = ms.ToArray();
-        Assert.Equal(4, file[9]);
+        Assert.Equal(5, file[9]);
         (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
         VqcDocument doc = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors);
         Assert.NotNull(doc.Voices);
         byte[] pitch = [.. doc.Voices!.SelectMany(v => v!.Pitch.ToArray())];
         int[] gains = [.. doc.Voices!.SelectMany((v, s) => Enumerable.Repeat(v!.GainQuarterDb, doc.Header.TokensInSegment(0, s)))];
         Assert.Contains(pitch, c => c != 0);
+        double[]?[] envelope = [.. doc.Voices!.SelectMany(v => Enumerable.Range(0, v!.Pitch.Length).Select(f =>
+            v.Envelope is { } e && e.Frame(f).ContainsAnyExcept((sbyte)0) ? Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => e.Decibels(f, b)).ToArray() : null))];
+        Assert.Contains(envelope, e => e is not null);
         float[]? phase = null;
-        float[] direct = SpeechCodec.DecodeWindow(Model, doc.Tokens, 0, doc.Tokens[0].Length, ref phase, new VoiceWindow(pitch, gains, new HarmonicSynthesizer(Model.Config)));
+        float[] direct = SpeechCodec.DecodeWindow(Model, doc.Tokens, 0, doc.Tokens[0].Length, ref phase, new VoiceWindow(pitch, gains, new HarmonicSynthesizer(Model.Config), envelope));
         double maxDiff = 0, peak = 0;
         for (int i = 0; i < y.Length; i++)
         {
@@ -260,6 +263,26 @@ public class SpeechCodecTests
         Assert.Equal(2, r.Levels);
         Assert.True(r.Kbps <= target);
         Assert.Equal(sizes[1], ms.Length);
+    }
+
+    [Fact]
+    public void ARateTargetBelowOneLevelWithCorrectionsGetsCoarserCorrectionsOrNone()
+    {
+        float[] x = TinyModels.Voice(2.0);
+        double seconds = x.Length / 16000.0;
+        long one = Encode(x, options: new SpeechEncodeOptions { Levels = 1 }).Length;
+        long plain = Encode(x, options: new SpeechEncodeOptions { Levels = 1, Envelope = false }).Length;
+        Assert.True(plain < one);
+        foreach (long bytes in new[] { one - 1, plain })
+        {
+            double target = bytes * 8 / seconds / 1000;
+            var ms = new MemoryStream();
+            SpeechEncodeResult r = SpeechCodec.Encode(Model, x, 16000, ms, new SpeechEncodeOptions { TargetKbps = target });
+            Assert.True(r.Kbps <= target, $"{r.Kbps} kbps over {target}");
+            VqcDocument doc = VqcDocument.Read(new MemoryStream(ms.ToArray()), _ => Model.Priors);
+            int[] steps = [.. doc.Voices!.Select(v => v?.Envelope?.StepQuarterDb ?? 0).Distinct()];
+            Assert.True(steps.All(s => s is 0 or 24), $"envelope steps {string.Join(",", steps)}");
+        }
     }
 
     [Fact]
