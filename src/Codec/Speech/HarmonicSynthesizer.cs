@@ -62,7 +62,7 @@ internal sealed class HarmonicSynthesizer
         int frames = pitch.Length, hop = _config.Hop, stftHop = _config.StftHop;
         long length = (long)frames * hop;
         Tensor window = torch.hann_window(_config.StftSize, periodic: true);
-        Tensor spectrum = torch.stft(waveform, _config.StftSize, stftHop, window: window, center: true, pad_mode: PaddingModes.Constant, return_complex: true);
+        Tensor spectrum = SpectralEnvelope.Stft(_config, waveform);
         int bins = (int)spectrum.shape[1], stftFrames = (int)spectrum.shape[2];
 
         // Format 1.5: the spectral envelope corrections scale the network's spectrum first, so the harmonics take their

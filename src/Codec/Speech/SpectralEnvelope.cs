@@ -20,10 +20,13 @@ internal static class SpectralEnvelope
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        Tensor window = torch.hann_window(config.StftSize, periodic: true);
-        Tensor spectrum = torch.stft(torch.tensor(samples, [1, samples.Length]), config.StftSize, config.StftHop, window: window, center: true, pad_mode: PaddingModes.Constant, return_complex: true);
+        Tensor spectrum = Stft(config, torch.tensor(samples, [1, samples.Length]));
         return (spectrum.abs()[0].contiguous().data<float>().ToArray(), (int)spectrum.shape[1], (int)spectrum.shape[2]);
     }
+
+    /// <summary>The model's complex STFT [1, bins, frames] of <paramref name="waveform"/> [1, samples] (periodic Hann, centred, zero-padded ends).</summary>
+    public static Tensor Stft(SpeechModelConfig config, Tensor waveform) =>
+        torch.stft(waveform, config.StftSize, config.StftHop, window: torch.hann_window(config.StftSize, periodic: true), center: true, pad_mode: PaddingModes.Constant, return_complex: true);
 
     /// <summary>
     /// Energy per band of each of <paramref name="tokenFrames"/> token frames ([frame][band]): token frame j is centred on
@@ -114,6 +117,12 @@ internal static class SpectralEnvelope
 
         return gains;
     }
+
+    /// <summary>The corrections of <paramref name="frame"/> in dB per band, or null when it has none (every band 0).</summary>
+    public static double[]? Decibels(SegmentEnvelope? envelope, int frame) =>
+        envelope is not null && envelope.Frame(frame).ContainsAnyExcept((sbyte)0)
+            ? [.. Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => envelope.Decibels(frame, b))]
+            : null;
 
     /// <summary>
     /// The corrections of one token frame in steps of <paramref name="stepDb"/>: the input's band energy over the output's

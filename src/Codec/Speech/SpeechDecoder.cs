@@ -207,9 +207,7 @@ public sealed class SpeechDecoder : IDisposable
                 _gains.AddRange(Enumerable.Repeat(voice.GainQuarterDb, plane.Tokens.Length));
                 for (int f = 0; f < plane.Tokens.Length; f++)
                 {
-                    _envelope.Add(voice.Envelope is { } e && e.Frame(f).ContainsAnyExcept((sbyte)0)
-                        ? Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => e.Decibels(f, b)).ToArray()
-                        : null);
+                    _envelope.Add(SpectralEnvelope.Decibels(voice.Envelope, f));
                 }
             }
             else

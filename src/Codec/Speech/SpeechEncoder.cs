@@ -287,7 +287,7 @@ public sealed class SpeechEncoder : IDisposable
         {
             _energyIn.AddRange(new double[count]);
             _energyOut.AddRange(new double[count]);
-            for (int j = 0; j < count; j++)
+            for (int j = 0; j < count && _envelopeStep > 0; j++)
             {
                 _envelope.Add(new sbyte[SegmentEnvelope.Bands]);
             }
