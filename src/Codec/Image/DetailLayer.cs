@@ -28,6 +28,8 @@ internal static class DetailLayer
 
     private static readonly double[] Basis8 = BuildBasis(DetailLayerSyntax.BlockSize);
     private static readonly double[] Basis16 = BuildBasis(DetailLayerSyntax.LargeBlockSize);
+    private static readonly double[] Basis8T = Transposed(Basis8, DetailLayerSyntax.BlockSize);
+    private static readonly double[] Basis16T = Transposed(Basis16, DetailLayerSyntax.LargeBlockSize);
 
     /// <summary>Codes the residual <paramref name="source"/> − <paramref name="decoded"/> with luma step <paramref name="step"/> (pixel levels).</summary>
     /// <remarks>
@@ -178,38 +180,67 @@ internal static class DetailLayer
     /// </summary>
     private const double Lambda = 0.1;
 
-    /// <summary>In-place separable orthonormal DCT-II of side <paramref name="n"/> (8 or 16), or its inverse, of a row-major block.</summary>
+    /// <summary>
+    /// In-place separable orthonormal DCT-II of side <paramref name="n"/> (8 or 16), or its inverse, of a row-major block.
+    /// Each output is the sum over i, in ascending order, of basis × input products, as a scalar loop would add them; the
+    /// rows are worked as whole vectors (an output row accumulates input rows scaled by one basis entry each), so the
+    /// result is the same to the last bit (no fused multiply-adds) at a fraction of the time.
+    /// </summary>
     private static void Transform(double[] block, int n, bool inverse)
     {
-        double[] basis = n == DetailLayerSyntax.BlockSize ? Basis8 : Basis16;
+        // Rows: tmp[y, ·] = Σ_i block[y, i] · R[i, ·]; columns: out[k, ·] = Σ_i C[k, i] · tmp[i, ·].
+        // Forward: R = Bᵀ, C = B; inverse: R = B, C = Bᵀ (B[k, i] the basis).
+        double[] rows = n == DetailLayerSyntax.BlockSize ? (inverse ? Basis8 : Basis8T) : (inverse ? Basis16 : Basis16T);
+        double[] cols = n == DetailLayerSyntax.BlockSize ? (inverse ? Basis8T : Basis8) : (inverse ? Basis16T : Basis16);
         Span<double> tmp = stackalloc double[DetailLayerSyntax.LargeCoefficients];
-        for (int y = 0; y < n; y++)
+        MultiplyRows(block, rows, tmp, n);
+        MultiplyRows(cols, tmp, block, n);
+    }
+
+    /// <summary>output[r, ·] = Σ_i left[r, i] · right[i, ·] for n × n row-major matrices, i ascending.</summary>
+    private static void MultiplyRows(ReadOnlySpan<double> left, ReadOnlySpan<double> right, Span<double> output, int n)
+    {
+        int width = System.Numerics.Vector<double>.Count;
+        for (int r = 0; r < n; r++)
+        {
+            Span<double> o = output.Slice(r * n, n);
+            ReadOnlySpan<double> l = left.Slice(r * n, n);
+            for (int x = 0; x + width <= n; x += width)
+            {
+                var acc = System.Numerics.Vector<double>.Zero;
+                for (int i = 0; i < n; i++)
+                {
+                    acc += l[i] * new System.Numerics.Vector<double>(right.Slice((i * n) + x, width));
+                }
+
+                acc.CopyTo(o.Slice(x, width));
+            }
+
+            for (int x = n - (n % width); x < n; x++)
+            {
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += l[i] * right[(i * n) + x];
+                }
+
+                o[x] = sum;
+            }
+        }
+    }
+
+    private static double[] Transposed(double[] m, int n)
+    {
+        var t = new double[n * n];
+        for (int i = 0; i < n; i++)
         {
             for (int k = 0; k < n; k++)
             {
-                double s = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    s += (inverse ? basis[(i * n) + k] : basis[(k * n) + i]) * block[(y * n) + i];
-                }
-
-                tmp[(y * n) + k] = s;
+                t[(k * n) + i] = m[(i * n) + k];
             }
         }
 
-        for (int x = 0; x < n; x++)
-        {
-            for (int k = 0; k < n; k++)
-            {
-                double s = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    s += (inverse ? basis[(i * n) + k] : basis[(k * n) + i]) * tmp[(i * n) + x];
-                }
-
-                block[(k * n) + x] = s;
-            }
-        }
+        return t;
     }
 
     /// <summary>Basis[k·n + i] = c(k) cos(π (2i + 1) k / 2n), c(0) = √(1/n), c(k) = √(2/n).</summary>
