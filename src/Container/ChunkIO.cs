@@ -28,6 +28,9 @@ internal static class ChunkIO
     /// <summary>Minor version of speech files whose voice parameters may carry spectral envelope corrections (format 1.5).</summary>
     public const byte MinorEnvelope = 5;
 
+    /// <summary>Minor version of speech files whose envelope corrections may apply after the synthesis (format 1.6).</summary>
+    public const byte MinorEnvelopeAfterSynthesis = 6;
+
     public const int PreambleSize = 16;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];

@@ -3,7 +3,7 @@ using VqCodec.Container.Coding;
 namespace VqCodec.Container;
 
 /// <summary>
-/// Spectral envelope corrections of one speech segment (format 1.5, spec §4d): for every token frame, either nothing
+/// Spectral envelope corrections of one speech segment (formats 1.5 and 1.6, spec §4d): for every token frame, either nothing
 /// or a correction of each of <see cref="Bands"/> frequency bands in multiples of a step in quarter decibels, which the
 /// decoder applies to its output's spectrum. They carry what the tokens lose of the band energies over time. A reader
 /// needs no model to walk or verify them.
@@ -24,9 +24,14 @@ public sealed class SegmentEnvelope
 
     private readonly sbyte[] _values;
 
-    /// <summary>Corrections of <paramref name="frames"/> frames: <paramref name="values"/> holds frame-major rows of <see cref="Bands"/> values in steps.</summary>
+    /// <summary>
+    /// Corrections of <paramref name="frames"/> frames: <paramref name="values"/> holds frame-major rows of
+    /// <see cref="Bands"/> values in steps. <paramref name="afterSynthesis"/> marks format 1.6 corrections, which the
+    /// decoder applies to its synthesised output (spec §4d); otherwise they are format 1.5's, applied to the network's
+    /// spectrum before the synthesis.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A step, frame count or value out of range, or values that do not cover the frames.</exception>
-    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values)
+    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values, bool afterSynthesis = false)
     {
         if (frames is < 1 or > VqcLimits.MaxSegmentLength)
         {
@@ -53,14 +58,21 @@ public sealed class SegmentEnvelope
 
         Frames = frames;
         StepQuarterDb = stepQuarterDb;
+        AfterSynthesis = afterSynthesis;
         _values = values.ToArray();
     }
+
+    /// <summary>Bit of the step byte that marks format 1.6 corrections (applied after the synthesis).</summary>
+    public const byte AfterSynthesisFlag = 0x80;
 
     /// <summary>Token frames covered.</summary>
     public int Frames { get; }
 
     /// <summary>The step of the corrections in quarter decibels.</summary>
     public int StepQuarterDb { get; }
+
+    /// <summary>True for format 1.6 corrections, which apply to the decoder's synthesised output (spec §4d).</summary>
+    public bool AfterSynthesis { get; }
 
     /// <summary>The corrections of <paramref name="frame"/>, one per band, in steps.</summary>
     public ReadOnlySpan<sbyte> Frame(int frame) => _values.AsSpan(frame * Bands, Bands);
@@ -116,7 +128,7 @@ public sealed class SegmentEnvelope
 
         byte[] coded = coder.Finish();
         var block = new byte[1 + coded.Length];
-        block[0] = (byte)StepQuarterDb;
+        block[0] = (byte)(StepQuarterDb | (AfterSynthesis ? AfterSynthesisFlag : 0));
         coded.CopyTo(block, 1);
         return block;
     }
@@ -130,7 +142,8 @@ public sealed class SegmentEnvelope
             throw new VqcFormatException($"envelope block of {block.Length} bytes is outside 6..{MaxBlockBytes(frames)} for {frames} frames", offset);
         }
 
-        int step = block[0];
+        int step = block[0] & ~AfterSynthesisFlag;
+        bool afterSynthesis = (block[0] & AfterSynthesisFlag) != 0;
         if (step is < MinStep or > MaxStep)
         {
             throw new VqcFormatException($"envelope step {step} is outside {MinStep}..{MaxStep} quarter decibels", offset);
@@ -179,7 +192,7 @@ public sealed class SegmentEnvelope
             throw new VqcFormatException("envelope block: the data is truncated", offset + 1);
         }
 
-        return new SegmentEnvelope(frames, step, values);
+        return new SegmentEnvelope(frames, step, values, afterSynthesis);
     }
 
     /// <summary>

@@ -198,6 +198,11 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("envelope corrections need VqcWriterOptions.SegmentEnvelopes");
         }
 
+        if (voice.Envelope is { AfterSynthesis: true } && !_options.EnvelopesAfterSynthesis)
+        {
+            throw new InvalidOperationException("envelope corrections after the synthesis need VqcWriterOptions.EnvelopesAfterSynthesis");
+        }
+
         _pendingVoice = voice.Serialize();
         _pendingEnvelope = voice.Envelope?.Serialize();
     }
@@ -474,7 +479,8 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = _options.SegmentVoices && _options.SegmentEnvelopes && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelope
+        byte minor = _options.SegmentVoices && _options.SegmentEnvelopes && _options.EnvelopesAfterSynthesis && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelopeAfterSynthesis
+            : _options.SegmentVoices && _options.SegmentEnvelopes && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelope
             : _options.SegmentVoices && _header.SegmentLength > 0 ? ChunkIO.MinorVoice
             : _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)
             : _options.Restoration is null ? ChunkIO.Minor : ChunkIO.MinorRestoration;

@@ -26,4 +26,10 @@ public sealed class VqcWriterOptions
     /// (<see cref="SegmentVoice.Envelope"/>; the file is marked format 1.5).
     /// </summary>
     public bool SegmentEnvelopes { get; init; }
+
+    /// <summary>
+    /// With <see cref="SegmentEnvelopes"/>: the corrections may be format 1.6's, applied after the synthesis
+    /// (<see cref="SegmentEnvelope.AfterSynthesis"/>; the file is marked format 1.6).
+    /// </summary>
+    public bool EnvelopesAfterSynthesis { get; init; }
 }

@@ -110,6 +110,28 @@ internal static class GoldenFiles
             ];
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 83)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
         }),
+        ("speech-envelope-after.vqc", () =>
+        {
+            // Format 1.6: as speech-envelope.vqc, but segment 0's corrections apply after the synthesis (the step byte's
+            // top bit, spec §4d).
+            TokenPriors priors = ContextPriors;
+            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
+            var values = new sbyte[10 * SegmentEnvelope.Bands];
+            for (int i = 0; i < values.Length; i++)
+            {
+                int frame = i / SegmentEnvelope.Bands, band = i % SegmentEnvelope.Bands;
+                values[i] = frame is 0 or 4 ? (sbyte)0 : (sbyte)Math.Clamp(((band - 10) / 3) - frame + 5, -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
+            }
+
+            values[(7 * SegmentEnvelope.Bands) + 2] = -SegmentEnvelope.MaxValue;
+            SegmentVoice?[] voices =
+            [
+                new SegmentVoice([0, 110, 111, 111, 0, 0, 130, 131, 131, 0], 0) { Envelope = new SegmentEnvelope(10, 12, values, afterSynthesis: true) },
+                new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], 0),
+                null,
+            ];
+            return (new VqcDocument(h, TestData.Grids(h, 1.0, 84)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
+        }),
         ("image-context.vqc", () =>
         {
             // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).

@@ -102,6 +102,31 @@ public class GoldenTests
         Assert.Equal(4, plain[9]);
     }
 
+    [Fact]
+    public void TheAfterSynthesisEnvelopeGoldenFileIsFormat16()
+    {
+        byte[] file = GoldenFiles.Load("speech-envelope-after.vqc");
+        Assert.Equal(6, file[9]);
+        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
+        Assert.Equal([0xC0, 0x80, 0x00], segments.Select(c => c.Payload[4] & 0xC0));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
+        SegmentEnvelope envelope = doc.Voices![0]!.Envelope!;
+        Assert.True(envelope.AfterSynthesis);
+        Assert.Equal(12, envelope.StepQuarterDb);
+        Assert.Equal(-SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(7, 2));
+        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), StoredBytes(file));
+
+        // Rewritten (here with two levels) it stays format 1.6 with the same corrections; the 1.5 golden file stays 1.5.
+        byte[] two = TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
+        Assert.Equal(6, two[9]);
+        SegmentEnvelope back = VqcDocument.Read(new MemoryStream(two), GoldenFiles.Resolve).Voices![0]!.Envelope!;
+        Assert.True(back.AfterSynthesis);
+        Assert.Equal(envelope.Frame(7).ToArray(), back.Frame(7).ToArray());
+        VqcDocument older = VqcDocument.Read(new MemoryStream(GoldenFiles.Load("speech-envelope.vqc")), GoldenFiles.Resolve);
+        Assert.False(older.Voices![0]!.Envelope!.AfterSynthesis);
+        Assert.Equal(5, TestData.Write(older, new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })[9]);
+    }
+
     /// <summary>The stored sizes of every token plane of a golden file, as the reader reports them.</summary>
     private static long StoredBytes(byte[] file)
     {

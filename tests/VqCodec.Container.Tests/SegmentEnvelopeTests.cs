@@ -35,11 +35,13 @@ public class SegmentEnvelopeTests
         var rng = new Random(seed);
         int frames = rng.Next(1, 300);
         sbyte[] values = RandomValues(rng, frames);
-        var envelope = new SegmentEnvelope(frames, rng.Next(SegmentEnvelope.MinStep, SegmentEnvelope.MaxStep + 1), values);
+        var envelope = new SegmentEnvelope(frames, rng.Next(SegmentEnvelope.MinStep, SegmentEnvelope.MaxStep + 1), values, afterSynthesis: seed % 2 == 1);
         byte[] block = envelope.Serialize();
         Assert.InRange(block.Length, 6, SegmentEnvelope.MaxBlockBytes(frames));
         SegmentEnvelope back = SegmentEnvelope.Parse(block, frames, 0);
         Assert.Equal(envelope.StepQuarterDb, back.StepQuarterDb);
+        Assert.Equal(envelope.AfterSynthesis, back.AfterSynthesis);
+        Assert.Equal(envelope.AfterSynthesis ? 0x80 : 0, block[0] & 0x80);
         for (int f = 0; f < frames; f++)
         {
             Assert.Equal(envelope.Frame(f).ToArray(), back.Frame(f).ToArray());
@@ -76,7 +78,7 @@ public class SegmentEnvelopeTests
         var rng = new Random(9);
         byte[] good = new SegmentEnvelope(12, 12, RandomValues(rng, 12)).Serialize();
         Assert.Throws<VqcFormatException>(() => SegmentEnvelope.Parse(good.AsSpan(0, 5), 12, 0));
-        foreach (byte step in new byte[] { 0, SegmentEnvelope.MaxStep + 1, 255 })
+        foreach (byte step in new byte[] { 0, SegmentEnvelope.MaxStep + 1, 255, 0x80, 0x80 | (SegmentEnvelope.MaxStep + 1), 0x40 | 12 })
         {
             byte[] bad = (byte[])good.Clone();
             bad[0] = step;
@@ -121,6 +123,11 @@ public class SegmentEnvelopeTests
         using var ms = new MemoryStream();
         using var writer = new VqcWriter(ms, speech, new VqcWriterOptions { SegmentVoices = true }, leaveOpen: true);
         Assert.Throws<InvalidOperationException>(() => writer.WriteSegmentVoice(0, new SegmentVoice(new byte[10], 0) { Envelope = new SegmentEnvelope(10, 12, new sbyte[10 * SegmentEnvelope.Bands]) }));
+
+        // Corrections after the synthesis only when asked for those (the file is then format 1.6).
+        using var ms15 = new MemoryStream();
+        using var writer15 = new VqcWriter(ms15, speech, new VqcWriterOptions { SegmentVoices = true, SegmentEnvelopes = true }, leaveOpen: true);
+        Assert.Throws<InvalidOperationException>(() => writer15.WriteSegmentVoice(0, new SegmentVoice(new byte[10], 0) { Envelope = new SegmentEnvelope(10, 12, new sbyte[10 * SegmentEnvelope.Bands], afterSynthesis: true) }));
     }
 
     [Fact]

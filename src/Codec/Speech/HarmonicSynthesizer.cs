@@ -34,6 +34,7 @@ internal sealed class HarmonicSynthesizer
     private readonly SpeechModelConfig _config;
     private readonly double _amplitudeScale;
     private double _phase;
+    private float[]? _tail;   // the previous window's last output samples before format-1.6 corrections
 
     public HarmonicSynthesizer(SpeechModelConfig config)
     {
@@ -45,18 +46,41 @@ internal sealed class HarmonicSynthesizer
     }
 
     /// <summary>Forgets the running phase (after a seek).</summary>
-    public void Reset() => _phase = 0;
+    public void Reset()
+    {
+        _phase = 0;
+        _tail = null;
+    }
+
+    /// <summary>
+    /// Keeps the last <see cref="SpectralEnvelope.AfterSynthesisSize"/> samples of a window's output before format-1.6
+    /// corrections: the next window's corrections see them as their left context. A window decoded without the
+    /// synthesiser passes its output here too.
+    /// </summary>
+    public void Remember(ReadOnlySpan<float> output)
+    {
+        int context = SpectralEnvelope.AfterSynthesisSize;
+        var tail = new float[context];
+        ReadOnlySpan<float> last = output.Length >= context ? output[^context..] : output;
+        if (last.Length < context && _tail is not null)
+        {
+            _tail.AsSpan(last.Length).CopyTo(tail);   // a window shorter than the context keeps the older samples before it
+        }
+
+        last.CopyTo(tail.AsSpan(context - last.Length));
+        _tail = tail;
+    }
 
     /// <summary>True when the frames carry no voice information at all (every frame unvoiced, every gain 0 dB, no envelope correction).</summary>
-    public static bool IsNeutral(ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, IReadOnlyList<double[]?>? envelope = null) =>
-        !pitch.ContainsAnyExcept((byte)0) && !gains.ContainsAnyExcept(0) && (envelope is null || envelope.All(e => e is null));
+    public static bool IsNeutral(ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, IReadOnlyList<double[]?>? envelope = null, IReadOnlyList<double[]?>? after = null) =>
+        !pitch.ContainsAnyExcept((byte)0) && !gains.ContainsAnyExcept(0) && (envelope is null || envelope.All(e => e is null)) && (after is null || after.All(e => e is null));
 
     /// <summary>
     /// Applies the voice parameters of the window's token frames (<paramref name="pitch"/>, <paramref name="gains"/> in
     /// quarter dB, one per frame) to the network's waveform <paramref name="waveform"/> [1, frames·hop] and returns the
     /// samples of frames [skip, skip + count).
     /// </summary>
-    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count, IReadOnlyList<double[]?>? envelope = null)
+    public float[] Apply(Tensor waveform, ReadOnlySpan<byte> pitch, ReadOnlySpan<int> gains, int skip, int count, IReadOnlyList<double[]?>? envelope = null, IReadOnlyList<double[]?>? after = null)
     {
         using var scope = NewDisposeScope();
         int frames = pitch.Length, hop = _config.Hop, stftHop = _config.StftHop;
@@ -67,7 +91,7 @@ internal sealed class HarmonicSynthesizer
 
         // Format 1.5: the spectral envelope corrections scale the network's spectrum first, so the harmonics take their
         // amplitudes from the corrected band energies.
-        if (envelope is not null && SpectralEnvelope.BinGains(envelope, bins, stftFrames, (double)_config.SampleRate / _config.StftSize) is { } binGains)
+        if (envelope is not null && SpectralEnvelope.BinGains(envelope, bins, stftFrames, (double)_config.SampleRate / _config.StftSize, 0, stftHop, hop) is { } binGains)
         {
             spectrum = spectrum * torch.tensor(binGains, [1, bins, stftFrames]);
         }
@@ -128,6 +152,36 @@ internal sealed class HarmonicSynthesizer
             double w0 = weight[Math.Clamp(j0 - skip, 0, count - 1)], w1 = weight[Math.Clamp(j1 - skip, 0, count - 1)];
             double quarterDb = ((1 - alpha) * gains[j0] * w0) + (alpha * gains[j1] * w1);
             output[i] = (float)((output[i] + harmonic[i]) * Math.Pow(10, quarterDb / 80));
+        }
+
+        if (after is not null && after.Any(e => e is not null))
+        {
+            // Format 1.6: the corrections apply to the synthesised output through a short STFT whose frames see the
+            // previous window's last output on the left and, on the right, the next frames' output rendered ahead
+            // (the phase is put back: the next window renders them again from here).
+            int context = SpectralEnvelope.AfterSynthesisSize, end = (skip + count) * hop;
+            var right = new float[context];
+            if (skip + count < frames)
+            {
+                int ahead = (context + stftHop - 1) / stftHop;
+                var rendered = new float[ahead * stftHop];
+                double phase = _phase;
+                Render(amplitudes, f0, perFrame * (skip + count), (perFrame * (skip + count)) + ahead, rendered);
+                _phase = phase;
+                float[] rest = residual[0, end..(int)Math.Min(length, end + context)].data<float>().ToArray();
+                for (int i = 0; i < context; i++)
+                {
+                    right[i] = (i < rest.Length ? rest[i] : 0) + rendered[i];
+                }
+            }
+
+            float[] before = output;
+            output = SpectralEnvelope.ApplyAfterSynthesis(_tail ?? new float[context], output, right, after, skip, hop, _config.SampleRate);
+            Remember(before);
+        }
+        else
+        {
+            Remember(output);
         }
 
         return output;

@@ -25,29 +25,78 @@ internal static class SpectralEnvelope
     }
 
     /// <summary>The model's complex STFT [1, bins, frames] of <paramref name="waveform"/> [1, samples] (periodic Hann, centred, zero-padded ends).</summary>
-    public static Tensor Stft(SpeechModelConfig config, Tensor waveform) =>
-        torch.stft(waveform, config.StftSize, config.StftHop, window: torch.hann_window(config.StftSize, periodic: true), center: true, pad_mode: PaddingModes.Constant, return_complex: true);
+    public static Tensor Stft(SpeechModelConfig config, Tensor waveform) => Stft(waveform, config.StftSize, config.StftHop);
+
+    /// <summary>A complex STFT [1, bins, frames] of <paramref name="waveform"/> [1, samples] (periodic Hann, centred, zero-padded ends).</summary>
+    public static Tensor Stft(Tensor waveform, int size, int hop) =>
+        torch.stft(waveform, size, hop, window: torch.hann_window(size, periodic: true), center: true, pad_mode: PaddingModes.Constant, return_complex: true);
+
+    /// <summary>Window of the STFT through which format-1.6 corrections apply after the synthesis (20 ms at 16 kHz).</summary>
+    public const int AfterSynthesisSize = 320;
+
+    /// <summary>Hop of that STFT (5 ms: four per 20 ms token frame).</summary>
+    public const int AfterSynthesisHop = 80;
+
+    /// <summary>The magnitude [bins, frames] (bin-major) of the STFT of <paramref name="samples"/> with a <paramref name="size"/>-point window and hop <paramref name="hop"/>.</summary>
+    public static (float[] Magnitude, int Bins, int Frames) Magnitude(float[] samples, int size, int hop)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor spectrum = Stft(torch.tensor(samples, [1, samples.Length]), size, hop);
+        return (spectrum.abs()[0].contiguous().data<float>().ToArray(), (int)spectrum.shape[1], (int)spectrum.shape[2]);
+    }
 
     /// <summary>
-    /// Energy per band of each of <paramref name="tokenFrames"/> token frames ([frame][band]): token frame j is centred on
-    /// STFT frame 2j + 1 and takes that frame with weight 1/2 and its two neighbours with 1/4 each (those that exist).
+    /// Format 1.6: applies corrections to the synthesised output of a decode window's core frames
+    /// [<paramref name="skip"/>, skip + core.Length / tokenHop) through the short STFT (<see cref="AfterSynthesisSize"/>,
+    /// <see cref="AfterSynthesisHop"/>). <paramref name="left"/> and <paramref name="right"/> are the
+    /// <see cref="AfterSynthesisSize"/> output samples before and after the core (zeros where the signal has none), so
+    /// that every STFT frame that touches the core sees the signal a decode of the whole file would. <paramref name="decibels"/>
+    /// holds the window's frames (index 0 = the window's first frame).
     /// </summary>
-    public static double[][] FrameEnergies(float[] magnitude, int bins, int stftFrames, int tokenFrames, double binHz)
+    public static float[] ApplyAfterSynthesis(float[] left, float[] core, float[] right, IReadOnlyList<double[]?> decibels, int skip, int tokenHop, int sampleRate)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int context = AfterSynthesisSize;
+        var signal = new float[context + core.Length + context];
+        left.AsSpan(0, context).CopyTo(signal);
+        core.CopyTo(signal, context);
+        right.AsSpan(0, context).CopyTo(signal.AsSpan(context + core.Length));
+        Tensor spectrum = Stft(torch.tensor(signal, [1, signal.Length]), AfterSynthesisSize, AfterSynthesisHop);
+        int bins = (int)spectrum.shape[1], frames = (int)spectrum.shape[2];
+        long firstCentre = ((long)skip * tokenHop) - context;
+        if (BinGains(decibels, bins, frames, (double)sampleRate / AfterSynthesisSize, firstCentre, AfterSynthesisHop, tokenHop) is not { } gains)
+        {
+            return core;
+        }
+
+        Tensor y = torch.istft(spectrum * torch.tensor(gains, [1, bins, frames]), AfterSynthesisSize, AfterSynthesisHop, window: torch.hann_window(AfterSynthesisSize, periodic: true), center: true, length: signal.Length);
+        return y[0, context..(context + core.Length)].data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Energy per band of each of <paramref name="tokenFrames"/> token frames ([frame][band]) from an STFT with
+    /// <paramref name="perFrame"/> hops per token frame: token frame j is centred on STFT frame per·j + per/2 and takes the
+    /// frames from per·j to per·(j + 1) with weight 1/per, halved at both ends (those that exist).
+    /// With 2 hops per frame that is the centre frame with weight 1/2 and its two neighbours with 1/4 each.
+    /// </summary>
+    public static double[][] FrameEnergies(float[] magnitude, int bins, int stftFrames, int tokenFrames, double binHz, int perFrame = 2)
     {
         int[] band = BandOfBins(bins, binHz);
         var result = new double[tokenFrames][];
         for (int j = 0; j < tokenFrames; j++)
         {
             var e = new double[SegmentEnvelope.Bands];
-            for (int d = -1; d <= 1; d++)
+            for (int d = 0; d <= perFrame; d++)
             {
-                int t = (2 * j) + 1 + d;
+                int t = (perFrame * j) + d;
                 if (t < 0 || t >= stftFrames)
                 {
                     continue;
                 }
 
-                double w = d == 0 ? 0.5 : 0.25;
+                double w = (d == 0 || d == perFrame ? 0.5 : 1.0) / perFrame;
                 for (int k = 0; k < bins; k++)
                 {
                     double m = magnitude[(k * stftFrames) + t];
@@ -64,10 +113,12 @@ internal static class SpectralEnvelope
     /// <summary>
     /// The amplitude factor of every bin of every STFT frame ([bins, stftFrames], bin-major) that applies
     /// <paramref name="decibels"/> (per token frame, null for none = 0 dB in every band): linear in decibels between band
-    /// centres (flat beyond the first and last), and between token frames (an even STFT frame 2j lies halfway between
-    /// the centres of token frames j − 1 and j). Null when every frame is null.
+    /// centres (flat beyond the first and last), and between token-frame centres (token frame j is centred on sample
+    /// j·tokenHop + tokenHop/2; STFT frame t on sample firstCentre + t·stftHop; beyond the first and last token frames
+    /// their values hold). With the model's STFT (firstCentre 0, hop tokenHop/2) an even STFT frame 2j lies halfway
+    /// between the centres of token frames j − 1 and j. Null when every frame is null.
     /// </summary>
-    public static float[]? BinGains(IReadOnlyList<double[]?> decibels, int bins, int stftFrames, double binHz)
+    public static float[]? BinGains(IReadOnlyList<double[]?> decibels, int bins, int stftFrames, double binHz, long firstCentre, int stftHop, int tokenHop)
     {
         if (decibels.All(d => d is null))
         {
@@ -97,14 +148,13 @@ internal static class SpectralEnvelope
         for (int t = 0; t < stftFrames; t++)
         {
             Array.Clear(row);
-            if (t % 2 == 1)
+            long offset = firstCentre + ((long)t * stftHop) - (tokenHop / 2);   // from token frame 0's centre
+            long j0 = Math.Clamp((long)Math.Floor(offset / (double)tokenHop), -1, frames);
+            double alpha = Math.Clamp((offset - (j0 * tokenHop)) / (double)tokenHop, 0, 1);
+            Add(row, decibels[(int)Math.Clamp(j0, 0, frames - 1)], 1 - alpha);
+            if (alpha > 0)
             {
-                Add(row, decibels[Math.Clamp((t - 1) / 2, 0, frames - 1)], 1);
-            }
-            else
-            {
-                Add(row, decibels[Math.Clamp((t / 2) - 1, 0, frames - 1)], 0.5);
-                Add(row, decibels[Math.Clamp(t / 2, 0, frames - 1)], 0.5);
+                Add(row, decibels[(int)Math.Clamp(j0 + 1, 0, frames - 1)], alpha);
             }
 
             for (int k = 0; k < bins; k++)

@@ -335,9 +335,9 @@ public static class SpeechCodec
         (Tensor y, Tensor p) = model.Network.Decode(SpeechVqVae.FromRows(rows, 1, frames), anchor, (long)skip * stftPerFrame);
         int hop = model.Config.Hop;
         float[] samples;
-        if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains, voice.Envelope))
+        if (voice is not null && !HarmonicSynthesizer.IsNeutral(voice.Pitch, voice.Gains, voice.Envelope, voice.EnvelopeAfter))
         {
-            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count, voice.Envelope);
+            samples = voice.Synthesizer.Apply(y, voice.Pitch, voice.Gains, skip, count, voice.Envelope, voice.EnvelopeAfter);
             for (int i = 0; i < samples.Length; i++)
             {
                 samples[i] = Math.Clamp(samples[i], -1f, 1f);
@@ -346,6 +346,7 @@ public static class SpeechCodec
         else
         {
             samples = y[0, (skip * hop)..((skip + count) * hop)].clamp(-1, 1).data<float>().ToArray();
+            voice?.Synthesizer.Remember(samples);
         }
 
         float[]? next = model.Config.CumulativePhase ? p[0, .., (skip + count) * stftPerFrame].contiguous().data<float>().ToArray() : null;
@@ -355,6 +356,7 @@ public static class SpeechCodec
 
 /// <summary>
 /// The voice parameters of a decode window's token frames (pitch codes, gains in quarter dB, envelope corrections in dB per
-/// band or null) and the synthesiser that carries their phase.
+/// band or null: format 1.5's before the synthesis, format 1.6's after it) and the synthesiser that carries their phase
+/// and the previous window's last output.
 /// </summary>
-internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer, double[]?[]? Envelope = null);
+internal sealed record VoiceWindow(byte[] Pitch, int[] Gains, HarmonicSynthesizer Synthesizer, double[]?[]? Envelope = null, double[]?[]? EnvelopeAfter = null);

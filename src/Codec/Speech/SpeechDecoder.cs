@@ -23,7 +23,8 @@ public sealed class SpeechDecoder : IDisposable
     private List<int>[] _tokens = [];
     private readonly List<byte> _pitch = [];   // voice parameters per frame, aligned with _tokens (format 1.4)
     private readonly List<int> _gains = [];
-    private readonly List<double[]?> _envelope = [];   // envelope corrections per frame in dB per band, null for none (format 1.5)
+    private readonly List<double[]?> _envelope = [];   // envelope corrections per frame in dB per band, null for none (format 1.5: before the synthesis)
+    private readonly List<double[]?> _envelopeAfter = [];   // the same, format 1.6: after the synthesis
     private bool _voiced;                      // some segment so far carried voice parameters
     private HarmonicSynthesizer? _harmonics;
     private Resampler? _resampler;
@@ -141,6 +142,7 @@ public sealed class SpeechDecoder : IDisposable
         _pitch.Clear();
         _gains.Clear();
         _envelope.Clear();
+        _envelopeAfter.Clear();
         _harmonics?.Reset();
 
         _out.Clear();
@@ -205,9 +207,12 @@ public sealed class SpeechDecoder : IDisposable
                 _harmonics ??= new HarmonicSynthesizer(_model.Config);
                 _pitch.AddRange(voice.Pitch);
                 _gains.AddRange(Enumerable.Repeat(voice.GainQuarterDb, plane.Tokens.Length));
+                bool after = voice.Envelope?.AfterSynthesis == true;
                 for (int f = 0; f < plane.Tokens.Length; f++)
                 {
-                    _envelope.Add(SpectralEnvelope.Decibels(voice.Envelope, f));
+                    double[]? decibels = SpectralEnvelope.Decibels(voice.Envelope, f);
+                    _envelope.Add(after ? null : decibels);
+                    _envelopeAfter.Add(after ? decibels : null);
                 }
             }
             else
@@ -215,6 +220,7 @@ public sealed class SpeechDecoder : IDisposable
                 _pitch.AddRange(new byte[plane.Tokens.Length]);
                 _gains.AddRange(new int[plane.Tokens.Length]);
                 _envelope.AddRange(new double[]?[plane.Tokens.Length]);
+                _envelopeAfter.AddRange(new double[]?[plane.Tokens.Length]);
             }
         }
 
@@ -258,7 +264,7 @@ public sealed class SpeechDecoder : IDisposable
 
             int lo = Math.Max(_tokenStart, _nextFrame - margin);
             int[][] codes = _tokens.Select(t => t.GetRange(lo - _tokenStart, hi - lo).ToArray()).ToArray();
-            VoiceWindow? voice = _voiced ? new VoiceWindow(_pitch.GetRange(lo - _tokenStart, hi - lo).ToArray(), _gains.GetRange(lo - _tokenStart, hi - lo).ToArray(), _harmonics!, _envelope.GetRange(lo - _tokenStart, hi - lo).ToArray()) : null;
+            VoiceWindow? voice = _voiced ? new VoiceWindow(_pitch.GetRange(lo - _tokenStart, hi - lo).ToArray(), _gains.GetRange(lo - _tokenStart, hi - lo).ToArray(), _harmonics!, _envelope.GetRange(lo - _tokenStart, hi - lo).ToArray(), _envelopeAfter.GetRange(lo - _tokenStart, hi - lo).ToArray()) : null;
             float[] y = SpeechCodec.DecodeWindow(_model, codes, _nextFrame - lo, coreEnd - _nextFrame, ref _phase, voice);
             long start = (long)_nextFrame * hop;
             int keep = (int)Math.Clamp(_modelSamples - start, 0, y.Length);
@@ -283,6 +289,7 @@ public sealed class SpeechDecoder : IDisposable
             _pitch.RemoveRange(0, drop);
             _gains.RemoveRange(0, drop);
             _envelope.RemoveRange(0, drop);
+            _envelopeAfter.RemoveRange(0, drop);
             _tokenStart += drop;
         }
     }

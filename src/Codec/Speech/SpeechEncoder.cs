@@ -109,7 +109,7 @@ public sealed class SpeechEncoder : IDisposable
         _measureGain = options.MeasureVoiceGain;
         _harmonics = _voice ? new HarmonicSynthesizer(config) : null;
         _envelopeStep = _voice && options.Envelope ? options.EnvelopeStepQuarterDb : 0;
-        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice, SegmentEnvelopes = _envelopeStep > 0 }, leaveOpen);
+        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice, SegmentEnvelopes = _envelopeStep > 0, EnvelopesAfterSynthesis = _envelopeStep > 0 }, leaveOpen);
         Metadata = options.Metadata is { Count: > 0 } m ? m : null;
     }
 
@@ -326,11 +326,12 @@ public sealed class SpeechEncoder : IDisposable
     {
         SpeechModelConfig config = _model.Config;
         int count = energy.Length;
-        double binHz = (double)config.SampleRate / config.StftSize, stepDb = _envelopeStep / 4.0;
-        (float[] mx, int bins, int stftFrames) = SpectralEnvelope.Magnitude(config, input);
-        (float[] my, _, _) = SpectralEnvelope.Magnitude(config, output);
-        double[][] ein = SpectralEnvelope.FrameEnergies(mx, bins, stftFrames, count, binHz);
-        double[][] eout = SpectralEnvelope.FrameEnergies(my, bins, stftFrames, count, binHz);
+        double binHz = (double)config.SampleRate / SpectralEnvelope.AfterSynthesisSize, stepDb = _envelopeStep / 4.0;
+        (float[] mx, int bins, int stftFrames) = SpectralEnvelope.Magnitude(input, SpectralEnvelope.AfterSynthesisSize, SpectralEnvelope.AfterSynthesisHop);
+        (float[] my, _, _) = SpectralEnvelope.Magnitude(output, SpectralEnvelope.AfterSynthesisSize, SpectralEnvelope.AfterSynthesisHop);
+        int per = config.Hop / SpectralEnvelope.AfterSynthesisHop;
+        double[][] ein = SpectralEnvelope.FrameEnergies(mx, bins, stftFrames, count, binHz, per);
+        double[][] eout = SpectralEnvelope.FrameEnergies(my, bins, stftFrames, count, binHz, per);
         for (int j = 0; j < count; j++)
         {
             if (energy[j] < _loudest * EnvelopeGate)
@@ -387,7 +388,7 @@ public sealed class SpeechEncoder : IDisposable
                         _envelope[j].CopyTo(values, j * SegmentEnvelope.Bands);
                     }
 
-                    envelope = values.AsSpan().ContainsAnyExcept((sbyte)0) ? new SegmentEnvelope(count, _envelopeStep, values) : null;
+                    envelope = values.AsSpan().ContainsAnyExcept((sbyte)0) ? new SegmentEnvelope(count, _envelopeStep, values, afterSynthesis: true) : null;
                     _envelope.RemoveRange(0, count);
                 }
 

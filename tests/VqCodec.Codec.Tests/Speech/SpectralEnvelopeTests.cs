@@ -3,7 +3,7 @@ using VqCodec.Container;
 
 namespace VqCodec.Codec.Tests;
 
-/// <summary>The band analysis and per-bin gains of the envelope corrections (format 1.5, spec §4d).</summary>
+/// <summary>The band analysis and per-bin gains of the envelope corrections (formats 1.5 and 1.6, spec §4d).</summary>
 public class SpectralEnvelopeTests
 {
     private const double BinHz = 25;
@@ -12,9 +12,9 @@ public class SpectralEnvelopeTests
     [Fact]
     public void NoCorrectionIsNoGainAndAConstantOneIsEverywhere()
     {
-        Assert.Null(SpectralEnvelope.BinGains([null, null], Bins, 5, BinHz));
+        Assert.Null(SpectralEnvelope.BinGains([null, null], Bins, 5, BinHz, 0, 160, 320));
         double[] six = Enumerable.Repeat(6.0, SegmentEnvelope.Bands).ToArray();
-        float[] gains = SpectralEnvelope.BinGains([six, six, six], Bins, 7, BinHz)!;
+        float[] gains = SpectralEnvelope.BinGains([six, six, six], Bins, 7, BinHz, 0, 160, 320)!;
         Assert.All(gains, g => Assert.Equal(Math.Pow(10, 6 / 20.0), g, 5));
     }
 
@@ -23,7 +23,7 @@ public class SpectralEnvelopeTests
     {
         var a = new double[SegmentEnvelope.Bands];
         a[5] = 10;
-        float[] gains = SpectralEnvelope.BinGains([a, null], Bins, 4, BinHz)!;
+        float[] gains = SpectralEnvelope.BinGains([a, null], Bins, 4, BinHz, 0, 160, 320)!;
         double centre = 0.5 * (SpectralEnvelope.EdgesHz[5] + SpectralEnvelope.EdgesHz[6]); // 700 Hz: bin 28
         int bin = (int)(centre / BinHz);
         double Db(int k, int t) => 20 * Math.Log10(gains[(k * 4) + t]);
@@ -67,5 +67,70 @@ public class SpectralEnvelopeTests
         output[3] = 0.7;    // +1.5 dB: rounds to 1 step
         sbyte[] v = SpectralEnvelope.Corrections(input, output, 3, 0);
         Assert.Equal([1, -1, SegmentEnvelope.MaxValue, 1, 0], v[..5]);
+    }
+
+    [Fact]
+    public void AfterSynthesisGainsFollowTheShortStftsFrameCentres()
+    {
+        // Format 1.6: a 320-point STFT with hop 80 over a window's core from token frame 2 on, with 320 samples of
+        // context before it: STFT frame t is centred on sample 2·320 − 320 + 80·t, so frame 6 is token frame 2's centre
+        // (800) and frame 8 lies halfway to token frame 3's.
+        var a = new double[SegmentEnvelope.Bands];
+        a[5] = 8;
+        const double binHz = 50;
+        float[] gains = SpectralEnvelope.BinGains([null, null, a, null], 161, 12, binHz, (2 * 320) - 320, 80, 320)!;
+        int bin = (int)(0.5 * (SpectralEnvelope.EdgesHz[5] + SpectralEnvelope.EdgesHz[6]) / binHz);
+        double Db(int t) => 20 * Math.Log10(gains[(bin * 12) + t]);
+        Assert.Equal(8, Db(6), 4);
+        Assert.Equal(6, Db(7), 4);
+        Assert.Equal(4, Db(8), 4);
+        Assert.Equal(0, Db(10), 4);
+        Assert.Equal(4, Db(4), 4);
+        Assert.Equal(0, Db(2), 4);
+    }
+
+    [Fact]
+    public void FrameEnergiesOfTheShortStftWeighTheirFiveFramesAsABox()
+    {
+        const int stftFrames = 9;
+        var magnitude = new float[161 * stftFrames];
+        for (int t = 0; t < stftFrames; t++)
+        {
+            magnitude[(20 * stftFrames) + t] = 1 << t;   // 1 kHz at 50 Hz per bin: band 7
+        }
+
+        double[][] e = SpectralEnvelope.FrameEnergies(magnitude, 161, stftFrames, 2, 50, perFrame: 4);
+        double Sq(int t) => Math.Pow(1 << t, 2);
+        Assert.Equal((Sq(0) / 8) + ((Sq(1) + Sq(2) + Sq(3)) / 4) + (Sq(4) / 8), e[0][7], 6);
+        Assert.Equal((Sq(4) / 8) + ((Sq(5) + Sq(6) + Sq(7)) / 4) + (Sq(8) / 8), e[1][7], 6);
+    }
+
+    [Fact]
+    public void CorrectionsAfterTheSynthesisDoNotDependOnWhereDecodeWindowsFall()
+    {
+        // Two windows whose STFTs see the neighbouring output as context give the output of one window over both.
+        var rng = new Random(5);
+        const int hop = 320, frames = 12;
+        float[] signal = [.. Enumerable.Range(0, frames * hop).Select(i => (float)((0.3 * Math.Sin(i * 0.07)) + (0.1 * ((rng.NextDouble() * 2) - 1))))];
+        double[]?[] decibels = [.. Enumerable.Range(0, frames).Select(j => j % 3 == 1 ? null : Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => (double)((j + b) % 7) - 3).ToArray())];
+        float[] zeros = new float[320];
+        float[] whole = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, decibels, 0, hop, 16000);
+        const int split = 5;
+        float[] first = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal[..(split * hop)], signal[(split * hop)..((split * hop) + 320)], decibels, 0, hop, 16000);
+        float[] second = SpectralEnvelope.ApplyAfterSynthesis(signal[((split * hop) - 320)..(split * hop)], signal[(split * hop)..], zeros, decibels, split, hop, 16000);
+        float[] joined = [.. first, .. second];
+        Assert.Equal(whole.Length, joined.Length);
+        for (int i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(whole[i] - joined[i]) < 1e-5, $"sample {i}: {whole[i]} against {joined[i]}");
+        }
+
+        // A constant +6 dB everywhere doubles the signal.
+        double[] six = Enumerable.Repeat(20 * Math.Log10(2), SegmentEnvelope.Bands).ToArray();
+        float[] doubled = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, [.. Enumerable.Repeat(six, frames)], 0, hop, 16000);
+        for (int i = 0; i < signal.Length; i++)
+        {
+            Assert.True(Math.Abs(doubled[i] - (2 * signal[i])) < 1e-4, $"sample {i}: {doubled[i]} against {2 * signal[i]}");
+        }
     }
 }

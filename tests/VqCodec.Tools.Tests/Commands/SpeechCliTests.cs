@@ -79,7 +79,7 @@ public class SpeechCliTests
         var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "e.vqc", "--levels", "3", "--model", ModelFile.Value);
         Assert.True(code == 0, err);
         byte[] corrected = File.ReadAllBytes(Path.Combine(dir, "e.vqc"));
-        Assert.Equal(5, corrected[9]);
+        Assert.Equal(6, corrected[9]);
         (code, string info, _) = CliRunner.Run(dir, "info", "e.vqc");
         Assert.Equal(0, code);
         Assert.Matches(@"envelope: +[1-3] of 3 segments, \d+ bytes, \d+ of 125 frames corrected, step 3 dB", info);
