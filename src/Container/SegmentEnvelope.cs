@@ -24,6 +24,13 @@ public sealed class SegmentEnvelope
 
     private readonly sbyte[] _values;
 
+    /// <summary>Format 1.5 corrections (applied before the synthesis) of <paramref name="frames"/> frames; see the other constructor.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A step, frame count or value out of range, or values that do not cover the frames.</exception>
+    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values)
+        : this(frames, stepQuarterDb, values, afterSynthesis: false)
+    {
+    }
+
     /// <summary>
     /// Corrections of <paramref name="frames"/> frames: <paramref name="values"/> holds frame-major rows of
     /// <see cref="Bands"/> values in steps. <paramref name="afterSynthesis"/> marks format 1.6 corrections, which the
@@ -31,7 +38,7 @@ public sealed class SegmentEnvelope
     /// spectrum before the synthesis.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A step, frame count or value out of range, or values that do not cover the frames.</exception>
-    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values, bool afterSynthesis = false)
+    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values, bool afterSynthesis)
     {
         if (frames is < 1 or > VqcLimits.MaxSegmentLength)
         {
