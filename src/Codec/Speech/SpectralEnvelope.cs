@@ -6,9 +6,10 @@ using static TorchSharp.torch;
 namespace VqCodec.Codec.Speech;
 
 /// <summary>
-/// The spectral envelope corrections of format 1.5 (<c>spec/container.md</c> §4d, <c>design.md</c>): band energies of a
-/// signal per token frame, measured on the model's STFT, and the per-bin gains that apply a frame-by-band correction in
-/// decibels to a spectrum, interpolated linearly between band centres and between token-frame centres.
+/// The spectral envelope corrections of formats 1.5 and 1.6 (<c>spec/container.md</c> §4d, <c>design.md</c>): band
+/// energies of a signal per token frame, the per-bin gains that apply a frame-by-band correction in decibels to a
+/// spectrum, interpolated linearly between band centres and between token-frame centres, and the format-1.6 stage that
+/// applies them to the synthesised output through a short STFT.
 /// </summary>
 internal static class SpectralEnvelope
 {

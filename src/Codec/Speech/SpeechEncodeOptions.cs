@@ -63,8 +63,8 @@ public sealed class SpeechEncodeOptions
     public bool Voice { get; init; } = true;
 
     /// <summary>
-    /// With <see cref="Voice"/>: send spectral envelope corrections (format 1.5): per token frame and band, how far the
-    /// decoder's output energy falls from the input's, so the decoder restores the band levels the tokens lose
+    /// With <see cref="Voice"/>: send spectral envelope corrections (format 1.6): per token frame and band, how far the
+    /// decoder's synthesised output energy falls from the input's, so the decoder restores the band levels the tokens lose
     /// (<c>spec/design.md</c>, "Envelope corrections"). Default true; false writes format-1.4 files.
     /// </summary>
     public bool Envelope { get; init; } = true;

@@ -318,9 +318,9 @@ public sealed class SpeechEncoder : IDisposable
     }
 
     /// <summary>
-    /// The envelope corrections of the core frames (format 1.5, <c>design.md</c>): each frame's band energies of the input
-    /// against those of the decoder's output with the voice parameters (before any correction), in steps of the chosen
-    /// size; none for frames more than 40 dB below the loudest so far (what intelligibility measures ignore too).
+    /// The envelope corrections of the core frames (format 1.6, <c>design.md</c>): each frame's band energies of the input
+    /// against those of the decoder's synthesised output with the voice parameters (before any correction), both on the
+    /// short STFT the decoder applies them through, in steps of the chosen size; none for frames more than 40 dB below the loudest so far (what intelligibility measures ignore too).
     /// </summary>
     private void AnalyseEnvelope(float[] input, float[] output, ReadOnlySpan<double> energy)
     {
