@@ -86,52 +86,18 @@ internal static class GoldenFiles
             ];
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 82)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
         }),
-        ("speech-envelope.vqc", () =>
-        {
-            // Format 1.5: segment 0 carries voice parameters with spectral envelope corrections (spec §4d), segment 1 voice
-            // parameters alone, segment 2 neither.
-            TokenPriors priors = ContextPriors;
-            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
-            var values = new sbyte[10 * SegmentEnvelope.Bands];
-            for (int i = 0; i < values.Length; i++)
-            {
-                // Frames 0, 1 and 9 inactive; the others a sloping correction with both extremes.
-                int frame = i / SegmentEnvelope.Bands, band = i % SegmentEnvelope.Bands;
-                values[i] = frame is 0 or 1 or 9 ? (sbyte)0 : (sbyte)Math.Clamp(((band - 8) / 2) + frame - 4, -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
-            }
+        // Format 1.5: segment 0 carries voice parameters with spectral envelope corrections (spec §4d), segment 1 voice
+        // parameters alone, segment 2 neither. Frames 0, 1 and 9 inactive; the others a sloping correction with both extremes.
+        ("speech-envelope.vqc", () => EnvelopeSpeech(
+            (frame, band) => frame is 0 or 1 or 9 ? 0 : ((band - 8) / 2) + frame - 4,
+            [(5, 19, SegmentEnvelope.MaxValue), (6, 0, -SegmentEnvelope.MaxValue)],
+            [0, 0, 120, 121, 121, 119, 119, 167, 168, 0], afterSynthesis: false, seed: 83)),
 
-            values[(5 * SegmentEnvelope.Bands) + 19] = SegmentEnvelope.MaxValue;
-            values[(6 * SegmentEnvelope.Bands) + 0] = -SegmentEnvelope.MaxValue;
-            SegmentVoice?[] voices =
-            [
-                new SegmentVoice([0, 0, 120, 121, 121, 119, 119, 167, 168, 0], 0) { Envelope = new SegmentEnvelope(10, 12, values) },
-                new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], -5),
-                null,
-            ];
-            return (new VqcDocument(h, TestData.Grids(h, 1.0, 83)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
-        }),
-        ("speech-envelope-after.vqc", () =>
-        {
-            // Format 1.6: as speech-envelope.vqc, but segment 0's corrections apply after the synthesis (the step byte's
-            // top bit, spec §4d).
-            TokenPriors priors = ContextPriors;
-            VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
-            var values = new sbyte[10 * SegmentEnvelope.Bands];
-            for (int i = 0; i < values.Length; i++)
-            {
-                int frame = i / SegmentEnvelope.Bands, band = i % SegmentEnvelope.Bands;
-                values[i] = frame is 0 or 4 ? (sbyte)0 : (sbyte)Math.Clamp(((band - 10) / 3) - frame + 5, -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
-            }
-
-            values[(7 * SegmentEnvelope.Bands) + 2] = -SegmentEnvelope.MaxValue;
-            SegmentVoice?[] voices =
-            [
-                new SegmentVoice([0, 110, 111, 111, 0, 0, 130, 131, 131, 0], 0) { Envelope = new SegmentEnvelope(10, 12, values, afterSynthesis: true) },
-                new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], 0),
-                null,
-            ];
-            return (new VqcDocument(h, TestData.Grids(h, 1.0, 84)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
-        }),
+        // Format 1.6: the same layout, segment 0's corrections applied after the synthesis (the step byte's top bit).
+        ("speech-envelope-after.vqc", () => EnvelopeSpeech(
+            (frame, band) => frame is 0 or 4 ? 0 : ((band - 10) / 3) - frame + 5,
+            [(7, 2, -SegmentEnvelope.MaxValue)],
+            [0, 110, 111, 111, 0, 0, 130, 131, 131, 0], afterSynthesis: true, seed: 84)),
         ("image-context.vqc", () =>
         {
             // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).
@@ -140,6 +106,31 @@ internal static class GoldenFiles
             return (new VqcDocument(h, TestData.Grids(h, 1.0, 91)), new VqcWriterOptions { Priors = priors, Policy = TokenCodingPolicy.RansContext });
         }),
     ];
+
+    /// <summary>A three-segment speech document (10-frame segments) whose first segment carries envelope corrections.</summary>
+    private static (VqcDocument, VqcWriterOptions) EnvelopeSpeech(Func<int, int, int> value, (int Frame, int Band, int Value)[] extremes, byte[] pitch, bool afterSynthesis, ulong seed)
+    {
+        TokenPriors priors = ContextPriors;
+        VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
+        var values = new sbyte[10 * SegmentEnvelope.Bands];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (sbyte)Math.Clamp(value(i / SegmentEnvelope.Bands, i % SegmentEnvelope.Bands), -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
+        }
+
+        foreach ((int frame, int band, int v) in extremes)
+        {
+            values[(frame * SegmentEnvelope.Bands) + band] = (sbyte)v;
+        }
+
+        SegmentVoice?[] voices =
+        [
+            new SegmentVoice(pitch, 0) { Envelope = new SegmentEnvelope(10, 12, values, afterSynthesis) },
+            new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], afterSynthesis ? 0 : -5),
+            null,
+        ];
+        return (new VqcDocument(h, TestData.Grids(h, 1.0, seed)).WithVoices(voices), new VqcWriterOptions { Priors = priors });
+    }
 
     public static string Folder
     {

@@ -81,23 +81,13 @@ public class GoldenTests
     [Fact]
     public void TheEnvelopeGoldenFileIsFormat15WithAnEnvelopeBlockInItsFirstSegment()
     {
-        byte[] file = GoldenFiles.Load("speech-envelope.vqc");
-        Assert.Equal(5, file[9]);
-        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
-        Assert.Equal([0xC0, 0x80, 0x00], segments.Select(c => c.Payload[4] & 0xC0));
-        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
-        SegmentEnvelope envelope = doc.Voices![0]!.Envelope!;
-        Assert.Equal(12, envelope.StepQuarterDb);
+        (VqcDocument doc, SegmentEnvelope envelope) = ReadEnvelopeGolden("speech-envelope.vqc", 5, afterSynthesis: false);
         Assert.Equal(SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(5, 19));
-        Assert.Null(doc.Voices[1]!.Envelope);
-
-        // The planes' stored sizes add up to the segment chunks, envelope blocks included.
-        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), StoredBytes(file));
 
         // Dropping levels keeps the corrections; without them the same voice parameters make a format-1.4 file.
         VqcDocument two = VqcDocument.Read(new MemoryStream(TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })), GoldenFiles.Resolve);
         Assert.Equal(envelope.Frame(5).ToArray(), two.Voices![0]!.Envelope!.Frame(5).ToArray());
-        SegmentVoice?[] bare = [.. doc.Voices.Select(v => v is null ? null : new SegmentVoice(v.Pitch, v.GainQuarterDb))];
+        SegmentVoice?[] bare = [.. doc.Voices!.Select(v => v is null ? null : new SegmentVoice(v.Pitch, v.GainQuarterDb))];
         byte[] plain = TestData.Write(doc.WithVoices(bare), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
         Assert.Equal(4, plain[9]);
     }
@@ -105,16 +95,8 @@ public class GoldenTests
     [Fact]
     public void TheAfterSynthesisEnvelopeGoldenFileIsFormat16()
     {
-        byte[] file = GoldenFiles.Load("speech-envelope-after.vqc");
-        Assert.Equal(6, file[9]);
-        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
-        Assert.Equal([0xC0, 0x80, 0x00], segments.Select(c => c.Payload[4] & 0xC0));
-        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
-        SegmentEnvelope envelope = doc.Voices![0]!.Envelope!;
-        Assert.True(envelope.AfterSynthesis);
-        Assert.Equal(12, envelope.StepQuarterDb);
+        (VqcDocument doc, SegmentEnvelope envelope) = ReadEnvelopeGolden("speech-envelope-after.vqc", 6, afterSynthesis: true);
         Assert.Equal(-SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(7, 2));
-        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), StoredBytes(file));
 
         // Rewritten (here with two levels) it stays format 1.6 with the same corrections; the 1.5 golden file stays 1.5.
         byte[] two = TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
@@ -125,6 +107,25 @@ public class GoldenTests
         VqcDocument older = VqcDocument.Read(new MemoryStream(GoldenFiles.Load("speech-envelope.vqc")), GoldenFiles.Resolve);
         Assert.False(older.Voices![0]!.Envelope!.AfterSynthesis);
         Assert.Equal(5, TestData.Write(older, new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })[9]);
+    }
+
+    /// <summary>
+    /// Reads an envelope golden file (three segments: voice with corrections, voice alone, neither) and checks what both
+    /// share: the minor version, the TSEG flags, the first segment's corrections (step 3 dB, where they apply), none in
+    /// the second, and the planes' stored sizes adding up to the segment chunks, envelope blocks included.
+    /// </summary>
+    private static (VqcDocument Doc, SegmentEnvelope Envelope) ReadEnvelopeGolden(string name, int minor, bool afterSynthesis)
+    {
+        byte[] file = GoldenFiles.Load(name);
+        Assert.Equal(minor, file[9]);
+        List<(uint Type, byte[] Payload)> segments = TestData.Chunks(file).Where(c => c.Type == ChunkTypes.Segment).ToList();
+        Assert.Equal([0xC0, 0x80, 0x00], segments.Select(c => c.Payload[4] & 0xC0));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), GoldenFiles.Resolve);
+        SegmentEnvelope envelope = doc.Voices![0]!.Envelope!;
+        Assert.Equal((12, afterSynthesis), (envelope.StepQuarterDb, envelope.AfterSynthesis));
+        Assert.Null(doc.Voices[1]!.Envelope);
+        Assert.Equal(segments.Sum(c => c.Payload.Length + 12L), StoredBytes(file));
+        return (doc, envelope);
     }
 
     /// <summary>The stored sizes of every token plane of a golden file, as the reader reports them.</summary>
