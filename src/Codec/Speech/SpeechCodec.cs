@@ -39,7 +39,7 @@ public static class SpeechCodec
     /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
     /// given; it is called once for every level and, with voice parameters, once more for each level count tried: the one
     /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target; when one
-    /// level with corrections is still over it, one level with 6 dB corrections, and then the file without them at the
+    /// level with corrections is still over it, one level with 4.5 dB and then 6 dB corrections, and then the file without them at the
     /// level count whose tokens fit.
     /// </summary>
     /// <exception cref="ArgumentException">No rate target, empty or invalid audio, or options that do not fit the model.</exception>
@@ -90,11 +90,11 @@ public static class SpeechCodec
                 return new SpeechEncodeResult(file.Length, levels, seconds);
             }
 
-            if (levels == 1 && options.EnvelopeStepQuarterDb < CoarseEnvelopeStep)
+            if (levels == 1 && CoarseEnvelopeSteps.FirstOrDefault(s => s > options.EnvelopeStepQuarterDb) is > 0 and int coarser)
             {
                 // One level with corrections is over the target (a short file, whose fixed costs weigh most): coarser
-                // corrections first (6 dB steps cost about 40 % fewer bits than 3 dB steps), then none.
-                options = options.WithEnvelopeStep(CoarseEnvelopeStep);
+                // corrections first (4.5 dB, then 6 dB steps, which cost about 40 % fewer bits than 3 dB steps), then none.
+                options = options.WithEnvelopeStep(coarser);
                 continue;
             }
 
@@ -116,8 +116,8 @@ public static class SpeechCodec
         }
     }
 
-    /// <summary>The envelope step (quarter dB) rate control falls back to when one level with the default step is over the target.</summary>
-    private const int CoarseEnvelopeStep = 24;
+    /// <summary>The envelope steps (quarter dB) rate control falls back to, in turn, when one level with the default step is over the target.</summary>
+    private static readonly int[] CoarseEnvelopeSteps = [18, 24];
 
     /// <summary>
     /// Reads a complete .vqc speech stream and writes the version with the most levels whose total size
