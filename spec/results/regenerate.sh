@@ -16,6 +16,8 @@ vqc bench tokens --kind image "$data/images/valid" --out spec/results/tokens-ima
 vqc generate image -o spec/results/tokens-image/generated-texture-seed1.png --width 512 --height 384 --levels 4 --seed 1 --force
 vqc bench speech "$data/speech/valid" --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech
 vqc bench speech "$data/speech/valid_more" --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-valid-more
+vqc bench speech "$data/speech/valid" --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-targets
+vqc bench speech "$data/speech/valid_more" --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-valid-more-targets
 # Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.
 rm -rf /tmp/vqc-espeak && mkdir -p /tmp/vqc-espeak
 text="The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore, and the shells she sells are surely seashells."
@@ -25,6 +27,7 @@ for v in en+m3:40 en+f3:60 en-us+m1:30 en+f4:80; do
 done
 rm /tmp/vqc-espeak/raw.wav
 vqc bench speech /tmp/vqc-espeak --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-synthetic
+vqc bench speech /tmp/vqc-espeak --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-synthetic-targets
 vqc bench quantizers --images "$data/images/valid" --out spec/results/quantizers
 dotnet build -c Release tests/VqCodec.Benchmarks >/dev/null
 dotnet tests/VqCodec.Benchmarks/bin/Release/net10.0/VqCodec.Benchmarks.dll --filter '*' --job short --inProcess \
