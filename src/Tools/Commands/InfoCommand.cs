@@ -67,6 +67,7 @@ internal static class InfoCommand
                 bytes = envelopes.Sum(e => e.Serialize().Length),
                 activeFrames = envelopes.Sum(e => Enumerable.Range(0, e.Frames).Count(f => e.Frame(f).ContainsAnyExcept((sbyte)0))),
                 stepDb = envelopes[0].StepQuarterDb / 4.0,
+                applied = envelopes.All(e => e.AfterSynthesis) ? "after synthesis" : envelopes.Any(e => e.AfterSynthesis) ? "before or after synthesis by segment" : "before synthesis",
             };
             double bpp = h.Kind == MediaKind.Image ? data.Length * 8.0 / ((double)h.Width * h.Height) : 0;
             double kbps = seconds > 0 ? data.Length * 8.0 / seconds / 1000 : 0;
@@ -124,7 +125,7 @@ internal static class InfoCommand
                     Console.WriteLine(voice is null ? "voice:     none" : string.Create(ci,
                         $"voice:     {voice.segments} of {h.SegmentCount} segments, {voice.bytes} bytes, {voice.voicedFrames} of {voice.frames} frames voiced{(voice.medianF0 is double f ? $" (median F0 {f:F0} Hz)" : "")}, gain {voice.minGainDb:+0.00;-0.00;0} to {voice.maxGainDb:+0.00;-0.00;0} dB"));
                     Console.WriteLine(envelope is null ? "envelope:  none" : string.Create(ci,
-                        $"envelope:  {envelope.segments} of {h.SegmentCount} segments, {envelope.bytes} bytes, {envelope.activeFrames} of {voice!.frames} frames corrected, step {envelope.stepDb:0.##} dB"));
+                        $"envelope:  {envelope.segments} of {h.SegmentCount} segments, {envelope.bytes} bytes, {envelope.activeFrames} of {voice!.frames} frames corrected, step {envelope.stepDb:0.##} dB, applied {envelope.applied}"));
                 }
 
                 Console.WriteLine(h.Kind == MediaKind.Image

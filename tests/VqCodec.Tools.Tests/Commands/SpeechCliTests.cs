@@ -82,7 +82,7 @@ public class SpeechCliTests
         Assert.Equal(6, corrected[9]);
         (code, string info, _) = CliRunner.Run(dir, "info", "e.vqc");
         Assert.Equal(0, code);
-        Assert.Matches(@"envelope: +[1-3] of 3 segments, \d+ bytes, \d+ of 125 frames corrected, step 3 dB", info);
+        Assert.Matches(@"envelope: +[1-3] of 3 segments, \d+ bytes, \d+ of 125 frames corrected, step 3 dB, applied after synthesis", info);
 
         (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "v.vqc", "--levels", "3", "--no-envelope", "--model", ModelFile.Value);
         Assert.True(code == 0, err);
