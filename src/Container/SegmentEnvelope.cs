@@ -87,7 +87,7 @@ public sealed class SegmentEnvelope
     /// <summary>The correction of <paramref name="band"/> in <paramref name="frame"/> in decibels.</summary>
     public double Decibels(int frame, int band) => _values[(frame * Bands) + band] * StepQuarterDb / 4.0;
 
-    /// <summary>The serialized block: the step as one byte, then the range-coded corrections (§4d).</summary>
+    /// <summary>The serialized block: the step byte (with <see cref="AfterSynthesisFlag"/> for format 1.6), then the range-coded corrections (§4d).</summary>
     public byte[] Serialize()
     {
         var coder = new BinaryRangeEncoder();

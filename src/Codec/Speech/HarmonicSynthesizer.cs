@@ -154,6 +154,8 @@ internal sealed class HarmonicSynthesizer
             output[i] = (float)((output[i] + harmonic[i]) * Math.Pow(10, quarterDb / 80));
         }
 
+        float[] left = _tail ?? new float[SpectralEnvelope.AfterSynthesisSize];
+        Remember(output);
         if (after is not null && after.Any(e => e is not null))
         {
             // Format 1.6: the corrections apply to the synthesised output through a short STFT whose frames see the
@@ -175,13 +177,7 @@ internal sealed class HarmonicSynthesizer
                 }
             }
 
-            float[] before = output;
-            output = SpectralEnvelope.ApplyAfterSynthesis(_tail ?? new float[context], output, right, after, skip, hop, _config.SampleRate);
-            Remember(before);
-        }
-        else
-        {
-            Remember(output);
+            output = SpectralEnvelope.ApplyAfterSynthesis(left, output, right, after, skip, hop, _config.SampleRate);
         }
 
         return output;

@@ -17,13 +17,8 @@ internal static class SpectralEnvelope
     public static readonly double[] EdgesHz = [0, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3700, 4400, 5300, 6400, 8000];
 
     /// <summary>The magnitude [bins, frames] (bin-major) of the model's STFT of <paramref name="samples"/> (periodic Hann, centred, zero-padded ends).</summary>
-    public static (float[] Magnitude, int Bins, int Frames) Magnitude(SpeechModelConfig config, float[] samples)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        Tensor spectrum = Stft(config, torch.tensor(samples, [1, samples.Length]));
-        return (spectrum.abs()[0].contiguous().data<float>().ToArray(), (int)spectrum.shape[1], (int)spectrum.shape[2]);
-    }
+    public static (float[] Magnitude, int Bins, int Frames) Magnitude(SpeechModelConfig config, float[] samples) =>
+        Magnitude(samples, config.StftSize, config.StftHop);
 
     /// <summary>The model's complex STFT [1, bins, frames] of <paramref name="waveform"/> [1, samples] (periodic Hann, centred, zero-padded ends).</summary>
     public static Tensor Stft(SpeechModelConfig config, Tensor waveform) => Stft(waveform, config.StftSize, config.StftHop);
@@ -92,7 +87,7 @@ internal static class SpectralEnvelope
             for (int d = 0; d <= perFrame; d++)
             {
                 int t = (perFrame * j) + d;
-                if (t < 0 || t >= stftFrames)
+                if (t >= stftFrames)
                 {
                     continue;
                 }

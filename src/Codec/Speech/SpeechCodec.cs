@@ -38,7 +38,7 @@ public static class SpeechCodec
     /// Encodes at the rate target of <paramref name="options"/>: the file with the most levels whose total size stays at
     /// or under it (at least one level). <paramref name="feed"/> writes the source's samples into the encoder it is
     /// given; it is called once for every level and, with voice parameters, once more for each level count tried: the one
-    /// whose tokens fit, and fewer when the envelope corrections (format 1.5) take the file over the target; when one
+    /// whose tokens fit, and fewer when the envelope corrections take the file over the target; when one
     /// level with corrections is still over it, one level with 4.5 dB and then 6 dB corrections, and then the file without them at the
     /// level count whose tokens fit.
     /// </summary>

@@ -37,7 +37,7 @@ public sealed class SpeechEncoder : IDisposable
     private readonly List<double> _energyIn = [];          // per frame: K-weighted energy of the input and of the decoder's output before gain
     private readonly List<double> _energyOut = [];
     private readonly HarmonicSynthesizer? _harmonics;
-    private readonly int _envelopeStep;                    // quarter dB of the envelope corrections (format 1.5); 0 = none
+    private readonly int _envelopeStep;                    // quarter dB of the envelope corrections (format 1.6); 0 = none
     private readonly List<sbyte[]> _envelope = [];         // per frame, with _pitch
     private double _loudest;                               // loudest token frame so far (energy around its centre)
 

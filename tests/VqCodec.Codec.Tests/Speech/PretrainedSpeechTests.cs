@@ -86,13 +86,9 @@ public class PretrainedSpeechTests
         float[] x = TinyModels.Voice(4.0);
         (double Cents, double Gpe, double Loudness, double Stoi, long Bytes) Run(bool voice)
         {
-            var file = new MemoryStream();
-            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = 6, Voice = voice, Envelope = false });
-            Assert.Equal(voice ? 4 : 2, file.ToArray()[9]);
-            file.Position = 0;
-            (float[] y, _) = SpeechCodec.Decode(model, file);
+            (float[] y, long bytes) = RoundTrip(model, x, new SpeechEncodeOptions { Levels = 6, Voice = voice, Envelope = false }, voice ? 4 : 2);
             PitchComparison p = PitchComparison.Compute(x, y, 16000);
-            return (p.MedianCents, p.GrossPitchError, Loudness.Difference(x, y, 16000), SpeechMetrics.Stoi(x, y, 16000), file.Length);
+            return (p.MedianCents, p.GrossPitchError, Loudness.Difference(x, y, 16000), SpeechMetrics.Stoi(x, y, 16000), bytes);
         }
 
         var without = Run(false);
@@ -113,12 +109,8 @@ public class PretrainedSpeechTests
         float[] x = TinyModels.Voice(4.0);
         (double BandError, double Stoi, double Mel, double Loudness, long Bytes) Run(bool envelope)
         {
-            var file = new MemoryStream();
-            SpeechCodec.Encode(model, x, 16000, file, new SpeechEncodeOptions { Levels = 2, Envelope = envelope });
-            Assert.Equal(envelope ? 6 : 4, file.ToArray()[9]);
-            file.Position = 0;
-            (float[] y, _) = SpeechCodec.Decode(model, file);
-            return (BandError(model, x, y), SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), Loudness.Difference(x, y, 16000), file.Length);
+            (float[] y, long bytes) = RoundTrip(model, x, new SpeechEncodeOptions { Levels = 2, Envelope = envelope }, envelope ? 6 : 4);
+            return (BandError(model, x, y), SpeechMetrics.Stoi(x, y, 16000), SpeechMetrics.MelDistance(x, y), Loudness.Difference(x, y, 16000), bytes);
         }
 
         var without = Run(false);
@@ -128,6 +120,16 @@ public class PretrainedSpeechTests
         Assert.True(with.Mel < without.Mel, $"mel {without.Mel:F3} -> {with.Mel:F3}");
         Assert.True(Math.Abs(with.Loudness) < 1, $"loudness {with.Loudness:F2} dB");
         Assert.True(with.Bytes > without.Bytes);
+    }
+
+    /// <summary>Encodes <paramref name="x"/> at 16 kHz, checks the file's minor version, and decodes it.</summary>
+    private static (float[] Decoded, long Bytes) RoundTrip(SpeechModel model, float[] x, SpeechEncodeOptions options, int minor)
+    {
+        var file = new MemoryStream();
+        SpeechCodec.Encode(model, x, 16000, file, options);
+        Assert.Equal(minor, file.ToArray()[9]);
+        file.Position = 0;
+        return (SpeechCodec.Decode(model, file).Samples, file.Length);
     }
 
     /// <summary>Mean absolute difference in dB of the 20 envelope bands' energies per token frame, over frames within 30 dB of the loudest.</summary>
