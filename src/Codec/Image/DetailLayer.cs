@@ -46,8 +46,23 @@ internal static class DetailLayer
         int pw = across * M;
         var writer = new DetailPayloadWriter(new DetailLayerHeader(DetailLayerHeader.CurrentVersion, (ushort)lumaUnits, (ushort)chromaUnits), w, h);
         var band = new[] { new double[M * pw], new double[M * pw], new double[M * pw] };
-        var small = Enumerable.Range(0, 4).Select(_ => new QuantizedBlock(S)).ToArray();
-        var large = new QuantizedBlock(M);
+
+        // A row's blocks are transformed and quantized in parallel (each block on its own), then the rate-distortion
+        // choices and the coding run in order, since every price depends on the adaptive contexts before it.
+        int components = lumaOnly ? 1 : 3;
+        var large = new QuantizedBlock[components * across];
+        var small = new QuantizedBlock[components * across * 4];
+        for (int i = 0; i < large.Length; i++)
+        {
+            large[i] = new QuantizedBlock(M);
+        }
+
+        for (int i = 0; i < small.Length; i++)
+        {
+            small[i] = new QuantizedBlock(S);
+        }
+
+        var empty = new int[M * M];
         for (int by = 0; by < down; by++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -63,31 +78,41 @@ internal static class DetailLayer
                 }
             }
 
+            Parallel.For(0, components * across, new ParallelOptions { CancellationToken = cancellationToken }, j =>
+            {
+                int c = j / across, bx = j % across;
+                double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
+                large[j].Quantize(band[c], pw, bx * M, 0, q);
+                for (int s = 0; s < 4; s++)
+                {
+                    small[(4 * j) + s].Quantize(band[c], pw, (bx * M) + (s % 2 * S), s / 2 * S, q);
+                }
+            });
+
             for (int c = 0; c < 3; c++)
             {
-                double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
                 for (int bx = 0; bx < across; bx++)
                 {
-                    if (lumaOnly && c > 0)
+                    if (c >= components)
                     {
                         writer.WriteSize(true);
-                        writer.WriteBlock(large.Levels, -1);
+                        writer.WriteBlock(empty, -1);
                         continue;
                     }
 
-                    large.Quantize(band[c], pw, bx * M, 0, q);
-                    double largeCost = large.Choose(writer, true) + (Lambda * writer.SizeBits(true));
+                    int j = (c * across) + bx;
+                    double largeCost = large[j].Choose(writer, true) + (Lambda * writer.SizeBits(true));
                     double smallCost = Lambda * writer.SizeBits(false);
                     for (int s = 0; s < 4; s++)
                     {
-                        small[s].Quantize(band[c], pw, (bx * M) + (s % 2 * S), s / 2 * S, q);
-                        smallCost += small[s].Choose(writer, false);
+                        smallCost += small[(4 * j) + s].Choose(writer, false);
                     }
 
                     bool useLarge = largeCost < smallCost;
                     writer.WriteSize(useLarge);
-                    foreach (QuantizedBlock b in useLarge ? [large] : small)
+                    for (int k = 0; k < (useLarge ? 1 : 4); k++)
                     {
+                        QuantizedBlock b = useLarge ? large[j] : small[(4 * j) + k];
                         // Chosen again with the block's own contexts (the prices above used the macroblock's first block's).
                         b.Choose(writer, null);
                         b.Apply();

@@ -20,4 +20,12 @@ internal static class Activation
         GC.KeepAlive(slope);
         return y;
     }
+
+    /// <summary>LeakyReLU(0.1) of <paramref name="x"/> in place (inference only: nothing may need its old values).</summary>
+    public static void LeakyReluInPlace(Tensor x)
+    {
+        using Scalar slope = 0.1;
+        x.leaky_relu_(slope);
+        GC.KeepAlive(slope);
+    }
 }

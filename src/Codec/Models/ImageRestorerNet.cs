@@ -54,7 +54,11 @@ internal sealed class ImageRestorerNet : nn.Module<Tensor, Tensor, Tensor, Tenso
     {
         using var scope = NewDisposeScope();
         long b = decoded.shape[0], h = decoded.shape[2] / 2, w = decoded.shape[3] / 2;
-        Tensor x = nn.functional.pixel_unshuffle(torch.cat([decoded, baseImage], 1), 2);
+        Tensor x;
+        using (Tensor both = torch.cat([decoded, baseImage], 1))
+        {
+            x = nn.functional.pixel_unshuffle(both, 2);
+        }
 
         // Half-resolution column/row at the first or last pixel pair of an 8-pixel block.
         Tensor col = torch.arange(w).remainder(4);
@@ -62,10 +66,42 @@ internal sealed class ImageRestorerNet : nn.Module<Tensor, Tensor, Tensor, Tenso
         Tensor edgeX = col.eq(0).logical_or(col.eq(3)).to_type(ScalarType.Float32).view(1, 1, 1, w).expand(b, 1, h, w);
         Tensor edgeY = row.eq(0).logical_or(row.eq(3)).to_type(ScalarType.Float32).view(1, 1, h, 1).expand(b, 1, h, w);
         Tensor stepPlane = stepFeature.view(b, 1, 1, 1).expand(b, 1, h, w);
-        Tensor features = ChannelAlignedConv.Forward(_input, torch.cat([x, edgeX, edgeY, stepPlane], 1));
-        features = _blocks.forward(features);
-        Tensor correction = nn.functional.pixel_shuffle(ChannelAlignedConv.Forward(_output, Activation.LeakyRelu(features)), 2);
+        Tensor features;
+        // Without gradients the features are kept channels-last, which oneDNN convolves without reordering each
+        // layer's input and output into its blocked layout: two fewer full-size buffers per layer (design.md,
+        // "Native allocator"; the restored pixels moved by at most one level in a few places, 100 dB apart).
+        Tensor stacked = torch.cat([x, edgeX, edgeY, stepPlane], 1);
+        using (Tensor planes = torch.is_grad_enabled() ? stacked : ChannelsLast(stacked))
+        {
+            x.Dispose();
+            features = ChannelAlignedConv.Forward(_input, planes);
+        }
+
+        // Each block's input is freed as soon as the next exists, so the pass holds a few buffers, not one per block.
+        foreach (var block in _blocks.children().Cast<nn.Module<Tensor, Tensor>>())
+        {
+            Tensor next = block.forward(features);
+            features.Dispose();
+            features = next;
+        }
+
+        Tensor correction;
+        using (Tensor active = Activation.LeakyRelu(features))
+        {
+            features.Dispose();
+            using Tensor small = ChannelAlignedConv.Forward(_output, active);
+            correction = nn.functional.pixel_shuffle(small, 2);
+        }
+
         return (decoded + correction).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor ChannelsLast(Tensor x)
+    {
+        using Tensor nhwc = x.permute(0, 2, 3, 1);
+        using Tensor dense = nhwc.contiguous();
+        x.Dispose();
+        return dense.permute(0, 3, 1, 2);
     }
 
     protected override void Dispose(bool disposing)

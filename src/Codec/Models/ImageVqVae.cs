@@ -82,15 +82,15 @@ internal sealed class ImageVqVae : nn.Module
     public Tensor Encode(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor h = nn.functional.pixel_unshuffle(x - 0.5f, 4);
-        h = enc_in.forward(h);
-        h = enc_res1.forward(h);
-        h = enc_down2.forward(Activation.LeakyRelu(h));
-        h = enc_res2.forward(h);
-        h = enc_down3.forward(Activation.LeakyRelu(h));
-        h = enc_res3.forward(h);
-        h = enc_out.forward(Activation.LeakyRelu(h));
-        h = enc_norm.forward(h);
+        Tensor h = Then(x - 0.5f, t => nn.functional.pixel_unshuffle(t, 4));
+        h = Then(h, enc_in.forward);
+        h = Then(h, t => RunStack(enc_res1, t));
+        h = Then(h, t => Activated(enc_down2, t));
+        h = Then(h, t => RunStack(enc_res2, t));
+        h = Then(h, t => Activated(enc_down3, t));
+        h = Then(h, t => RunStack(enc_res3, t));
+        h = Then(h, t => Activated(enc_out, t));
+        h = Then(h, enc_norm.forward);
         return h.MoveToOuterDisposeScope();
     }
 
@@ -99,13 +99,50 @@ internal sealed class ImageVqVae : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor h = dec_in.forward(z);
-        h = dec_res3.forward(h);
-        h = dec_up3.forward(Activation.LeakyRelu(h));
-        h = dec_res2.forward(h);
-        h = dec_up2.forward(Activation.LeakyRelu(h));
-        h = dec_res1.forward(h);
-        h = dec_out.forward(Activation.LeakyRelu(h));
-        return (nn.functional.pixel_shuffle(h, 4) + 0.5f).MoveToOuterDisposeScope();
+        h = Then(h, t => RunStack(dec_res3, t));
+        h = Then(h, t => Activated(dec_up3, t));
+        h = Then(h, t => RunStack(dec_res2, t));
+        h = Then(h, t => Activated(dec_up2, t));
+        h = Then(h, t => RunStack(dec_res1, t));
+        h = Then(h, t => Activated(dec_out, t));
+        h = Then(h, t => nn.functional.pixel_shuffle(t, 4));
+        return (h + 0.5f).MoveToOuterDisposeScope();
+    }
+
+    // Each intermediate is freed as soon as the next exists (autograd keeps what it needs by itself), so a pass holds
+    // a few activations at a time instead of all of them: the native allocator then reuses memory already mapped
+    // (design.md, "Native allocator").
+    private static Tensor Then(Tensor input, Func<Tensor, Tensor> step)
+    {
+        Tensor output = step(input);
+        if (!ReferenceEquals(output, input))
+        {
+            input.Dispose();
+        }
+
+        return output;
+    }
+
+    private static Tensor Activated(nn.Module<Tensor, Tensor> layer, Tensor x)
+    {
+        using Tensor a = Activation.LeakyRelu(x);
+        return layer.forward(a);
+    }
+
+    private static Tensor RunStack(nn.Module<Tensor, Tensor> stack, Tensor x)
+    {
+        if (stack is not TorchSharp.Modules.Sequential)
+        {
+            return stack.forward(x);
+        }
+
+        Tensor h = x.alias();
+        foreach (var block in stack.children().Cast<nn.Module<Tensor, Tensor>>())
+        {
+            h = Then(h, block.forward);
+        }
+
+        return h;
     }
 
     /// <summary>Latent [B, D, h, w] ↔ rows [B·h·w, D] (row-major over b, y, x).</summary>
