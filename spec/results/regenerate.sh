@@ -8,6 +8,9 @@ data=../shared/data
 dotnet build -c Release src/Tools >/dev/null
 vqc() { dotnet src/Tools/bin/Release/net10.0/vqc.dll "$@"; }
 vqc bench image "$data/images/valid" --out spec/results/image
+# Every third validation photograph, with and without the deblocking filter (design.md, "Deblocking filter").
+subset=$(mktemp -d); ls "$data"/images/valid/*.png | sort | awk 'NR%3==1' | while read -r f; do ln -s "$(realpath "$f")" "$subset/"; done
+vqc bench image "$subset" --codecs vqc,webp --levels 2 --out spec/results/image-deblock
 vqc bench tokens "$data/speech/valid" "$data/speech/valid_more" --levels 1 2 4 6 11 16 --out spec/results/tokens
 vqc generate speech -o /tmp/vqc-babble.wav --seconds 4 --seed 1 --force
 sox /tmp/vqc-babble.wav -n spectrogram -x 800 -y 257 -z 80 -t "vqc generate speech --seconds 4 --seed 1 (6 levels)" \

@@ -126,9 +126,9 @@ internal static class DetailLayer
         return writer.ToPayload();
     }
 
-    /// <summary>Decodes <paramref name="payload"/> (syntax version 1 or 2) and adds the residual to <paramref name="image"/>'s pixels in place.</summary>
+    /// <summary>Decodes <paramref name="payload"/> (syntax version 1 or 2) and adds the residual to <paramref name="image"/>'s pixels in place, recording its block edges in <paramref name="map"/> when one is given.</summary>
     /// <exception cref="VqcFormatException">The payload is malformed (offsets are within the payload).</exception>
-    public static void Apply(byte[] payload, RgbImage image, CancellationToken cancellationToken = default, IProgress<ImageCodingProgress>? progress = null)
+    public static void Apply(byte[] payload, RgbImage image, CancellationToken cancellationToken = default, IProgress<ImageCodingProgress>? progress = null, DetailBlockMap? map = null)
     {
         int w = image.Width, h = image.Height;
         var reader = new DetailPayloadReader(payload, w, h);
@@ -152,7 +152,9 @@ internal static class DetailLayer
                     for (int s = 0; s < per * per; s++)
                     {
                         Array.Clear(block, 0, n);
-                        if (reader.ReadBlock(levels))
+                        bool coded = reader.ReadBlock(levels);
+                        map?.Mark((bx * m) + (s % per * side), (by * m) + (s / per * side), side, coded);
+                        if (coded)
                         {
                             for (int k = 0; k < n; k++)
                             {

@@ -38,6 +38,12 @@ public sealed class ImageDecodeOptions
     /// </summary>
     public bool Restore { get; init; } = true;
 
+    /// <summary>
+    /// Filter the detail layer's block edges when the image is decoded without the restoration network (default true;
+    /// the restorer, when applied, removes blocking itself). Decoder-side post-processing, not part of the file.
+    /// </summary>
+    public bool Deblock { get; init; } = true;
+
     /// <summary>Receives the decoder's progress (tiles of the token decoder and the restorer, block rows of the detail layer); null: none.</summary>
     public IProgress<ImageCodingProgress>? Progress { get; init; }
 }

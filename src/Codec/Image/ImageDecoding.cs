@@ -28,8 +28,14 @@ internal static class ImageDecoding
         if (doc.Detail is not null)
         {
             RgbImage? baseImage = restorer is null ? null : new RgbImage(image.Width, image.Height, (byte[])image.Pixels.Clone());
-            DetailLayer.Apply(doc.Detail, image, cancellationToken, options.Progress);
-            restorer?.Apply(image, baseImage!, DetailLayerHeader.Read(doc.Detail).LumaStep, options.TileSize, cancellationToken, options.Progress);
+            DetailLayerHeader detail = DetailLayerHeader.Read(doc.Detail);
+            DetailBlockMap? map = restorer is null && options.Deblock ? new DetailBlockMap(image.Width, image.Height, DetailLayerSyntax.MacroblockSize(detail.Version)) : null;
+            DetailLayer.Apply(doc.Detail, image, cancellationToken, options.Progress, map);
+            restorer?.Apply(image, baseImage!, detail.LumaStep, options.TileSize, cancellationToken, options.Progress);
+            if (map is not null)
+            {
+                DetailDeblocking.Apply(image, map, detail.LumaStep, cancellationToken);
+            }
         }
 
         if (h.Channels == 1)

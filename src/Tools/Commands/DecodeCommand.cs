@@ -18,10 +18,11 @@ internal static class DecodeCommand
         var originalRate = new Option<bool>("--original-rate") { Description = "Speech: write the source sample rate instead of 16 kHz." };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images above this many pixels (checked from the header before decoding).", DefaultValueFactory = _ => 1L << 28 };
         var maxSamples = new Option<long>("--max-samples") { Description = "Speech: refuse files that declare more output samples (checked from the header).", DefaultValueFactory = _ => 1L << 31 };
-        var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image)." };
+        var noRestore = new Option<bool>("--no-restore") { Description = "Images: skip the restoration network the file names (the unrestored image, with the block edges deblocked)." };
+        var noDeblock = new Option<bool>("--no-deblock") { Description = "Images decoded without a restorer: skip the deblocking filter (the pixels as the tokens and detail layer leave them)." };
         var tile = ModelOptions.TileOption(ImageDecodeOptions.DefaultTileSize);
         var model = ModelOptions.ImageModelOption();
-        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, tile, model };
+        var command = new Command("decode", "Decode .vqc files.") { inputs, output, force, originalRate, maxPixels, maxSamples, noRestore, noDeblock, tile, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -30,7 +31,7 @@ internal static class DecodeCommand
                 throw new CliException("--max-pixels and --max-samples must be positive", ExitCodes.Usage);
             }
 
-            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore), TileSize = parse.GetValue(tile), Progress = StageProgress.ForTerminal("decode") };
+            var decodeOptions = new ImageDecodeOptions { MaxPixels = parse.GetValue(maxPixels), Restore = !parse.GetValue(noRestore), Deblock = !parse.GetValue(noDeblock), TileSize = parse.GetValue(tile), Progress = StageProgress.ForTerminal("decode") };
 
             // Loaded on first use (after the first input was validated) and shared by every file.
             var loaded = new Lazy<ImageModel>(() => ModelOptions.LoadImage(parse.GetValue(model)));

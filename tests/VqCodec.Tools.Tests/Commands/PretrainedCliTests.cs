@@ -56,6 +56,13 @@ public class PretrainedCliTests
         r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d.png");
         Assert.True(r.Code == 0, r.StdErr);
 
+        // Without the restorer the block edges are deblocked unless --no-deblock asks for the normative pixels.
+        r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "fast.bmp", "--no-restore");
+        Assert.True(r.Code == 0, r.StdErr);
+        r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "raw.bmp", "--no-restore", "--no-deblock");
+        Assert.True(r.Code == 0, r.StdErr);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(dir, "fast.bmp")), File.ReadAllBytes(Path.Combine(dir, "raw.bmp")));
+
         // Smaller tiles decode the same picture (tiles carry context wider than the networks' reach); a tile size
         // outside 128..4096 or off the 16-pixel grid is a usage error before any work.
         r = CliRunner.Run(dir, "decode", "d.vqc", "-o", "d256.png", "--tile", "256");
