@@ -109,7 +109,7 @@ public abstract class LoadedModel : IDisposable
 
     internal static void LoadHalfState(torch.nn.Module network, byte[] state)
     {
-        NativeAllocator.Tune();
+        NativeRuntime.Prepare();
         network.to(torch.ScalarType.Float16);
         network.load(new MemoryStream(state));
         network.to(torch.ScalarType.Float32);

@@ -49,7 +49,7 @@ public sealed class SpeechTrainer
     /// <exception cref="TrainingDivergedException">The loss became non-finite or exploded.</exception>
     public void Run(CancellationToken cancellationToken = default)
     {
-        NativeAllocator.Tune();
+        NativeRuntime.Prepare();
         if (_options.Threads > 0)
         {
             torch.set_num_threads(_options.Threads);

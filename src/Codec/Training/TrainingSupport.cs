@@ -61,7 +61,7 @@ internal static class TrainingSupport
     public static (string Checkpoint, TState State) StartRun<TState>(TrainingRunOptions options, Func<TState> fresh)
         where TState : class
     {
-        NativeAllocator.Tune();
+        NativeRuntime.Prepare();
         if (options.Threads > 0)
         {
             torch.set_num_threads(options.Threads);

@@ -121,10 +121,13 @@ public class InferenceMemoryTests
     }
 
     [Fact]
-    public void TheAllocatorSettingsApplyOnLinuxOnceANetworkIsLoaded()
+    public void TheNativeSettingsApplyOnLinuxOnceANetworkIsLoaded()
     {
         ImageModel.LoadPretrained();
         bool optedOut = Environment.GetEnvironmentVariable("VQC_KEEP_MALLOC") == "1";
         Assert.Equal(OperatingSystem.IsLinux() && !optedOut, NativeAllocator.Applied);
+
+        // NNPACK off, so libtorch stops printing that it cannot initialise it on CPUs it does not recognise.
+        Assert.Equal(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, NativeRuntime.NnpackOff);
     }
 }
