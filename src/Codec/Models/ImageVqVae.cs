@@ -82,31 +82,45 @@ internal sealed class ImageVqVae : nn.Module
     public Tensor Encode(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor h = Then(x - 0.5f, t => nn.functional.pixel_unshuffle(t, 4));
-        h = Then(h, enc_in.forward);
-        h = Then(h, t => RunStack(enc_res1, t));
-        h = Then(h, t => Activated(enc_down2, t));
-        h = Then(h, t => RunStack(enc_res2, t));
-        h = Then(h, t => Activated(enc_down3, t));
-        h = Then(h, t => RunStack(enc_res3, t));
-        h = Then(h, t => Activated(enc_out, t));
-        h = Then(h, enc_norm.forward);
-        return h.MoveToOuterDisposeScope();
+        return Chain(
+            x - 0.5f,
+            t => nn.functional.pixel_unshuffle(t, 4),
+            enc_in.forward,
+            t => RunStack(enc_res1, t),
+            t => Activated(enc_down2, t),
+            t => RunStack(enc_res2, t),
+            t => Activated(enc_down3, t),
+            t => RunStack(enc_res3, t),
+            t => Activated(enc_out, t),
+            enc_norm.forward).MoveToOuterDisposeScope();
     }
 
     /// <summary>Latent [B, D, h, w] → image [B, 3, 16h, 16w] (not clamped).</summary>
     public Tensor Decode(Tensor z)
     {
         using var scope = NewDisposeScope();
-        Tensor h = dec_in.forward(z);
-        h = Then(h, t => RunStack(dec_res3, t));
-        h = Then(h, t => Activated(dec_up3, t));
-        h = Then(h, t => RunStack(dec_res2, t));
-        h = Then(h, t => Activated(dec_up2, t));
-        h = Then(h, t => RunStack(dec_res1, t));
-        h = Then(h, t => Activated(dec_out, t));
-        h = Then(h, t => nn.functional.pixel_shuffle(t, 4));
-        return (h + 0.5f).MoveToOuterDisposeScope();
+        return Chain(
+            dec_in.forward(z),
+            t => RunStack(dec_res3, t),
+            t => Activated(dec_up3, t),
+            t => RunStack(dec_res2, t),
+            t => Activated(dec_up2, t),
+            t => RunStack(dec_res1, t),
+            t => Activated(dec_out, t),
+            t => nn.functional.pixel_shuffle(t, 4),
+            t => t + 0.5f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Applies <paramref name="steps"/> in turn to <paramref name="input"/> (which the chain owns), each step's input freed once its output exists.</summary>
+    private static Tensor Chain(Tensor input, params Func<Tensor, Tensor>[] steps)
+    {
+        Tensor h = input;
+        foreach (Func<Tensor, Tensor> step in steps)
+        {
+            h = Then(h, step);
+        }
+
+        return h;
     }
 
     // Each intermediate is freed as soon as the next exists (autograd keeps what it needs by itself), so a pass holds
