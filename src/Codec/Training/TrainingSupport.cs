@@ -8,6 +8,19 @@ namespace VqCodec.Codec.Training;
 /// <summary>Pieces shared by the image and speech trainers: schedule, checkpoints, dropout masks, codebook health.</summary>
 internal static class TrainingSupport
 {
+    /// <summary>
+    /// The seed of training step <paramref name="step"/>'s random draws: the same in every process, so a run and its
+    /// resumption draw the same batches (it was <c>HashCode.Combine</c>, which .NET seeds randomly per process).
+    /// SplitMix64's finaliser over the run seed, the step and a <paramref name="salt"/> for a second stream.
+    /// </summary>
+    public static int StepSeed(int seed, int step, int salt = 0)
+    {
+        ulong z = unchecked(((ulong)(uint)seed << 32) + (uint)step + ((ulong)(uint)salt * 0x9E3779B97F4A7C15UL));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(uint)(z ^ (z >> 31));
+    }
+
     public const string CheckpointName = "checkpoint";
 
     /// <summary>Linear warm-up over 200 steps, then cosine decay to 10 % of the peak at <paramref name="steps"/>.</summary>
@@ -98,7 +111,7 @@ internal static class TrainingSupport
         for (int step = startStep; step < stop; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(options.Seed, step));
+            var rng = new Random(StepSeed(options.Seed, step));
             double lr = LearningRate(options.LearningRate, step, options.Steps);
             SetLearningRate(optimizer, lr);
             using var scope = NewDisposeScope();

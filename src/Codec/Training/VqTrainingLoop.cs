@@ -79,8 +79,8 @@ internal static class VqTrainingLoop
         for (int step = startStep; step < stop; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(options.Seed, step));
-            using var generator = new Generator((ulong)HashCode.Combine(options.Seed, step, 17));
+            var rng = new Random(TrainingSupport.StepSeed(options.Seed, step));
+            using var generator = new Generator((ulong)(uint)TrainingSupport.StepSeed(options.Seed, step, 17));
             TrainingSupport.SetLearningRate(optimizer, Lr(step));
             using var scope = NewDisposeScope();
             Tensor x = task.Sample(rng);
