@@ -70,7 +70,6 @@ internal static class DetailDeblocking
     {
         double alpha = Alpha * lumaStep, beta = Beta * lumaStep, tc = Tc * lumaStep;
         int w = image.Width, h = image.Height;
-        byte[] p = image.Pixels;
         for (int y = 0; y < h; y++)
         {
             if (y % 64 == 0)
@@ -82,7 +81,7 @@ internal static class DetailDeblocking
             {
                 if (map.FilterVertical(cx, y / 8))
                 {
-                    Filter(p, (((y * w) + (cx * 8)) * 3), 3, alpha, beta, tc);
+                    Filter(image, (((y * w) + (cx * 8)) * 3), 3, alpha, beta, tc);
                 }
             }
         }
@@ -94,46 +93,47 @@ internal static class DetailDeblocking
             {
                 if (map.FilterHorizontal(x / 8, cy))
                 {
-                    Filter(p, ((((cy * 8) * w) + x) * 3), 3 * w, alpha, beta, tc);
+                    Filter(image, ((((cy * 8) * w) + x) * 3), 3 * w, alpha, beta, tc);
                 }
             }
         }
     }
 
     /// <summary>One line across an edge: <paramref name="q0"/> is the first pixel after it, <paramref name="d"/> the step between neighbours.</summary>
-    private static void Filter(byte[] p, int q0, int d, double alpha, double beta, double tc)
+    private static void Filter(RgbImage image, int q0, int d, double alpha, double beta, double tc)
     {
+        byte[] p = image.Pixels;
         int p0 = q0 - d, p1 = q0 - (2 * d), q1 = q0 + d;
-        double yp1 = Luma(p, p1), yp0 = Luma(p, p0), yq0 = Luma(p, q0), yq1 = Luma(p, q1);
+        double yp1 = image.LumaAt(p1), yp0 = image.LumaAt(p0), yq0 = image.LumaAt(q0), yq1 = image.LumaAt(q1);
         if (Math.Abs(yp0 - yq0) >= alpha || Math.Abs(yp1 - yp0) >= beta || Math.Abs(yq1 - yq0) >= beta)
         {
             return;
         }
 
         // The second pixels each side move too where their own side is smooth (H.264's p1/q1 update).
-        bool outer = (q0 - (3 * d)) >= 0 && (q0 + (2 * d) + 2) < p.Length;
-        bool moveP1 = outer && Math.Abs(Luma(p, q0 - (3 * d)) - yp0) < beta;
-        bool moveQ1 = outer && Math.Abs(Luma(p, q0 + (2 * d)) - yq0) < beta;
+        int p2 = q0 - (3 * d), q2 = q0 + (2 * d);
+        bool outer = p2 >= 0 && q2 + 2 < p.Length;
+        bool moveP1 = outer && Math.Abs(image.LumaAt(p2) - yp0) < beta;
+        bool moveQ1 = outer && Math.Abs(image.LumaAt(q2) - yq0) < beta;
         for (int c = 0; c < 3; c++)
         {
-            int vp1 = p[p1 + c], vp0 = p[p0 + c], vq0 = p[q0 + c], vq1 = p[q1 + c];
+            byte vp1 = p[p1 + c], vp0 = p[p0 + c], vq0 = p[q0 + c], vq1 = p[q1 + c];
             double delta = Math.Clamp((((vq0 - vp0) * 4) + (vp1 - vq1)) / 8.0, -tc, tc);
-            p[p0 + c] = (byte)Math.Clamp(Math.Round(vp0 + delta, MidpointRounding.AwayFromZero), 0, 255);
-            p[q0 + c] = (byte)Math.Clamp(Math.Round(vq0 - delta, MidpointRounding.AwayFromZero), 0, 255);
+            p[p0 + c] = DetailLayer.AddClamped(vp0, delta);
+            p[q0 + c] = DetailLayer.AddClamped(vq0, -delta);
             double mid = (vp0 + vq0) / 2.0;
             if (moveP1)
             {
-                double dp = Math.Clamp((p[q0 - (3 * d) + c] + mid - (2.0 * vp1)) / 2, -tc, tc);
-                p[p1 + c] = (byte)Math.Clamp(Math.Round(vp1 + dp, MidpointRounding.AwayFromZero), 0, 255);
+                p[p1 + c] = Outer(p[p2 + c], vp1, mid, tc);
             }
 
             if (moveQ1)
             {
-                double dq = Math.Clamp((p[q0 + (2 * d) + c] + mid - (2.0 * vq1)) / 2, -tc, tc);
-                p[q1 + c] = (byte)Math.Clamp(Math.Round(vq1 + dq, MidpointRounding.AwayFromZero), 0, 255);
+                p[q1 + c] = Outer(p[q2 + c], vq1, mid, tc);
             }
         }
     }
 
-    private static double Luma(byte[] p, int i) => (0.299 * p[i]) + (0.587 * p[i + 1]) + (0.114 * p[i + 2]);
+    /// <summary>The second pixel from an edge, <paramref name="v1"/>, moved toward the mean of its outer neighbour <paramref name="v2"/> and the edge pixels' <paramref name="mid"/>, by at most tc.</summary>
+    private static byte Outer(byte v2, byte v1, double mid, double tc) => DetailLayer.AddClamped(v1, Math.Clamp((v2 + mid - (2.0 * v1)) / 2, -tc, tc));
 }

@@ -191,7 +191,8 @@ internal static class DetailLayer
 
     private static int StepToUnits(double step) => (int)Math.Clamp(Math.Round(step * StepUnits), 1, ushort.MaxValue);
 
-    private static byte AddClamped(byte value, double residual) => (byte)Math.Clamp(Math.Round(value + residual, MidpointRounding.AwayFromZero), 0, 255);
+    /// <summary><paramref name="value"/> + <paramref name="residual"/>, rounded half away from zero and clamped to a byte.</summary>
+    internal static byte AddClamped(byte value, double residual) => (byte)Math.Clamp(Math.Round(value + residual, MidpointRounding.AwayFromZero), 0, 255);
 
     private static (double Y, double Cb, double Cr) ToYCbCr(double r, double g, double b) =>
         ((0.299 * r) + (0.587 * g) + (0.114 * b), (-0.168736 * r) - (0.331264 * g) + (0.5 * b), (0.5 * r) - (0.418688 * g) - (0.081312 * b));

@@ -71,9 +71,9 @@ public sealed class ImageRestorer : IDisposable
         using var noGrad = torch.no_grad();
         var output = new byte[decoded.Pixels.Length];
         Tensor feature = torch.tensor(new[] { ImageRestorerNet.StepFeature(step) });
-        (int tileY, int tileX, int tiles) = ImageTiling.Tiles(h, w, tileSize, 8);
+        (int tileY, int tileX, _) = ImageTiling.Tiles(h, w, tileSize, 8);
         tileY = StripRows(tileX, tileY, w, margin);
-        tiles = ((h + tileY - 1) / tileY) * ((w + tileX - 1) / tileX);
+        int tiles = ImageTiling.TileCount(h, w, tileY, tileX);
         int done = 0;
         for (int ty = 0; ty < h; ty += tileY)
         {

@@ -141,8 +141,11 @@ internal static class ImageTiling
     public static (int Y, int X, int Count) Tiles(int height, int width, int tile, int unit)
     {
         int y = AxisTile(height, tile, unit), x = AxisTile(width, tile, unit);
-        return (y, x, ((height + y - 1) / y) * ((width + x - 1) / x));
+        return (y, x, TileCount(height, width, y, x));
     }
+
+    /// <summary>How many tiles of <paramref name="tileY"/> × <paramref name="tileX"/> cover a <paramref name="height"/> × <paramref name="width"/> extent.</summary>
+    public static int TileCount(int height, int width, int tileY, int tileX) => ((height + tileY - 1) / tileY) * ((width + tileX - 1) / tileX);
 
     /// <summary>
     /// One axis of a tile starting at <paramref name="start"/>: its size (at most <paramref name="tile"/>,

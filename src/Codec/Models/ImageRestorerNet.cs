@@ -78,20 +78,12 @@ internal sealed class ImageRestorerNet : nn.Module<Tensor, Tensor, Tensor, Tenso
         }
 
         // Each block's input is freed as soon as the next exists, so the pass holds a few buffers, not one per block.
-        foreach (var block in _blocks.children().Cast<nn.Module<Tensor, Tensor>>())
-        {
-            Tensor next = block.forward(features);
-            features.Dispose();
-            features = next;
-        }
-
-        Tensor correction;
-        using (Tensor active = Activation.LeakyRelu(features))
-        {
-            features.Dispose();
-            using Tensor small = ChannelAlignedConv.Forward(_output, active);
-            correction = nn.functional.pixel_shuffle(small, 2);
-        }
+        Tensor correction = Stages.Chain(
+            features,
+            t => Stages.RunStack(_blocks, t),
+            t => Activation.LeakyRelu(t),
+            t => ChannelAlignedConv.Forward(_output, t),
+            t => nn.functional.pixel_shuffle(t, 2));
 
         return (decoded + correction).MoveToOuterDisposeScope();
     }

@@ -82,16 +82,16 @@ internal sealed class ImageVqVae : nn.Module
     public Tensor Encode(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return Chain(
+        return Stages.Chain(
             x - 0.5f,
             t => nn.functional.pixel_unshuffle(t, 4),
             enc_in.forward,
-            t => RunStack(enc_res1, t),
-            t => Activated(enc_down2, t),
-            t => RunStack(enc_res2, t),
-            t => Activated(enc_down3, t),
-            t => RunStack(enc_res3, t),
-            t => Activated(enc_out, t),
+            t => Stages.RunStack(enc_res1, t),
+            t => Stages.Activated(enc_down2, t),
+            t => Stages.RunStack(enc_res2, t),
+            t => Stages.Activated(enc_down3, t),
+            t => Stages.RunStack(enc_res3, t),
+            t => Stages.Activated(enc_out, t),
             enc_norm.forward).MoveToOuterDisposeScope();
     }
 
@@ -99,64 +99,16 @@ internal sealed class ImageVqVae : nn.Module
     public Tensor Decode(Tensor z)
     {
         using var scope = NewDisposeScope();
-        return Chain(
+        return Stages.Chain(
             dec_in.forward(z),
-            t => RunStack(dec_res3, t),
-            t => Activated(dec_up3, t),
-            t => RunStack(dec_res2, t),
-            t => Activated(dec_up2, t),
-            t => RunStack(dec_res1, t),
-            t => Activated(dec_out, t),
+            t => Stages.RunStack(dec_res3, t),
+            t => Stages.Activated(dec_up3, t),
+            t => Stages.RunStack(dec_res2, t),
+            t => Stages.Activated(dec_up2, t),
+            t => Stages.RunStack(dec_res1, t),
+            t => Stages.Activated(dec_out, t),
             t => nn.functional.pixel_shuffle(t, 4),
             t => t + 0.5f).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Applies <paramref name="steps"/> in turn to <paramref name="input"/> (which the chain owns), each step's input freed once its output exists.</summary>
-    private static Tensor Chain(Tensor input, params Func<Tensor, Tensor>[] steps)
-    {
-        Tensor h = input;
-        foreach (Func<Tensor, Tensor> step in steps)
-        {
-            h = Then(h, step);
-        }
-
-        return h;
-    }
-
-    // Each intermediate is freed as soon as the next exists (autograd keeps what it needs by itself), so a pass holds
-    // a few activations at a time instead of all of them: the native allocator then reuses memory already mapped
-    // (design.md, "Native allocator").
-    private static Tensor Then(Tensor input, Func<Tensor, Tensor> step)
-    {
-        Tensor output = step(input);
-        if (!ReferenceEquals(output, input))
-        {
-            input.Dispose();
-        }
-
-        return output;
-    }
-
-    private static Tensor Activated(nn.Module<Tensor, Tensor> layer, Tensor x)
-    {
-        using Tensor a = Activation.LeakyRelu(x);
-        return layer.forward(a);
-    }
-
-    private static Tensor RunStack(nn.Module<Tensor, Tensor> stack, Tensor x)
-    {
-        if (stack is not TorchSharp.Modules.Sequential)
-        {
-            return stack.forward(x);
-        }
-
-        Tensor h = x.alias();
-        foreach (var block in stack.children().Cast<nn.Module<Tensor, Tensor>>())
-        {
-            h = Then(h, block.forward);
-        }
-
-        return h;
     }
 
     /// <summary>Latent [B, D, h, w] ↔ rows [B·h·w, D] (row-major over b, y, x).</summary>
