@@ -81,7 +81,7 @@ internal static class DetailDeblocking
             {
                 if (map.FilterVertical(cx, y / 8))
                 {
-                    Filter(image, (((y * w) + (cx * 8)) * 3), 3, alpha, beta, tc);
+                    Filter(image, (((y * w) + (cx * 8)) * 3), 3, (cx * 8) + 2 < w, alpha, beta, tc);
                 }
             }
         }
@@ -93,14 +93,18 @@ internal static class DetailDeblocking
             {
                 if (map.FilterHorizontal(x / 8, cy))
                 {
-                    Filter(image, ((((cy * 8) * w) + x) * 3), 3 * w, alpha, beta, tc);
+                    Filter(image, ((((cy * 8) * w) + x) * 3), 3 * w, (cy * 8) + 2 < h, alpha, beta, tc);
                 }
             }
         }
     }
 
-    /// <summary>One line across an edge: <paramref name="q0"/> is the first pixel after it, <paramref name="d"/> the step between neighbours.</summary>
-    private static void Filter(RgbImage image, int q0, int d, double alpha, double beta, double tc)
+    /// <summary>
+    /// One line across an edge: <paramref name="q0"/> is the first pixel after it, <paramref name="d"/> the step between
+    /// neighbours, <paramref name="hasQ2"/> whether the line has a third pixel after the edge (edges sit at 8 or more
+    /// pixels from the start, so it always has three before).
+    /// </summary>
+    private static void Filter(RgbImage image, int q0, int d, bool hasQ2, double alpha, double beta, double tc)
     {
         byte[] p = image.Pixels;
         int p0 = q0 - d, p1 = q0 - (2 * d), q1 = q0 + d;
@@ -112,9 +116,8 @@ internal static class DetailDeblocking
 
         // The second pixels each side move too where their own side is smooth (H.264's p1/q1 update).
         int p2 = q0 - (3 * d), q2 = q0 + (2 * d);
-        bool outer = p2 >= 0 && q2 + 2 < p.Length;
-        bool moveP1 = outer && Math.Abs(image.LumaAt(p2) - yp0) < beta;
-        bool moveQ1 = outer && Math.Abs(image.LumaAt(q2) - yq0) < beta;
+        bool moveP1 = Math.Abs(image.LumaAt(p2) - yp0) < beta;
+        bool moveQ1 = hasQ2 && Math.Abs(image.LumaAt(q2) - yq0) < beta;
         for (int c = 0; c < 3; c++)
         {
             byte vp1 = p[p1 + c], vp0 = p[p0 + c], vq0 = p[q0 + c], vq1 = p[q1 + c];

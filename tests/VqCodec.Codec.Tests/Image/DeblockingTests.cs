@@ -47,6 +47,26 @@ public class DeblockingTests
     }
 
     [Fact]
+    public void AnEdgeTwoPixelsFromTheRightBorderDoesNotReadTheNextRow()
+    {
+        // 18 pixels wide: the edge at x = 16 has q0 and q1 but no q2; the pixel after q1 in memory is the next row's first.
+        var px = new byte[18 * 8 * 3];
+        for (int i = 0; i < px.Length; i++)
+        {
+            px[i] = (byte)(i / 3 % 18 >= 16 ? 106 : 100);
+        }
+
+        var image = new RgbImage(18, 8, px);
+        var map = new DetailBlockMap(18, 8, 16);
+        map.Mark(0, 0, 16, true);
+        map.Mark(16, 0, 16, false);
+        DetailDeblocking.Apply(image, map, 32);
+
+        // p0, q0 and p1 move as on any edge; q1 has no outer neighbour, so it stays (the next row's 100 would have pulled it to 102).
+        Assert.All(Enumerable.Range(0, 8), y => Assert.Equal(new[] { 102, 102, 104, 106 }, Enumerable.Range(14, 4).Select(x => At(image, x, y))));
+    }
+
+    [Fact]
     public void AStepAboveAlphaAndEdgesOfUncodedBlocksAreLeftAlone()
     {
         RgbImage strong = Step(40);
