@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace VqCodec.Container;
 
 /// <summary>
-/// The first 5 bytes of a <c>DETL</c> payload (spec/container.md §4a): u8 syntax version (1 or 2), u16 luma step and
+/// The first 5 bytes of a <c>DETL</c> payload (spec/container.md §4a): u8 syntax version (1, 2 or 3), u16 luma step and
 /// u16 chroma step in 1/16 of an 8-bit level. One structure reads and writes them for the codec and the tools.
 /// </summary>
 /// <param name="Version">Syntax version.</param>
@@ -14,8 +14,8 @@ public readonly record struct DetailLayerHeader(byte Version, ushort LumaStepUni
     /// <summary>Size of the layout in bytes.</summary>
     public const int Size = 5;
 
-    /// <summary>The syntax version this library writes (version 2: 16×16 or 8×8 blocks per macroblock).</summary>
-    public const byte CurrentVersion = 2;
+    /// <summary>The syntax version this library writes (version 3: 32×32 macroblocks split into 32×32, 16×16 or 8×8 blocks).</summary>
+    public const byte CurrentVersion = 3;
 
     /// <summary>The oldest syntax version this library reads (version 1: 8×8 blocks only).</summary>
     public const byte FirstVersion = 1;

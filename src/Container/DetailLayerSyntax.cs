@@ -5,15 +5,16 @@ namespace VqCodec.Container;
 /// <summary>
 /// The block syntax of a <c>DETL</c> payload (spec/container.md §4a), shared by <see cref="DetailPayloadWriter"/>
 /// and <see cref="DetailPayloadReader"/>. The image is cut into macroblocks (8×8 in syntax version 1, 16×16 in
-/// version 2), visited one row of macroblocks at a time, Y then Cb then Cr, left to right. In version 1 a
-/// macroblock is one 8×8 block; in version 2 a size flag chooses one 16×16 block or four 8×8 blocks (top left,
-/// top right, bottom left, bottom right). Blocks hold quantized DCT levels in zigzag order, coded with adaptive
-/// binary contexts (one set for luma, one shared by both chroma components, each with separate contexts for
-/// 8×8 and 16×16 blocks) that depend on whether the block's left and above neighbours were coded.
+/// version 2, 32×32 in version 3), visited one row of macroblocks at a time, Y then Cb then Cr, left to right. A
+/// macroblock is a quadtree of square blocks: every region larger than 8×8 starts with a size flag that chooses one
+/// block of its side or four regions of half its side (top left, top right, bottom left, bottom right); an 8×8 region
+/// is one block. Blocks hold quantized DCT levels in zigzag order, coded with adaptive binary contexts (one set for
+/// luma, one shared by both chroma components, each with separate contexts per block side) that depend on whether the
+/// block's left and above neighbours were coded.
 /// </summary>
 /// <remarks>
 /// Per block: a coded flag (context: coded left and above neighbours); when coded, the zigzag index of the
-/// last non-zero level down a binary tree of contexts (6 bits for 8×8, 8 for 16×16); then for each index up to
+/// last non-zero level down a binary tree of contexts (2·log2 of the side bits); then for each index up to
 /// it a significance flag (except at the last; context: index class and the number of non-zero levels among the
 /// two before it), and for non-zero levels a greater-than-one flag (context: frequency band and levels above
 /// one so far), a greater-than-two flag (context: band), the rest as an order-0 Exp-Golomb code in bypass bits,
@@ -27,11 +28,17 @@ public static class DetailLayerSyntax
     /// <summary>Levels per small block.</summary>
     public const int Coefficients = BlockSize * BlockSize;
 
-    /// <summary>Side of the large transform block in pixels (syntax version 2).</summary>
+    /// <summary>Side of the large transform block in pixels (syntax versions 2 and 3).</summary>
     public const int LargeBlockSize = 16;
 
-    /// <summary>Levels per large block: the most any block holds.</summary>
+    /// <summary>Levels per large block.</summary>
     public const int LargeCoefficients = LargeBlockSize * LargeBlockSize;
+
+    /// <summary>Side of the largest transform block in pixels (syntax version 3).</summary>
+    public const int MaxBlockSize = 32;
+
+    /// <summary>Levels per largest block: the most any block holds.</summary>
+    public const int MaxCoefficients = MaxBlockSize * MaxBlockSize;
 
     /// <summary>Colour components, in coding order (Y, Cb, Cr).</summary>
     public const int Components = 3;
@@ -41,6 +48,7 @@ public static class DetailLayerSyntax
 
     private static readonly int[] ZigzagOrder = BuildZigzag(BlockSize);
     private static readonly int[] LargeZigzagOrder = BuildZigzag(LargeBlockSize);
+    private static readonly int[] MaxZigzagOrder = BuildZigzag(MaxBlockSize);
 
     /// <summary>JPEG zigzag order of an 8×8 block: <c>Zigzag[k]</c> is the row-major index of the k-th coded level.</summary>
     public static ReadOnlySpan<int> Zigzag => ZigzagOrder;
@@ -48,21 +56,23 @@ public static class DetailLayerSyntax
     /// <summary>The same order for a 16×16 block (row-major indices 0..255).</summary>
     public static ReadOnlySpan<int> LargeZigzag => LargeZigzagOrder;
 
-    /// <summary>The zigzag order of a block of side <paramref name="side"/> (8: <see cref="Zigzag"/>, 16: <see cref="LargeZigzag"/>).</summary>
+    /// <summary>The zigzag order of a block of side <paramref name="side"/> (8, 16 or 32).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a block side of the syntax.</exception>
     public static ReadOnlySpan<int> ZigzagOf(int side) => side switch
     {
         BlockSize => ZigzagOrder,
         LargeBlockSize => LargeZigzagOrder,
+        MaxBlockSize => MaxZigzagOrder,
         _ => throw new ArgumentOutOfRangeException(nameof(side), side, "not a detail layer block side"),
     };
 
-    /// <summary>Side of a macroblock in pixels for a syntax version (8 in version 1, 16 in version 2).</summary>
+    /// <summary>Side of a macroblock in pixels for a syntax version (8 in version 1, 16 in version 2, 32 in version 3).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not a version this library reads.</exception>
     public static int MacroblockSize(byte version) => version switch
     {
         1 => BlockSize,
         2 => LargeBlockSize,
+        3 => MaxBlockSize,
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, "not a detail layer syntax version"),
     };
 
@@ -73,11 +83,37 @@ public static class DetailLayerSyntax
         return ((width + m - 1) / m, (height + m - 1) / m);
     }
 
-    /// <summary>Significance context of index <paramref name="k"/>: its class times 3 plus the non-zero levels among the two before it.</summary>
-    internal static int SignificanceContext(ReadOnlySpan<int> levels, int k, bool large) =>
-        ((large ? Math.Min(k < 32 ? k : 32 + ((k - 32) >> 4), 45) : k) * 3) + (k > 0 && levels[k - 1] != 0 ? 1 : 0) + (k > 1 && levels[k - 2] != 0 ? 1 : 0);
+    /// <summary>Index of a block side: 0 for 8, 1 for 16, 2 for 32.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a block side of the syntax.</exception>
+    public static int SideClass(int side) => side switch
+    {
+        BlockSize => 0,
+        LargeBlockSize => 1,
+        MaxBlockSize => 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "not a detail layer block side"),
+    };
 
-    internal static int Band(int k, bool large) => large ? (k < 6 ? 0 : k < 36 ? 1 : 2) : (k < 3 ? 0 : k < 10 ? 1 : 2);
+    /// <summary>Significance classes of a block side (the s(k) of spec §4a take values 0 .. this − 1).</summary>
+    internal static int SignificanceClasses(int sideClass) => sideClass switch { 0 => 64, 1 => 46, _ => 63 };
+
+    /// <summary>Significance context of index <paramref name="k"/>: its class times 3 plus the non-zero levels among the two before it.</summary>
+    internal static int SignificanceContext(ReadOnlySpan<int> levels, int k, int sideClass)
+    {
+        int s = sideClass switch
+        {
+            0 => k,
+            1 => Math.Min(k < 32 ? k : 32 + ((k - 32) >> 4), 45),
+            _ => Math.Min(k < 32 ? k : 32 + ((k - 32) >> 5), 62),
+        };
+        return (s * 3) + (k > 0 && levels[k - 1] != 0 ? 1 : 0) + (k > 1 && levels[k - 2] != 0 ? 1 : 0);
+    }
+
+    internal static int Band(int k, int sideClass) => sideClass switch
+    {
+        0 => k < 3 ? 0 : k < 10 ? 1 : 2,
+        1 => k < 6 ? 0 : k < 36 ? 1 : 2,
+        _ => k < 21 ? 0 : k < 136 ? 1 : 2,
+    };
 
     private static int[] BuildZigzag(int n)
     {
@@ -97,124 +133,160 @@ public static class DetailLayerSyntax
     }
 }
 
+/// <summary>Where a block of the detail layer lies: its component (0 = Y), its top-left pixel in the macroblock grid and its side.</summary>
+/// <param name="Component">0 = Y, 1 = Cb, 2 = Cr.</param>
+/// <param name="X">Left column in pixels (may lie beyond the image in the grid's padding).</param>
+/// <param name="Y">Top row in pixels (as <paramref name="X"/>).</param>
+/// <param name="Side">8, 16 or 32.</param>
+public readonly record struct DetailBlockPlacement(int Component, int X, int Y, int Side);
+
 /// <summary>
-/// Where the syntax walk stands: the adaptive contexts, the next macroblock and block, and which blocks (and
-/// large macroblocks) to the left and above were coded. One instance per writer or reader; macroblocks and
-/// blocks are visited in the order of <see cref="DetailLayerSyntax"/>.
+/// Where the syntax walk stands: the adaptive contexts, the next macroblock and the pending regions of its quadtree,
+/// and which 8×8 positions to the left and above were coded and by blocks of which side. One instance per writer or
+/// reader; macroblocks, flags and blocks are visited in the order of <see cref="DetailLayerSyntax"/>.
 /// </summary>
 internal sealed class DetailBlockWalk
 {
     /// <summary>BitCosts[p] = −log2(p / 2^ProbabilityBits).</summary>
     private static readonly double[] BitCosts = [.. Enumerable.Range(0, (1 << BinaryRangeEncoder.ProbabilityBits) + 1).Select(p => p == 0 ? 32 : -Math.Log2(p / (double)(1 << BinaryRangeEncoder.ProbabilityBits)))];
 
-    /// <summary>Phase of a version-2 macroblock before its size flag.</summary>
-    private const int AtFlag = -1;
-
-    /// <summary>Phase of the one large block of a macroblock.</summary>
-    private const int Large = 4;
-
     private readonly Contexts[] _contexts = [new(), new()];
-    private readonly int _subPerSide;
+    private readonly int _macroblock;
+    private readonly int _cells;
     private readonly int _across;
     private readonly int _down;
     private readonly bool[][][] _coded;
+    private readonly int[][][] _side;
     private readonly bool[][] _codedAbove;
-    private readonly bool[][] _large;
-    private readonly bool[][] _largeAbove;
+    private readonly int[][] _sideAbove;
+
+    /// <summary>The current macroblock's regions still to visit (top of the stack next): 8×8 positions within it, side in pixels, and whether its size is known.</summary>
+    private readonly (int X, int Y, int Side, bool Decided)[] _pending = new (int, int, int, bool)[16];
+    private int _depth;
     private int _row;
     private int _component;
     private int _column;
-    private int _phase;
 
     public DetailBlockWalk(byte version, int width, int height)
     {
-        _subPerSide = DetailLayerSyntax.MacroblockSize(version) / DetailLayerSyntax.BlockSize;
+        _macroblock = DetailLayerSyntax.MacroblockSize(version);
+        _cells = _macroblock / DetailLayerSyntax.BlockSize;
         (_across, _down) = DetailLayerSyntax.MacroblockCounts(version, width, height);
-        int columns = _across * _subPerSide;
-        _coded = [.. Enumerable.Range(0, DetailLayerSyntax.Components).Select(_ => Enumerable.Range(0, _subPerSide).Select(_ => new bool[columns]).ToArray())];
+        int columns = _across * _cells;
+        _coded = [.. Enumerable.Range(0, DetailLayerSyntax.Components).Select(_ => Enumerable.Range(0, _cells).Select(_ => new bool[columns]).ToArray())];
+        _side = [.. Enumerable.Range(0, DetailLayerSyntax.Components).Select(_ => Enumerable.Range(0, _cells).Select(_ => new int[columns]).ToArray())];
         _codedAbove = [new bool[columns], new bool[columns], new bool[columns]];
-        _large = [new bool[_across], new bool[_across], new bool[_across]];
-        _largeAbove = [new bool[_across], new bool[_across], new bool[_across]];
-        _phase = HasSizeFlags ? AtFlag : 0;
+        _sideAbove = [new int[columns], new int[columns], new int[columns]];
+        StartMacroblock();
     }
-
-    /// <summary>Whether macroblocks start with a size flag (version 2: more than one 8×8 block per side).</summary>
-    private bool HasSizeFlags => _subPerSide > 1;
 
     /// <summary>Component (0 = Y) of the next macroblock or block.</summary>
     public int Component => _component;
 
+    /// <summary>Row of macroblocks of the next flag or block.</summary>
+    public int Row => _row;
+
     /// <summary>True when every macroblock has been visited.</summary>
     public bool Done => _row == _down;
 
-    /// <summary>True when the next symbol is a macroblock's size flag (syntax version 2).</summary>
-    public bool AtSizeFlag => _phase == AtFlag && !Done;
+    /// <summary>True when the next symbol is a region's size flag.</summary>
+    public bool AtSizeFlag => !Done && !Top.Decided;
 
-    /// <summary>True when the next block is a large (16×16) one.</summary>
-    public bool NextIsLarge => _phase == Large;
+    /// <summary>Side of the region whose size flag is next (0 when the next symbol is a block).</summary>
+    public int FlagSide => AtSizeFlag ? Top.Side : 0;
+
+    /// <summary>Side of the next block (0 at a size flag or when done).</summary>
+    public int NextSide => Done || !Top.Decided ? 0 : Top.Side;
+
+    /// <summary>Where the next block (or flagged region) lies.</summary>
+    public DetailBlockPlacement Placement => new(_component, (_column * _macroblock) + (Top.X * DetailLayerSyntax.BlockSize), (_row * _macroblock) + (Top.Y * DetailLayerSyntax.BlockSize), Top.Side);
 
     /// <summary>Contexts of the next block's component class.</summary>
     public Contexts Current => _contexts[_component == 0 ? 0 : 1];
 
-    /// <summary>Context of the next size flag: large macroblocks to the left and above (0–2).</summary>
-    public int SizeNeighbours => (_column > 0 && _large[_component][_column - 1] ? 1 : 0) + (_largeAbove[_component][_column] ? 1 : 0);
+    /// <summary>Context of a size flag for a region of <paramref name="side"/> at the next position: left and above positions covered by blocks at least that large (0–2).</summary>
+    public int SizeNeighbours(int side)
+    {
+        (int col, int r) = TopCell;
+        bool left = col > 0 && _side[_component][r][col - 1] >= side;
+        bool above = (r > 0 ? _side[_component][r - 1][col] : _sideAbove[_component][col]) >= side;
+        return (left ? 1 : 0) + (above ? 1 : 0);
+    }
 
-    /// <summary>Coded left and above neighbours (0–2) of the next block (at a size flag: of the macroblock's top-left block).</summary>
+    /// <summary>Coded left and above neighbours (0–2) of the next block's (or flagged region's) top-left 8×8 position.</summary>
     public int Neighbours
     {
         get
         {
-            int sub = _phase is AtFlag or Large ? 0 : _phase;
-            int r = sub / 2, col = (_column * _subPerSide) + (sub % 2);
+            (int col, int r) = TopCell;
             bool left = col > 0 && _coded[_component][r][col - 1];
             bool above = r > 0 ? _coded[_component][r - 1][col] : _codedAbove[_component][col];
             return (left ? 1 : 0) + (above ? 1 : 0);
         }
     }
 
-    /// <summary>Records the size chosen at the flag and moves to the macroblock's first block.</summary>
-    public void SetSize(bool large)
+    private ref (int X, int Y, int Side, bool Decided) Top => ref _pending[_depth - 1];
+
+    private (int Column, int Row) TopCell => ((_column * _cells) + Top.X, Top.Y);
+
+    /// <summary>Records the size chosen at the flag: one block of the region's side (<paramref name="whole"/>) or its four quarters.</summary>
+    public void SetSize(bool whole)
     {
-        _large[_component][_column] = large;
-        _phase = large ? Large : 0;
+        if (whole)
+        {
+            Top.Decided = true;
+            return;
+        }
+
+        (int x, int y, int side, _) = _pending[--_depth];
+        int half = side / 2, cells = half / DetailLayerSyntax.BlockSize;
+        bool leaf = half == DetailLayerSyntax.BlockSize;
+        for (int q = 3; q >= 0; q--)
+        {
+            _pending[_depth++] = (x + (q % 2 * cells), y + (q / 2 * cells), half, leaf);
+        }
     }
 
-    /// <summary>Records whether the block just visited was coded and moves to the next block or macroblock.</summary>
+    /// <summary>Records whether the block just visited was coded and moves to the next block, region or macroblock.</summary>
     public void Advance(bool coded)
     {
-        int c = _component, first = _column * _subPerSide;
-        if (_phase == Large)
+        int c = _component;
+        (int x, int y, int side, _) = _pending[--_depth];
+        int first = (_column * _cells) + x, n = side / DetailLayerSyntax.BlockSize;
+        for (int r = y; r < y + n; r++)
         {
-            for (int r = 0; r < _subPerSide; r++)
+            for (int col = first; col < first + n; col++)
             {
-                _coded[c][r][first] = _coded[c][r][first + 1] = coded;
-            }
-        }
-        else
-        {
-            _coded[c][_phase / 2][first + (_phase % 2)] = coded;
-            if (_subPerSide > 1 && _phase < 3)
-            {
-                _phase++;
-                return;
+                _coded[c][r][col] = coded;
+                _side[c][r][col] = side;
             }
         }
 
-        _phase = HasSizeFlags ? AtFlag : 0;
-        if (++_column < _across)
+        if (_depth > 0)
         {
             return;
         }
 
-        // The component's row of macroblocks is done: its bottom row of blocks and its sizes are the next row's "above".
-        _column = 0;
-        _coded[c][_subPerSide - 1].CopyTo(_codedAbove[c], 0);
-        _large[c].CopyTo(_largeAbove[c], 0);
-        if (++_component == DetailLayerSyntax.Components)
+        if (++_column == _across)
         {
-            _component = 0;
-            _row++;
+            // The component's row of macroblocks is done: its bottom row of positions is the next row's "above".
+            _column = 0;
+            _coded[c][_cells - 1].CopyTo(_codedAbove[c], 0);
+            _side[c][_cells - 1].CopyTo(_sideAbove[c], 0);
+            if (++_component == DetailLayerSyntax.Components)
+            {
+                _component = 0;
+                _row++;
+            }
         }
+
+        StartMacroblock();
+    }
+
+    private void StartMacroblock()
+    {
+        _depth = 1;
+        _pending[0] = (0, 0, _macroblock, _macroblock == DetailLayerSyntax.BlockSize);
     }
 
     /// <summary>Codes (or prices) one block's levels (zigzag order) ending at <paramref name="last"/> (−1: not coded).</summary>
@@ -240,7 +312,7 @@ internal sealed class DetailBlockWalk
             int m = Math.Abs(levels[k]);
             if (k < last)
             {
-                e.Encode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.IsLarge)], m != 0 ? 1 : 0);
+                e.Encode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.SideClass)], m != 0 ? 1 : 0);
             }
 
             if (m == 0)
@@ -248,7 +320,7 @@ internal sealed class DetailBlockWalk
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k, ctx.IsLarge);
+            int band = DetailLayerSyntax.Band(k, ctx.SideClass);
             e.Encode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0);
             if (m > 1)
             {
@@ -288,7 +360,7 @@ internal sealed class DetailBlockWalk
         for (int k = 0; k <= last; k++)
         {
             int m = Math.Abs(levels[k]);
-            double sig = BitCost(ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.IsLarge)], m != 0 ? 1 : 0);
+            double sig = BitCost(ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.SideClass)], m != 0 ? 1 : 0);
             if (m == 0)
             {
                 ends[k + 1] = double.NaN;
@@ -296,7 +368,7 @@ internal sealed class DetailBlockWalk
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k, ctx.IsLarge);
+            int band = DetailLayerSyntax.Band(k, ctx.SideClass);
             double level = BitCost(ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)], m > 1 ? 1 : 0) + 1; // + the sign
             if (m > 1)
             {
@@ -335,22 +407,25 @@ internal sealed class DetailBlockWalk
     /// <summary>Adaptive probabilities of one component class (luma, or both chroma components).</summary>
     internal sealed class Contexts
     {
-        public readonly ushort[] Size = BlockContexts.New(3);
-        public readonly BlockContexts Small = new(large: false);
-        public readonly BlockContexts Large = new(large: true);
+        /// <summary>Size flags of 16×16 regions (index 0) and 32×32 regions (index 1), three contexts each.</summary>
+        private readonly ushort[][] _size = [BlockContexts.New(3), BlockContexts.New(3)];
+        private readonly BlockContexts[] _blocks = [new(0), new(1), new(2)];
 
-        /// <summary>The set of the 8×8 or the 16×16 blocks.</summary>
-        public BlockContexts For(bool large) => large ? Large : Small;
+        /// <summary>The size flag contexts of regions of <paramref name="side"/> (16 or 32).</summary>
+        public ushort[] SizeFor(int side) => _size[DetailLayerSyntax.SideClass(side) - 1];
+
+        /// <summary>The set of the blocks of <paramref name="side"/> (8, 16 or 32).</summary>
+        public BlockContexts For(int side) => _blocks[DetailLayerSyntax.SideClass(side)];
     }
 
     /// <summary>Adaptive probabilities of the blocks of one size within a component class.</summary>
-    internal sealed class BlockContexts(bool large)
+    internal sealed class BlockContexts(int sideClass)
     {
-        public readonly bool IsLarge = large;
-        public readonly int LastBits = large ? 8 : 6;
+        public readonly int SideClass = sideClass;
+        public readonly int LastBits = 6 + (2 * sideClass);
         public readonly ushort[] Coded = New(3);
-        public readonly ushort[] Last = New(large ? 256 : 64);
-        public readonly ushort[] Significant = New((large ? 46 : 64) * 3);
+        public readonly ushort[] Last = New(64 << (2 * sideClass));
+        public readonly ushort[] Significant = New(DetailLayerSyntax.SignificanceClasses(sideClass) * 3);
         public readonly ushort[] AboveOne = New(3 * 3);
         public readonly ushort[] AboveTwo = New(3);
 
@@ -364,10 +439,10 @@ internal sealed class DetailBlockWalk
 }
 
 /// <summary>
-/// Writes a <c>DETL</c> payload: the header, then every macroblock's size flag (version 2) and blocks in syntax
-/// order (<see cref="DetailLayerSyntax"/>). The encoder's rate-distortion choices price candidates with
-/// <see cref="BlockBits"/> and <see cref="SizeBits"/>, which use the same adaptive probabilities they would be
-/// coded with.
+/// Writes a <c>DETL</c> payload: the header, then every region's size flag and every block in syntax order
+/// (<see cref="DetailLayerSyntax"/>). The encoder's rate-distortion choices price candidates with
+/// <see cref="BlockBits"/>, <see cref="PriceEnds"/> and <see cref="SizeBits"/>, which use the same adaptive
+/// probabilities they would be coded with.
 /// </summary>
 public sealed class DetailPayloadWriter
 {
@@ -385,55 +460,68 @@ public sealed class DetailPayloadWriter
         _walk = new DetailBlockWalk(header.Version, width, height);
     }
 
-    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next macroblock or block.</summary>
+    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next region or block.</summary>
     public int Component => _walk.Component;
 
-    /// <summary>True when the next symbol is a macroblock's size (syntax version 2): call <see cref="WriteSize"/>.</summary>
-    public bool AtMacroblock => _walk.AtSizeFlag;
+    /// <summary>True when the next symbol is a region's size flag (syntax versions 2 and 3): call <see cref="WriteSize"/>.</summary>
+    public bool AtSizeFlag => _walk.AtSizeFlag;
 
-    /// <summary>Side (8 or 16) of the next block; at a macroblock's size, 0.</summary>
-    public int BlockSide => _walk.AtSizeFlag ? 0 : _walk.NextIsLarge ? DetailLayerSyntax.LargeBlockSize : DetailLayerSyntax.BlockSize;
+    /// <summary>Side (16 or 32) of the region whose size flag is next; 0 when the next symbol is a block.</summary>
+    public int FlagSide => _walk.FlagSide;
 
-    /// <summary>Bits the next macroblock's size flag would cost; changes nothing.</summary>
+    /// <summary>Side (8, 16 or 32) of the next block; at a size flag, 0.</summary>
+    public int BlockSide => _walk.NextSide;
+
+    /// <summary>
+    /// Bits the next size flag would cost; changes nothing. <paramref name="side"/> (default: <see cref="FlagSide"/>) may
+    /// name a smaller region (16 at a 32×32 flag), priced at the same position, for the encoder's look-ahead.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The next symbol is not a size flag.</exception>
-    public double SizeBits(bool large)
+    /// <exception cref="ArgumentException"><paramref name="side"/> is not a flagged side at or below <see cref="FlagSide"/>.</exception>
+    public double SizeBits(bool whole, int? side = null)
     {
         RequireSize();
-        return DetailBlockWalk.BitCost(_walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
+        int s = side ?? _walk.FlagSide;
+        if (s > _walk.FlagSide || s <= DetailLayerSyntax.BlockSize || s % DetailLayerSyntax.LargeBlockSize != 0)
+        {
+            throw new ArgumentException($"a {s}-pixel region has no size flag here", nameof(side));
+        }
+
+        return DetailBlockWalk.BitCost(_walk.Current.SizeFor(s)[_walk.SizeNeighbours(s)], whole ? 1 : 0);
     }
 
-    /// <summary>Codes the next macroblock's size: one 16×16 block (<paramref name="large"/>) or four 8×8 blocks.</summary>
+    /// <summary>Codes the next region's size: one block of its side (<paramref name="whole"/>) or its four quarters.</summary>
     /// <exception cref="InvalidOperationException">The next symbol is not a size flag.</exception>
-    public void WriteSize(bool large)
+    public void WriteSize(bool whole)
     {
         RequireSize();
-        _encoder.Encode(ref _walk.Current.Size[_walk.SizeNeighbours], large ? 1 : 0);
-        _walk.SetSize(large);
+        _encoder.Encode(ref _walk.Current.SizeFor(_walk.FlagSide)[_walk.SizeNeighbours(_walk.FlagSide)], whole ? 1 : 0);
+        _walk.SetSize(whole);
     }
 
     /// <summary>
     /// Bits the next block would cost with these levels (zigzag order) ending at <paramref name="last"/> (−1: not coded);
-    /// changes nothing. At a macroblock's size flag, <paramref name="large"/> says which block to price (the macroblock's
-    /// only block, or its top-left one); otherwise it must be null or the next block's size.
+    /// changes nothing. At a size flag, <paramref name="side"/> says which block to price (of the flagged region's side or
+    /// smaller, at the region's top-left corner); otherwise it must be null or the next block's side.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="large"/> contradicts the size already written, or is missing at a size flag.</exception>
-    public double BlockBits(ReadOnlySpan<int> levels, int last, bool? large = null)
+    /// <exception cref="ArgumentException"><paramref name="side"/> contradicts the sizes already written, or is missing at a size flag.</exception>
+    public double BlockBits(ReadOnlySpan<int> levels, int last, int? side = null)
     {
         var sink = new CostSink();
-        DetailBlockWalk.Encode(ref sink, PricedContexts(large), levels, last, _walk.Neighbours);
+        DetailBlockWalk.Encode(ref sink, PricedContexts(side), levels, last, _walk.Neighbours);
         return sink.Bits;
     }
 
     /// <summary>
     /// What <see cref="BlockBits"/> would return for every end of the block at once (one pass instead of one pricing per
     /// candidate): <paramref name="ends"/>[k + 1] gets the bits with every level after k set to zero, for k = −1 (not
-    /// coded) and every k up to <paramref name="last"/> whose level is non-zero (NaN at the others). <paramref name="large"/>
+    /// coded) and every k up to <paramref name="last"/> whose level is non-zero (NaN at the others). <paramref name="side"/>
     /// as for <see cref="BlockBits"/>.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="ends"/> is shorter than last + 2, or <paramref name="large"/> as for <see cref="BlockBits"/>.</exception>
-    public void PriceEnds(ReadOnlySpan<int> levels, int last, Span<double> ends, bool? large = null)
+    /// <exception cref="ArgumentException"><paramref name="ends"/> is shorter than last + 2, or <paramref name="side"/> as for <see cref="BlockBits"/>.</exception>
+    public void PriceEnds(ReadOnlySpan<int> levels, int last, Span<double> ends, int? side = null)
     {
-        DetailBlockWalk.BlockContexts ctx = PricedContexts(large);
+        DetailBlockWalk.BlockContexts ctx = PricedContexts(side);
         if (ends.Length < last + 2)
         {
             throw new ArgumentException("one entry per end and one for the uncoded block", nameof(ends));
@@ -443,7 +531,7 @@ public sealed class DetailPayloadWriter
     }
 
     /// <summary>Codes the next block: levels in zigzag order, every one after <paramref name="last"/> zero (−1: the block is not coded).</summary>
-    /// <exception cref="InvalidOperationException">Every block has been written, or a macroblock's size is due first.</exception>
+    /// <exception cref="InvalidOperationException">Every block has been written, or a region's size is due first.</exception>
     /// <exception cref="ArgumentException">A level after <paramref name="last"/> is not zero, or the level at it is.</exception>
     public void WriteBlock(ReadOnlySpan<int> levels, int last)
     {
@@ -454,17 +542,17 @@ public sealed class DetailPayloadWriter
 
         if (_walk.AtSizeFlag)
         {
-            throw new InvalidOperationException("the macroblock's size must be written before its blocks");
+            throw new InvalidOperationException("the region's size must be written before its blocks");
         }
 
-        int n = _walk.NextIsLarge ? DetailLayerSyntax.LargeCoefficients : DetailLayerSyntax.Coefficients;
+        int side = _walk.NextSide, n = side * side;
         if (last >= n || levels.Length < n || (last >= 0 && levels[last] == 0))
         {
             throw new ArgumentException("a block's last index must hold a non-zero level", nameof(last));
         }
 
         var sink = new RangeSink(_encoder);
-        DetailBlockWalk.Encode(ref sink, _walk.Current.For(_walk.NextIsLarge), levels, last, _walk.Neighbours);
+        DetailBlockWalk.Encode(ref sink, _walk.Current.For(side), levels, last, _walk.Neighbours);
         _walk.Advance(last >= 0);
     }
 
@@ -484,23 +572,34 @@ public sealed class DetailPayloadWriter
         return payload;
     }
 
-    /// <summary>The contexts a pricing call means: the next block's, or at a size flag those of the size <paramref name="large"/> names.</summary>
-    private DetailBlockWalk.BlockContexts PricedContexts(bool? large)
+    /// <summary>The contexts a pricing call means: the next block's, or at a size flag those of the side <paramref name="side"/> names.</summary>
+    private DetailBlockWalk.BlockContexts PricedContexts(int? side)
     {
-        bool isLarge = large ?? (_walk.AtSizeFlag ? throw new ArgumentException("at a macroblock's size flag, say which block size to price", nameof(large)) : _walk.NextIsLarge);
-        if (!_walk.AtSizeFlag && isLarge != _walk.NextIsLarge)
+        if (_walk.Done)
         {
-            throw new ArgumentException("the macroblock's size is already written", nameof(large));
+            throw new InvalidOperationException("every block of the detail layer has been written");
         }
 
-        return _walk.Current.For(isLarge);
+        if (!_walk.AtSizeFlag)
+        {
+            return side is null || side == _walk.NextSide
+                ? _walk.Current.For(_walk.NextSide)
+                : throw new ArgumentException("the block's size is already written", nameof(side));
+        }
+
+        if (side is not int s || s > _walk.FlagSide || s is not (DetailLayerSyntax.BlockSize or DetailLayerSyntax.LargeBlockSize or DetailLayerSyntax.MaxBlockSize))
+        {
+            throw new ArgumentException("at a size flag, say which block side (at most the region's) to price", nameof(side));
+        }
+
+        return _walk.Current.For(s);
     }
 
     private void RequireSize()
     {
         if (!_walk.AtSizeFlag)
         {
-            throw new InvalidOperationException("the next symbol is not a macroblock's size");
+            throw new InvalidOperationException("the next symbol is not a size flag");
         }
     }
 
@@ -522,8 +621,8 @@ public sealed class DetailPayloadWriter
 }
 
 /// <summary>
-/// Reads a <c>DETL</c> payload (syntax version 1 or 2) macroblock by macroblock and block by block in syntax order
-/// (<see cref="DetailLayerSyntax"/>); every error is a <see cref="VqcFormatException"/>. <see cref="Validate"/> walks a
+/// Reads a <c>DETL</c> payload (syntax version 1, 2 or 3) block by block in syntax order (<see cref="DetailLayerSyntax"/>),
+/// reading the size flags on the way; every error is a <see cref="VqcFormatException"/>. <see cref="Validate"/> walks a
 /// whole payload without pixels (<c>vqc verify</c>).
 /// </summary>
 public sealed class DetailPayloadReader
@@ -554,66 +653,50 @@ public sealed class DetailPayloadReader
     /// <summary>The payload's header.</summary>
     public DetailLayerHeader Header { get; }
 
-    /// <summary>Side of a macroblock in pixels (8 in version 1, 16 in version 2).</summary>
+    /// <summary>Side of a macroblock in pixels (8 in version 1, 16 in version 2, 32 in version 3).</summary>
     public int MacroblockSize => DetailLayerSyntax.MacroblockSize(Header.Version);
 
-    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next macroblock or block.</summary>
+    /// <summary>Component (0 = Y, 1 = Cb, 2 = Cr) of the next region or block.</summary>
     public int Component => _walk.Component;
 
+    /// <summary>Row of macroblocks of the next block.</summary>
+    public int MacroblockRow => _walk.Row;
+
+    /// <summary>True when every block has been read.</summary>
+    public bool Done => _walk.Done;
+
     /// <summary>
-    /// Starts the next macroblock and returns the side of its blocks: 16 (one block) or 8 (four blocks, or in
-    /// syntax version 1 the macroblock's one block, with nothing read).
+    /// Reads the size flags before the next block, then its levels (zigzag order, side² of them) into
+    /// <paramref name="levels"/> (cleared first); <paramref name="placement"/> says where it lies. False when the block
+    /// is not coded.
     /// </summary>
-    /// <exception cref="VqcFormatException">The coder ran past the payload's end.</exception>
-    /// <exception cref="InvalidOperationException">The previous macroblock's blocks are not all read, or every block has been read.</exception>
-    public int ReadMacroblock()
-    {
-        if (_walk.Done)
-        {
-            throw new InvalidOperationException("every block of the detail layer has been read");
-        }
-
-        if (MacroblockSize == DetailLayerSyntax.BlockSize)
-        {
-            return DetailLayerSyntax.BlockSize;
-        }
-
-        if (!_walk.AtSizeFlag)
-        {
-            throw new InvalidOperationException("the previous macroblock's blocks are not all read");
-        }
-
-        bool large = _decoder.Decode(ref _walk.Current.Size[_walk.SizeNeighbours]) == 1;
-        _walk.SetSize(large);
-        CheckOverrun();
-        return large ? DetailLayerSyntax.LargeBlockSize : DetailLayerSyntax.BlockSize;
-    }
-
-    /// <summary>Reads the next block's levels (zigzag order, 64 or 256 of them) into <paramref name="levels"/> (cleared first); false when the block is not coded.</summary>
     /// <exception cref="VqcFormatException">A level is oversized, or the coder ran past the payload's end.</exception>
-    /// <exception cref="InvalidOperationException">Every block has been read, or a macroblock must be started first.</exception>
-    /// <exception cref="ArgumentException"><paramref name="levels"/> is shorter than the block.</exception>
-    public bool ReadBlock(Span<int> levels)
+    /// <exception cref="InvalidOperationException">Every block has been read.</exception>
+    /// <exception cref="ArgumentException"><paramref name="levels"/> is shorter than the largest block of the version.</exception>
+    public bool ReadBlock(Span<int> levels, out DetailBlockPlacement placement)
     {
         if (_walk.Done)
         {
             throw new InvalidOperationException("every block of the detail layer has been read");
         }
 
-        if (_walk.AtSizeFlag)
+        int most = MacroblockSize * MacroblockSize;
+        if (levels.Length < most)
         {
-            throw new InvalidOperationException("start the macroblock (ReadMacroblock) before its blocks");
+            throw new ArgumentException($"a block of this payload holds up to {most} levels", nameof(levels));
         }
 
-        bool large = _walk.NextIsLarge;
-        int n = large ? DetailLayerSyntax.LargeCoefficients : DetailLayerSyntax.Coefficients;
-        if (levels.Length < n)
+        while (_walk.AtSizeFlag)
         {
-            throw new ArgumentException($"a block holds {n} levels", nameof(levels));
+            int side = _walk.FlagSide;
+            bool whole = _decoder.Decode(ref _walk.Current.SizeFor(side)[_walk.SizeNeighbours(side)]) == 1;
+            _walk.SetSize(whole);
+            CheckOverrun();
         }
 
-        levels[..n].Clear();
-        bool coded = Decode(levels, large);
+        placement = _walk.Placement;
+        levels[..(placement.Side * placement.Side)].Clear();
+        bool coded = Decode(levels, placement.Side);
         _walk.Advance(coded);
         CheckOverrun();
         return coded;
@@ -628,22 +711,18 @@ public sealed class DetailPayloadReader
     public static DetailLayerSummary Summarize(byte[] payload, int width, int height, long offset = 0)
     {
         var reader = new DetailPayloadReader(payload, width, height, offset);
-        Span<int> levels = stackalloc int[DetailLayerSyntax.LargeCoefficients];
-        long macroblocks = 0, large = 0, blocks = 0, coded = 0;
+        var levels = new int[DetailLayerSyntax.MaxCoefficients];
+        Span<long> bySide = stackalloc long[3];
+        long blocks = 0, coded = 0;
         while (!reader._walk.Done)
         {
-            int side = reader.ReadMacroblock();
-            int count = reader.MacroblockSize / side * (reader.MacroblockSize / side);
-            macroblocks++;
-            large += side == DetailLayerSyntax.LargeBlockSize ? 1 : 0;
-            for (int b = 0; b < count; b++)
-            {
-                blocks++;
-                coded += reader.ReadBlock(levels) ? 1 : 0;
-            }
+            coded += reader.ReadBlock(levels, out DetailBlockPlacement p) ? 1 : 0;
+            blocks++;
+            bySide[DetailLayerSyntax.SideClass(p.Side)]++;
         }
 
-        return new DetailLayerSummary(reader.Header.Version, macroblocks, large, blocks, coded);
+        (int across, int down) = DetailLayerSyntax.MacroblockCounts(reader.Header.Version, width, height);
+        return new DetailLayerSummary(reader.Header.Version, (long)across * down * DetailLayerSyntax.Components, blocks, coded, bySide[1], bySide[2]);
     }
 
     private void CheckOverrun()
@@ -654,9 +733,9 @@ public sealed class DetailPayloadReader
         }
     }
 
-    private bool Decode(Span<int> levels, bool large)
+    private bool Decode(Span<int> levels, int side)
     {
-        DetailBlockWalk.BlockContexts ctx = _walk.Current.For(large);
+        DetailBlockWalk.BlockContexts ctx = _walk.Current.For(side);
         BinaryRangeDecoder d = _decoder;
         if (d.Decode(ref ctx.Coded[_walk.Neighbours]) == 0)
         {
@@ -674,12 +753,12 @@ public sealed class DetailPayloadReader
         int aboveOne = 0;
         for (int k = 0; k <= last; k++)
         {
-            if (k < last && d.Decode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, large)]) == 0)
+            if (k < last && d.Decode(ref ctx.Significant[DetailLayerSyntax.SignificanceContext(levels, k, ctx.SideClass)]) == 0)
             {
                 continue;
             }
 
-            int band = DetailLayerSyntax.Band(k, large), m = 1;
+            int band = DetailLayerSyntax.Band(k, ctx.SideClass), m = 1;
             if (d.Decode(ref ctx.AboveOne[(band * 3) + Math.Min(aboveOne, 2)]) == 1)
             {
                 aboveOne++;
@@ -714,8 +793,9 @@ public sealed class DetailPayloadReader
 
 /// <summary>What a <c>DETL</c> payload holds, counted over all three components (<see cref="DetailPayloadReader.Summarize"/>).</summary>
 /// <param name="Version">Syntax version.</param>
-/// <param name="Macroblocks">Macroblocks (8×8 in version 1, 16×16 in version 2).</param>
-/// <param name="LargeMacroblocks">Macroblocks coded as one 16×16 block (version 2).</param>
-/// <param name="Blocks">Transform blocks.</param>
+/// <param name="Macroblocks">Macroblocks (8×8 in version 1, 16×16 in version 2, 32×32 in version 3).</param>
+/// <param name="Blocks">Transform blocks of every side.</param>
 /// <param name="CodedBlocks">Blocks with at least one non-zero level.</param>
-public readonly record struct DetailLayerSummary(byte Version, long Macroblocks, long LargeMacroblocks, long Blocks, long CodedBlocks);
+/// <param name="LargeBlocks">16×16 blocks (versions 2 and 3).</param>
+/// <param name="LargestBlocks">32×32 blocks (version 3).</param>
+public readonly record struct DetailLayerSummary(byte Version, long Macroblocks, long Blocks, long CodedBlocks, long LargeBlocks, long LargestBlocks);

@@ -73,7 +73,7 @@ public sealed class DetailChunkTests
     {
         // The container reader treats a DETL payload as opaque bytes (the golden image-detail.vqc fixes only its
         // framing); the codec reads its first bytes through this structure.
-        foreach (byte[] bad in new byte[][] { [3, 16, 0, 24, 0], [0, 16, 0, 24, 0], [1, 0, 0, 24, 0], [2, 16, 0, 0, 0], [1, 16, 0] })
+        foreach (byte[] bad in new byte[][] { [4, 16, 0, 24, 0], [3, 16, 0, 0, 0], [0, 16, 0, 24, 0], [1, 0, 0, 24, 0], [2, 16, 0, 0, 0], [1, 16, 0] })
         {
             Assert.Throws<VqcFormatException>(() => DetailLayerHeader.Read(bad));
         }

@@ -1,51 +1,49 @@
 namespace VqCodec.Codec.Image;
 
 /// <summary>
-/// Where the detail layer's transform blocks meet, recorded by its decoder on the 8×8 cell grid: whether a cell's
-/// macroblock was split into 8×8 blocks in any component (or the syntax has only 8×8 blocks), so that its inner edges
-/// are block edges, and whether any component coded coefficients in the block covering the cell.
+/// Where the detail layer's transform blocks meet, recorded by its decoder on the 8×8 cell grid: whether a block of
+/// any component starts at a cell's left or top edge, so that the edge is a block edge, and whether any component
+/// coded coefficients in the block covering the cell.
 /// </summary>
 internal sealed class DetailBlockMap
 {
     private readonly bool[] _coded;
-    private readonly bool[] _split;
+    private readonly bool[] _left;
+    private readonly bool[] _top;
 
-    public DetailBlockMap(int width, int height, int macroblockSize)
+    public DetailBlockMap(int width, int height)
     {
         CellsX = (width + 7) / 8;
         CellsY = (height + 7) / 8;
-        MacroblockSize = macroblockSize;
         _coded = new bool[CellsX * CellsY];
-        _split = new bool[CellsX * CellsY];
+        _left = new bool[CellsX * CellsY];
+        _top = new bool[CellsX * CellsY];
     }
 
     public int CellsX { get; }
 
     public int CellsY { get; }
 
-    public int MacroblockSize { get; }
-
-    /// <summary>Marks the cells of the <paramref name="side"/>-pixel block at pixel (x0, y0): coded or not, and inside a split macroblock when its blocks are 8×8.</summary>
+    /// <summary>Marks the cells of the <paramref name="side"/>-pixel block at pixel (x0, y0): coded or not, and its left and top edges as block edges.</summary>
     public void Mark(int x0, int y0, int side, bool coded)
     {
         for (int cy = y0 / 8; cy < Math.Min(CellsY, (y0 + side) / 8); cy++)
         {
             for (int cx = x0 / 8; cx < Math.Min(CellsX, (x0 + side) / 8); cx++)
             {
-                _coded[(cy * CellsX) + cx] |= coded;
-                _split[(cy * CellsX) + cx] |= side == 8;
+                int cell = (cy * CellsX) + cx;
+                _coded[cell] |= coded;
+                _left[cell] |= cx * 8 == x0;
+                _top[cell] |= cy * 8 == y0;
             }
         }
     }
 
-    /// <summary>Whether the vertical edge at x = 8·<paramref name="cx"/> in cell row <paramref name="cy"/> is a block edge with coefficients on at least one side.</summary>
-    public bool FilterVertical(int cx, int cy) => IsEdge(cx * 8, (cy * CellsX) + cx) && (_coded[(cy * CellsX) + cx - 1] || _coded[(cy * CellsX) + cx]);
+    /// <summary>Whether the vertical edge at x = 8·<paramref name="cx"/> in cell row <paramref name="cy"/> is a block edge (in any component) with coefficients on at least one side.</summary>
+    public bool FilterVertical(int cx, int cy) => _left[(cy * CellsX) + cx] && (_coded[(cy * CellsX) + cx - 1] || _coded[(cy * CellsX) + cx]);
 
-    /// <summary>Whether the horizontal edge at y = 8·<paramref name="cy"/> in cell column <paramref name="cx"/> is a block edge with coefficients on at least one side.</summary>
-    public bool FilterHorizontal(int cx, int cy) => IsEdge(cy * 8, (cy * CellsX) + cx) && (_coded[((cy - 1) * CellsX) + cx] || _coded[(cy * CellsX) + cx]);
-
-    // An edge on the macroblock grid always separates blocks; one inside a macroblock only where it was split.
-    private bool IsEdge(int position, int cell) => position % MacroblockSize == 0 || _split[cell];
+    /// <summary>Whether the horizontal edge at y = 8·<paramref name="cy"/> in cell column <paramref name="cx"/> is a block edge (in any component) with coefficients on at least one side.</summary>
+    public bool FilterHorizontal(int cx, int cy) => _top[(cy * CellsX) + cx] && (_coded[((cy - 1) * CellsX) + cx] || _coded[(cy * CellsX) + cx]);
 }
 
 /// <summary>

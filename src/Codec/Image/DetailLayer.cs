@@ -4,8 +4,9 @@ namespace VqCodec.Codec.Image;
 
 /// <summary>
 /// The detail layer of an image (the <c>DETL</c> chunk, spec/container.md §7a): the residual between the
-/// source and the image decoded from the tokens, in YCbCr (BT.601, full range), cut into 16×16 macroblocks of one
-/// 16×16 block or four 8×8 blocks (syntax version 2; version 1, still decoded, has 8×8 blocks only),
+/// source and the image decoded from the tokens, in YCbCr (BT.601, full range), cut into 32×32 macroblocks, each a
+/// quadtree of 32×32, 16×16 and 8×8 blocks (syntax version 3; versions 1 and 2, with 8×8 and 16×16 macroblocks,
+/// are still decoded and version 2 can be written for comparisons),
 /// transformed by the orthonormal DCT-II, quantized by a uniform scalar quantizer with a dead zone
 /// (encoder choice) and coded with the adaptive binary range coder. The decoder adds the reconstructed
 /// residual to the token-decoded pixels, rounds and clamps. Processing runs one row of macroblocks at a time,
@@ -26,50 +27,49 @@ internal static class DetailLayer
     /// <summary>Rounding offset subtracted before truncation: a dead zone that favours zero (encoder choice).</summary>
     public const double DeadZone = 0.3;
 
-    private static readonly double[] Basis8 = BuildBasis(DetailLayerSyntax.BlockSize);
-    private static readonly double[] Basis16 = BuildBasis(DetailLayerSyntax.LargeBlockSize);
-    private static readonly double[] Basis8T = Transposed(Basis8, DetailLayerSyntax.BlockSize);
-    private static readonly double[] Basis16T = Transposed(Basis16, DetailLayerSyntax.LargeBlockSize);
+    /// <summary>DCT bases of side 8, 16 and 32 (index: <see cref="DetailLayerSyntax.SideClass"/>) and their transposes.</summary>
+    private static readonly double[][] Bases = [BuildBasis(8), BuildBasis(16), BuildBasis(32)];
+    private static readonly double[][] BasesT = [Transposed(Bases[0], 8), Transposed(Bases[1], 16), Transposed(Bases[2], 32)];
 
     /// <summary>Codes the residual <paramref name="source"/> − <paramref name="decoded"/> with luma step <paramref name="step"/> (pixel levels).</summary>
     /// <remarks>
-    /// Per 16×16 macroblock and component the encoder codes one 16×16 block or four 8×8 blocks, whichever costs less
-    /// distortion + λ·bits. With <paramref name="lumaOnly"/> (a greyscale source, whose decoder output is converted to
-    /// grey) every chroma macroblock is coded as one empty block: its residual would be discarded by the conversion.
+    /// Per 32×32 macroblock and component the encoder codes the quadtree of blocks (one 32×32 block, or per quarter one
+    /// 16×16 block or four 8×8 blocks) that costs the least distortion + λ·bits. With <paramref name="lumaOnly"/> (a
+    /// greyscale source, whose decoder output is converted to grey) every chroma macroblock is coded as one empty
+    /// block: its residual would be discarded by the conversion. <paramref name="version"/> selects the syntax (2 or
+    /// 3; 1 is read only) for comparisons; the default is the current one.
     /// </remarks>
-    public static byte[] Encode(RgbImage source, RgbImage decoded, double step, CancellationToken cancellationToken = default, bool lumaOnly = false, IProgress<ImageCodingProgress>? progress = null)
+    public static byte[] Encode(RgbImage source, RgbImage decoded, double step, CancellationToken cancellationToken = default, bool lumaOnly = false, IProgress<ImageCodingProgress>? progress = null, byte version = DetailLayerHeader.CurrentVersion)
     {
-        const int M = DetailLayerSyntax.LargeBlockSize, S = DetailLayerSyntax.BlockSize;
         int lumaUnits = StepToUnits(step), chromaUnits = StepToUnits(step * ChromaStepRatio);
-        int w = source.Width, h = source.Height;
-        (int across, int down) = DetailLayerSyntax.MacroblockCounts(DetailLayerHeader.CurrentVersion, w, h);
-        int pw = across * M;
-        var writer = new DetailPayloadWriter(new DetailLayerHeader(DetailLayerHeader.CurrentVersion, (ushort)lumaUnits, (ushort)chromaUnits), w, h);
-        var band = new[] { new double[M * pw], new double[M * pw], new double[M * pw] };
+        int w = source.Width, h = source.Height, m = DetailLayerSyntax.MacroblockSize(version);
+        if (m == DetailLayerSyntax.BlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), version, "syntax version 1 is read, not written");
+        }
 
-        // A row's blocks are transformed and quantized in parallel (each block on its own), then the rate-distortion
-        // choices and the coding run in order, since every price depends on the adaptive contexts before it.
+        (int across, int down) = DetailLayerSyntax.MacroblockCounts(version, w, h);
+        int pw = across * m;
+        var writer = new DetailPayloadWriter(new DetailLayerHeader(version, (ushort)lumaUnits, (ushort)chromaUnits), w, h);
+        var band = new[] { new double[m * pw], new double[m * pw], new double[m * pw] };
+
+        // A row's blocks of every side are transformed and quantized in parallel (each block on its own), then the
+        // rate-distortion choices and the coding run in order, since every price depends on the adaptive contexts before it.
         int components = lumaOnly ? 1 : 3;
-        var large = new QuantizedBlock[components * across];
-        var small = new QuantizedBlock[components * across * 4];
-        for (int i = 0; i < large.Length; i++)
+        var trees = new BlockTree[components * across];
+        for (int i = 0; i < trees.Length; i++)
         {
-            large[i] = new QuantizedBlock(M);
+            trees[i] = new BlockTree(m);
         }
 
-        for (int i = 0; i < small.Length; i++)
-        {
-            small[i] = new QuantizedBlock(S);
-        }
-
-        var empty = new int[M * M];
+        var empty = new int[m * m];
         for (int by = 0; by < down; by++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(new ImageCodingProgress("detail layer", by, down));
-            for (int y = 0; y < M; y++)
+            for (int y = 0; y < m; y++)
             {
-                int sy = Math.Min((by * M) + y, h - 1);
+                int sy = Math.Min((by * m) + y, h - 1);
                 for (int x = 0; x < pw; x++)
                 {
                     int i = ((sy * w) + Math.Min(x, w - 1)) * 3;
@@ -81,12 +81,7 @@ internal static class DetailLayer
             Parallel.For(0, components * across, new ParallelOptions { CancellationToken = cancellationToken }, j =>
             {
                 int c = j / across, bx = j % across;
-                double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
-                large[j].Quantize(band[c], pw, bx * M, 0, q);
-                for (int s = 0; s < 4; s++)
-                {
-                    small[(4 * j) + s].Quantize(band[c], pw, (bx * M) + (s % 2 * S), s / 2 * S, q);
-                }
+                trees[j].Quantize(band[c], pw, bx * m, (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits);
             });
 
             for (int c = 0; c < 3; c++)
@@ -100,24 +95,7 @@ internal static class DetailLayer
                         continue;
                     }
 
-                    int j = (c * across) + bx;
-                    double largeCost = large[j].Choose(writer, true) + (Lambda * writer.SizeBits(true));
-                    double smallCost = Lambda * writer.SizeBits(false);
-                    for (int s = 0; s < 4; s++)
-                    {
-                        smallCost += small[(4 * j) + s].Choose(writer, false);
-                    }
-
-                    bool useLarge = largeCost < smallCost;
-                    writer.WriteSize(useLarge);
-                    for (int k = 0; k < (useLarge ? 1 : 4); k++)
-                    {
-                        QuantizedBlock b = useLarge ? large[j] : small[(4 * j) + k];
-                        // Chosen again with the block's own contexts (the prices above used the macroblock's first block's).
-                        b.Choose(writer, null);
-                        b.Apply();
-                        writer.WriteBlock(b.Levels, b.Last);
-                    }
+                    trees[(c * across) + bx].Code(writer, 0, 0, m);
                 }
             }
         }
@@ -126,7 +104,7 @@ internal static class DetailLayer
         return writer.ToPayload();
     }
 
-    /// <summary>Decodes <paramref name="payload"/> (syntax version 1 or 2) and adds the residual to <paramref name="image"/>'s pixels in place, recording its block edges in <paramref name="map"/> when one is given.</summary>
+    /// <summary>Decodes <paramref name="payload"/> (syntax version 1, 2 or 3) and adds the residual to <paramref name="image"/>'s pixels in place, recording its block edges in <paramref name="map"/> when one is given.</summary>
     /// <exception cref="VqcFormatException">The payload is malformed (offsets are within the payload).</exception>
     public static void Apply(byte[] payload, RgbImage image, CancellationToken cancellationToken = default, IProgress<ImageCodingProgress>? progress = null, DetailBlockMap? map = null)
     {
@@ -135,41 +113,34 @@ internal static class DetailLayer
         int lumaUnits = reader.Header.LumaStepUnits, chromaUnits = reader.Header.ChromaStepUnits, m = reader.MacroblockSize;
         (int across, int down) = DetailLayerSyntax.MacroblockCounts(reader.Header.Version, w, h);
         int pw = across * m;
-        Span<int> levels = stackalloc int[DetailLayerSyntax.LargeCoefficients];
+        var levels = new int[DetailLayerSyntax.MaxCoefficients];
         var band = new[] { new double[m * pw], new double[m * pw], new double[m * pw] };
-        var block = new double[DetailLayerSyntax.LargeCoefficients];
+        var block = new double[DetailLayerSyntax.MaxCoefficients];
         for (int by = 0; by < down; by++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(new ImageCodingProgress("detail layer", by, down));
-            for (int c = 0; c < 3; c++)
+            while (!reader.Done && reader.MacroblockRow == by)
             {
-                double q = (c == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
-                for (int bx = 0; bx < across; bx++)
+                bool coded = reader.ReadBlock(levels, out DetailBlockPlacement p);
+                int side = p.Side, n = side * side, y0 = p.Y - (by * m);
+                map?.Mark(p.X, p.Y, side, coded);
+                Array.Clear(block, 0, n);
+                if (coded)
                 {
-                    int side = reader.ReadMacroblock(), per = m / side, n = side * side;
+                    double q = (p.Component == 0 ? lumaUnits : chromaUnits) / (double)StepUnits;
                     ReadOnlySpan<int> zigzag = DetailLayerSyntax.ZigzagOf(side);
-                    for (int s = 0; s < per * per; s++)
+                    for (int k = 0; k < n; k++)
                     {
-                        Array.Clear(block, 0, n);
-                        bool coded = reader.ReadBlock(levels);
-                        map?.Mark((bx * m) + (s % per * side), (by * m) + (s / per * side), side, coded);
-                        if (coded)
-                        {
-                            for (int k = 0; k < n; k++)
-                            {
-                                block[zigzag[k]] = levels[k] * q;
-                            }
-
-                            Transform(block, side, inverse: true);
-                        }
-
-                        int x0 = (bx * m) + (s % per * side), y0 = s / per * side;
-                        for (int y = 0; y < side; y++)
-                        {
-                            Array.Copy(block, y * side, band[c], ((y0 + y) * pw) + x0, side);
-                        }
+                        block[zigzag[k]] = levels[k] * q;
                     }
+
+                    Transform(block, side, inverse: true);
+                }
+
+                for (int y = 0; y < side; y++)
+                {
+                    Array.Copy(block, y * side, band[p.Component], ((y0 + y) * pw) + p.X, side);
                 }
             }
 
@@ -209,7 +180,7 @@ internal static class DetailLayer
     private const double Lambda = 0.1;
 
     /// <summary>
-    /// In-place separable orthonormal DCT-II of side <paramref name="n"/> (8 or 16), or its inverse, of a row-major block.
+    /// In-place separable orthonormal DCT-II of side <paramref name="n"/> (8, 16 or 32), or its inverse, of a row-major block.
     /// Each output is the sum over i, in ascending order, of basis × input products, as a scalar loop would add them; the
     /// rows are worked as whole vectors (an output row accumulates input rows scaled by one basis entry each), so the
     /// result is the same to the last bit (no fused multiply-adds) at a fraction of the time.
@@ -218,11 +189,116 @@ internal static class DetailLayer
     {
         // Rows: tmp[y, ·] = Σ_i block[y, i] · R[i, ·]; columns: out[k, ·] = Σ_i C[k, i] · tmp[i, ·].
         // Forward: R = Bᵀ, C = B; inverse: R = B, C = Bᵀ (B[k, i] the basis).
-        double[] rows = n == DetailLayerSyntax.BlockSize ? (inverse ? Basis8 : Basis8T) : (inverse ? Basis16 : Basis16T);
-        double[] cols = n == DetailLayerSyntax.BlockSize ? (inverse ? Basis8T : Basis8) : (inverse ? Basis16T : Basis16);
-        Span<double> tmp = stackalloc double[DetailLayerSyntax.LargeCoefficients];
+        int sideClass = DetailLayerSyntax.SideClass(n);
+        double[] rows = inverse ? Bases[sideClass] : BasesT[sideClass];
+        double[] cols = inverse ? BasesT[sideClass] : Bases[sideClass];
+        Span<double> tmp = stackalloc double[DetailLayerSyntax.MaxCoefficients];
         MultiplyRows(block, rows, tmp, n);
         MultiplyRows(cols, tmp, block, n);
+    }
+
+    /// <summary>
+    /// The encoder's forward 32×32 DCT-II (the same coefficients as <see cref="Transform"/> to single precision, about 4×
+    /// faster): each 32-point transform splits into the 16-point DCT of the sums x[n] + x[31 − n], which gives the even
+    /// coefficients (scaled by 1/√2), and a 16 × 16 product with the differences, which gives the odd ones, in
+    /// single-precision vectors. Not normative: the decoder's inverse is <see cref="Transform"/>'s, and the encoder may
+    /// transform as it likes.
+    /// </summary>
+    internal static void Forward32(double[] block)
+    {
+        const int N = DetailLayerSyntax.MaxBlockSize, H = N / 2;
+        Span<float> a = stackalloc float[N * N], b = stackalloc float[N * N];
+        for (int i = 0; i < N * N; i++)
+        {
+            a[i] = (float)block[i];
+        }
+
+        Forward32Pass(a, b);
+        Forward32Pass(b, a);
+        for (int i = 0; i < N * N; i++)
+        {
+            block[i] = a[i];
+        }
+
+        static void Forward32Pass(ReadOnlySpan<float> source, Span<float> transposed)
+        {
+            Span<float> sums = stackalloc float[N * H], differences = stackalloc float[N * H], even = stackalloc float[N * H], odd = stackalloc float[N * H];
+            for (int y = 0; y < N; y++)
+            {
+                for (int n = 0; n < H; n++)
+                {
+                    float left = source[(y * N) + n], right = source[(y * N) + N - 1 - n];
+                    sums[(y * H) + n] = left + right;
+                    differences[(y * H) + n] = left - right;
+                }
+            }
+
+            MultiplyRows(sums, EvenBasis32, even, N);
+            MultiplyRows(differences, OddBasis32, odd, N);
+            for (int y = 0; y < N; y++)
+            {
+                for (int k = 0; k < H; k++)
+                {
+                    transposed[(2 * k * N) + y] = even[(y * H) + k];
+                    transposed[(((2 * k) + 1) * N) + y] = odd[(y * H) + k];
+                }
+            }
+        }
+
+        // output[r, ·] = Σ_i left[r, i] · right[i, ·]: rows × 16 by 16 × 16, row-major.
+        static void MultiplyRows(ReadOnlySpan<float> left, float[] right, Span<float> output, int rows)
+        {
+            int width = System.Numerics.Vector<float>.Count;
+            for (int r = 0; r < rows; r++)
+            {
+                Span<float> o = output.Slice(r * H, H);
+                ReadOnlySpan<float> l = left.Slice(r * H, H);
+                int x = 0;
+                for (; x + width <= H; x += width)
+                {
+                    var acc = System.Numerics.Vector<float>.Zero;
+                    for (int i = 0; i < H; i++)
+                    {
+                        acc += l[i] * new System.Numerics.Vector<float>(right, (i * H) + x);
+                    }
+
+                    acc.CopyTo(o.Slice(x, width));
+                }
+
+                for (; x < H; x++)
+                {
+                    float sum = 0;
+                    for (int i = 0; i < H; i++)
+                    {
+                        sum += l[i] * right[(i * H) + x];
+                    }
+
+                    o[x] = sum;
+                }
+            }
+        }
+    }
+
+    /// <summary>EvenBasis32[n·16 + k] = basis32[2k, n] (= basis16[k, n] / √2) for n, k &lt; 16: the even coefficients from the sums.</summary>
+    private static readonly float[] EvenBasis32 = HalfBasis32(odd: false);
+
+    /// <summary>OddBasis32[n·16 + k] = basis32[2k + 1, n] for n, k &lt; 16: the odd coefficients from the differences.</summary>
+    private static readonly float[] OddBasis32 = HalfBasis32(odd: true);
+
+    private static float[] HalfBasis32(bool odd)
+    {
+        const int N = DetailLayerSyntax.MaxBlockSize, H = N / 2;
+        double[] basis = Bases[DetailLayerSyntax.SideClass(N)];
+        var half = new float[H * H];
+        for (int n = 0; n < H; n++)
+        {
+            for (int k = 0; k < H; k++)
+            {
+                half[(n * H) + k] = (float)basis[(((2 * k) + (odd ? 1 : 0)) * N) + n];
+            }
+        }
+
+        return half;
     }
 
     /// <summary>output[r, ·] = Σ_i left[r, i] · right[i, ·] for n × n row-major matrices, i ascending.</summary>
@@ -286,6 +362,94 @@ internal static class DetailLayer
         return basis;
     }
 
+    /// <summary>
+    /// The encoder's candidates for one macroblock of one component: every block of every side the syntax allows (for a
+    /// 32×32 macroblock one 32×32, four 16×16 and sixteen 8×8 blocks), quantized up front, and the rate-distortion walk
+    /// of its quadtree.
+    /// </summary>
+    private sealed class BlockTree
+    {
+        private readonly int _macroblock;
+
+        /// <summary>Blocks per side class (8, 16, 32), row-major within the macroblock.</summary>
+        private readonly QuantizedBlock[][] _blocks;
+
+        public BlockTree(int macroblock)
+        {
+            _macroblock = macroblock;
+            _blocks = new QuantizedBlock[DetailLayerSyntax.SideClass(macroblock) + 1][];
+            for (int t = 0; t < _blocks.Length; t++)
+            {
+                int side = DetailLayerSyntax.BlockSize << t, per = macroblock / side;
+                _blocks[t] = [.. Enumerable.Range(0, per * per).Select(_ => new QuantizedBlock(side))];
+            }
+        }
+
+        /// <summary>Transforms and quantizes every candidate block of the macroblock at column <paramref name="x0"/> of the band (row stride <paramref name="stride"/>) with step <paramref name="q"/>.</summary>
+        public void Quantize(double[] band, int stride, int x0, double q)
+        {
+            for (int t = 0; t < _blocks.Length; t++)
+            {
+                int side = DetailLayerSyntax.BlockSize << t, per = _macroblock / side;
+                for (int i = 0; i < _blocks[t].Length; i++)
+                {
+                    _blocks[t][i].Quantize(band, stride, x0 + (i % per * side), i / per * side, q);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Codes the region of <paramref name="side"/> at (<paramref name="x"/>, <paramref name="y"/>) within the
+        /// macroblock: at its size flag, one block or four quarters, whichever <see cref="Cost"/> prices lower with the
+        /// contexts as they stand; each quarter decides again when its turn comes.
+        /// </summary>
+        public void Code(DetailPayloadWriter writer, int x, int y, int side)
+        {
+            if (writer.AtSizeFlag)
+            {
+                bool whole = WholeCost(writer, x, y, side) < SplitCost(writer, x, y, side);
+                writer.WriteSize(whole);
+                if (!whole)
+                {
+                    int half = side / 2;
+                    for (int q = 0; q < 4; q++)
+                    {
+                        Code(writer, x + (q % 2 * half), y + (q / 2 * half), half);
+                    }
+
+                    return;
+                }
+            }
+
+            QuantizedBlock b = Block(x, y, side);
+            // Chosen again with the block's own contexts (the prices at the flags used the region's first block's).
+            b.Choose(writer, null);
+            b.Apply();
+            writer.WriteBlock(b.Levels, b.Last);
+        }
+
+        /// <summary>The least distortion + λ·bits of the region, every candidate priced with the contexts of the next flag's position.</summary>
+        private double Cost(DetailPayloadWriter writer, int x, int y, int side) =>
+            side == DetailLayerSyntax.BlockSize ? Block(x, y, side).Choose(writer, side) : Math.Min(WholeCost(writer, x, y, side), SplitCost(writer, x, y, side));
+
+        private double WholeCost(DetailPayloadWriter writer, int x, int y, int side) =>
+            Block(x, y, side).Choose(writer, side) + (Lambda * writer.SizeBits(true, side));
+
+        private double SplitCost(DetailPayloadWriter writer, int x, int y, int side)
+        {
+            int half = side / 2;
+            double cost = Lambda * writer.SizeBits(false, side);
+            for (int q = 0; q < 4; q++)
+            {
+                cost += Cost(writer, x + (q % 2 * half), y + (q / 2 * half), half);
+            }
+
+            return cost;
+        }
+
+        private QuantizedBlock Block(int x, int y, int side) => _blocks[DetailLayerSyntax.SideClass(side)][((y / side) * (_macroblock / side)) + (x / side)];
+    }
+
     /// <summary>One block of the encoder: its transform, dead-zone levels and the rate-distortion choice of where it ends.</summary>
     private sealed class QuantizedBlock(int side)
     {
@@ -308,7 +472,15 @@ internal static class DetailLayer
                 Array.Copy(band, ((y0 + y) * stride) + x0, _pixels, y * side, side);
             }
 
-            Transform(_pixels, side, inverse: false);
+            if (side == DetailLayerSyntax.MaxBlockSize)
+            {
+                Forward32(_pixels);
+            }
+            else
+            {
+                Transform(_pixels, side, inverse: false);
+            }
+
             ReadOnlySpan<int> zigzag = DetailLayerSyntax.ZigzagOf(side);
             _last = -1;
             for (int k = 0; k < _scaled.Length; k++)
@@ -326,11 +498,11 @@ internal static class DetailLayer
 
         /// <summary>
         /// Chooses where the block ends (every level after it set to zero, or the whole block skipped) by minimising
-        /// distortion + λ·bits, every end priced in one pass by the writer's current probabilities (as a 16×16 or 8×8
-        /// block at a macroblock's size flag per <paramref name="large"/>, else as the next block). Returns that cost, the
+        /// distortion + λ·bits, every end priced in one pass by the writer's current probabilities (at a size flag as a
+        /// block of side <paramref name="side"/>, else as the next block). Returns that cost, the
         /// distortion in squared steps over the whole block; <see cref="Apply"/> then zeroes the dropped levels.
         /// </summary>
-        public double Choose(DetailPayloadWriter writer, bool? large)
+        public double Choose(DetailPayloadWriter writer, int? side)
         {
             double kept = 0;
             for (int k = 0; k <= _last; k++)
@@ -346,7 +518,7 @@ internal static class DetailLayer
 
             Last = _last;
             Span<double> ends = _ends.AsSpan(0, _last + 2);
-            writer.PriceEnds(Levels, _last, ends, large);
+            writer.PriceEnds(Levels, _last, ends, side);
             double best = Lambda * ends[_last + 1], extra = 0;
             for (int k = _last; k >= 0; k--)
             {

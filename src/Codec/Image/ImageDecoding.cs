@@ -29,7 +29,7 @@ internal static class ImageDecoding
         {
             RgbImage? baseImage = restorer is null ? null : new RgbImage(image.Width, image.Height, (byte[])image.Pixels.Clone());
             DetailLayerHeader detail = DetailLayerHeader.Read(doc.Detail);
-            DetailBlockMap? map = restorer is null && options.Deblock ? new DetailBlockMap(image.Width, image.Height, DetailLayerSyntax.MacroblockSize(detail.Version)) : null;
+            DetailBlockMap? map = restorer is null && options.Deblock ? new DetailBlockMap(image.Width, image.Height) : null;
             DetailLayer.Apply(doc.Detail, image, cancellationToken, options.Progress, map);
             restorer?.Apply(image, baseImage!, detail.LumaStep, options.TileSize, cancellationToken, options.Progress);
             if (map is not null)

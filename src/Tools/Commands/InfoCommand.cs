@@ -89,7 +89,7 @@ internal static class InfoCommand
                     modelSha256 = Convert.ToHexString(h.ModelHash).ToLowerInvariant(),
                     priorsSha256 = h.HasPriors ? Convert.ToHexString(h.PriorsHash).ToLowerInvariant() : null,
                     levels = h.Levels.Select(l => new { codebook = l.CodebookSize, height = l.GridHeight, width = l.GridWidth }).ToArray(),
-                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep, blocks = detailSummary?.Blocks, codedBlocks = detailSummary?.CodedBlocks, macroblocks = detailSummary?.Macroblocks, largeMacroblocks = detailSummary?.LargeMacroblocks },
+                    detail = detailBytes == 0 ? null : new { bytes = detailBytes, syntax = (int?)detailHeader?.Version, lumaStep = detailHeader?.LumaStep, chromaStep = detailHeader?.ChromaStep, blocks = detailSummary?.Blocks, codedBlocks = detailSummary?.CodedBlocks, macroblocks = detailSummary?.Macroblocks, blocks16 = detailSummary?.LargeBlocks, blocks32 = detailSummary?.LargestBlocks },
                     restoration = restoration is null ? null : new { id = restoration.Id, sha256 = Convert.ToHexString(restoration.Hash).ToLowerInvariant() },
                     voice,
                     envelope,
@@ -115,7 +115,7 @@ internal static class InfoCommand
                 if (h.Kind == MediaKind.Image)
                 {
                     Console.WriteLine(detailHeader is { } d
-                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL syntax {d.Version}), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}{(detailSummary is { } m ? $", {m.CodedBlocks} of {m.Blocks} blocks coded{(m.Version >= 2 ? $", {m.LargeMacroblocks} of {m.Macroblocks} macroblocks as 16x16" : "")}" : "")}")
+                        ? string.Create(ci, $"detail:    {detailBytes} bytes (DETL syntax {d.Version}), luma step {d.LumaStep:0.###}, chroma step {d.ChromaStep:0.###}{(detailSummary is { } m ? $", {m.CodedBlocks} of {m.Blocks} blocks coded{(m.Version >= 2 ? $", {m.LargeBlocks} 16x16{(m.Version >= 3 ? $" and {m.LargestBlocks} 32x32" : "")}" : "")}" : "")}")
                         : detailBytes > 0 ? $"detail:    {detailBytes} bytes (DETL), syntax not readable by this version" : "detail:    none");
                     Console.WriteLine(restoration is null ? "restore:   none" : $"restore:   {Cli.Printable(restoration.Id)} sha256 {Convert.ToHexString(restoration.Hash).ToLowerInvariant()}");
                 }

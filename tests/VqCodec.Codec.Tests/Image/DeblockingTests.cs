@@ -24,7 +24,7 @@ public class DeblockingTests
 
     private static DetailBlockMap Map(bool coded)
     {
-        var map = new DetailBlockMap(32, 16, 16);
+        var map = new DetailBlockMap(32, 16);
         map.Mark(0, 0, 16, coded);
         map.Mark(16, 0, 16, false);
         return map;
@@ -57,7 +57,7 @@ public class DeblockingTests
         }
 
         var image = new RgbImage(18, 8, px);
-        var map = new DetailBlockMap(18, 8, 16);
+        var map = new DetailBlockMap(18, 8);
         map.Mark(0, 0, 16, true);
         map.Mark(16, 0, 16, false);
         DetailDeblocking.Apply(image, map, 32);
@@ -83,12 +83,16 @@ public class DeblockingTests
     [Fact]
     public void InnerEdgesOfAMacroblockAreBlockEdgesOnlyWhereItWasSplit()
     {
-        var map = new DetailBlockMap(32, 32, 16);
+        var map = new DetailBlockMap(48, 48);
         map.Mark(0, 0, 16, true);
         for (int s = 0; s < 4; s++)
         {
             map.Mark(16 + (s % 2 * 8), s / 2 * 8, 8, s == 0);
         }
+
+        map.Mark(0, 16, 16, false);
+        map.Mark(16, 16, 16, false);
+        map.Mark(32, 0, 32, true);
 
         Assert.False(map.FilterVertical(1, 0));   // x = 8 inside the 16×16 block
         Assert.True(map.FilterVertical(2, 0));    // x = 16: macroblock edge, left side coded
@@ -98,6 +102,9 @@ public class DeblockingTests
         Assert.False(map.FilterHorizontal(0, 1)); // y = 8 inside the 16×16 block
         Assert.True(map.FilterHorizontal(0, 2));  // y = 16: macroblock edge below the coded 16×16 block
         Assert.False(map.FilterHorizontal(2, 2)); // y = 16 below an uncoded 8×8 block, nothing coded under it
+        Assert.True(map.FilterVertical(4, 0));    // x = 32: the edge of a coded 32×32 block
+        Assert.False(map.FilterVertical(5, 1));   // x = 40 inside it
+        Assert.False(map.FilterHorizontal(4, 2)); // y = 16 inside it
     }
 
     [Fact]

@@ -42,6 +42,8 @@ public class DetailLayerTests
         }
     }
 
+    private static string Sha256(byte[] bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+
     private static RgbImage Applied(byte[] payload, RgbImage decoded)
     {
         var copy = new RgbImage(decoded.Width, decoded.Height, (byte[])decoded.Pixels.Clone());
@@ -97,31 +99,50 @@ public class DetailLayerTests
     }
 
     [Fact]
-    public void AStoredVersionTwoPayloadDecodesToTheSamePixelsAsItDidWhenItWasWritten()
+    public void AStoredVersionTwoPayloadDecodesToTheSamePixelsAsItDidWhenItWasWrittenAndIsStillWrittenSo()
     {
         // Fixtures/detail-v2.bin: samples/sample.png coded at step 40 against a mid-grey 768×512 image by the encoder of
-        // 2026-11-28 (syntax version 2, 16×16 and 8×8 blocks); its decoder's pixels had this SHA-256. Written only
-        // with VQC_REGENERATE_GOLDEN=1 (an explicit act, like the golden files).
-        string path = Path.Combine(FixtureSource, "detail-v2.bin");
+        // 2026-11-28 (syntax version 2, 16×16 and 8×8 blocks); its decoder's pixels had this SHA-256.
+        byte[] payload = File.ReadAllBytes(Path.Combine(FixtureSource, "detail-v2.bin"));
         var grey = new RgbImage(768, 512, Enumerable.Repeat((byte)128, 768 * 512 * 3).ToArray());
-        if (Environment.GetEnvironmentVariable("VQC_REGENERATE_GOLDEN") == "1")
-        {
-            RgbImage sample = PretrainedImageTests.LoadSample();
-            File.WriteAllBytes(path, DetailLayer.Encode(sample, grey, 40));
-        }
-
-        byte[] payload = File.ReadAllBytes(path);
         Assert.Equal(2, payload[0]);
+
+        // The encoder still writes version 2 on request (for comparisons): the same bytes as the last version-2 encoder
+        // (of 2026-12-07, chroma step = luma step) wrote for these inputs, in colour and luma only.
+        RgbImage sample = PretrainedImageTests.LoadSample();
+        Assert.Equal("a6526d9537a6f127462d544e6dbe866822cd85c81673e209bc25edfafe0ac121", Sha256(DetailLayer.Encode(sample, grey, 40, version: 2)));
+        Assert.Equal("837321c9f20acb2cb35d88c92a51479aefd90fc8232cbebd8e772bce8edff32b", Sha256(DetailLayer.Encode(sample, grey, 13, lumaOnly: true, version: 2)));
         DetailLayer.Apply(payload, grey);
         string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(grey.Pixels)).ToLowerInvariant();
         Assert.True(hash == "0c38102b5e6cef9c078bb3b557a9d1f65688081ae14da48f22bbadb909dd844e", $"decoded pixels' SHA-256 {hash}");
     }
 
     [Fact]
+    public void AStoredVersionThreePayloadDecodesToTheSamePixelsAsItDidWhenItWasWritten()
+    {
+        // Fixtures/detail-v3.bin: samples/sample.png coded at step 40 against a mid-grey 768×512 image by the encoder of
+        // 2026-12-07 (syntax version 3: 32×32 macroblocks of 32×32, 16×16 and 8×8 blocks); its decoder's pixels had this
+        // SHA-256. Written only with VQC_REGENERATE_GOLDEN=1 (an explicit act, like the golden files).
+        string path = Path.Combine(FixtureSource, "detail-v3.bin");
+        var grey = new RgbImage(768, 512, Enumerable.Repeat((byte)128, 768 * 512 * 3).ToArray());
+        if (Environment.GetEnvironmentVariable("VQC_REGENERATE_GOLDEN") == "1")
+        {
+            File.WriteAllBytes(path, DetailLayer.Encode(PretrainedImageTests.LoadSample(), grey, 40, version: 3));
+        }
+
+        byte[] payload = File.ReadAllBytes(path);
+        Assert.Equal(3, payload[0]);
+        Assert.True(DetailPayloadReader.Summarize(payload, 768, 512).LargestBlocks > 0);
+        DetailLayer.Apply(payload, grey);
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(grey.Pixels)).ToLowerInvariant();
+        Assert.True(hash == "0322f4f2cbf31f92073696664d1e8863131dc026e4409d46d3576c597bfdb7b8", $"decoded pixels' SHA-256 {hash}");
+    }
+
+    [Fact]
     public void TheEncoderCodesSmoothResidualsInLargeBlocksAndDetailInSmallOnes()
     {
-        // Left half: a gentle ramp over the decoded image (one 16×16 block holds it in a few levels); right half: every
-        // 8×8 block its own flat offset (four 8×8 blocks hold it in four DC levels; one 16×16 block needs many).
+        // Left half: a gentle ramp over the decoded image (one 32×32 block holds it in a few levels); right half: every
+        // 8×8 block its own flat offset (8×8 blocks hold it in one DC level each; a larger block needs many).
         const int w = 128, h = 64;
         var decoded = new RgbImage(w, h, Enumerable.Repeat((byte)100, w * h * 3).ToArray());
         var pixels = new byte[w * h * 3];
@@ -136,27 +157,56 @@ public class DetailLayerTests
 
         byte[] payload = DetailLayer.Encode(new RgbImage(w, h, pixels), decoded, 4);
         var reader = new DetailPayloadReader(payload, w, h);
-        var levels = new int[256];
-        int largeLeft = 0, largeRight = 0;
-        for (int mb = 0; mb < (w / 16) * (h / 16) * 3; mb++)
+        var levels = new int[DetailLayerSyntax.MaxCoefficients];
+        int largestLeft = 0, smallRight = 0;
+        while (!reader.Done)
         {
-            bool luma = reader.Component == 0;
-            int column = mb % (w / 16);
-            int side = reader.ReadMacroblock();
-            if (luma && side == 16)
+            reader.ReadBlock(levels, out DetailBlockPlacement p);
+            if (p.Component == 0 && p.X < w / 2 && p.Side == 32)
             {
-                _ = column < w / 32 ? largeLeft++ : largeRight++;
+                largestLeft += 32 * 32;
             }
-
-            for (int b = 0; b < (16 / side) * (16 / side); b++)
+            else if (p.Component == 0 && p.X >= w / 2 && p.Side == 8)
             {
-                reader.ReadBlock(levels);
+                smallRight += 8 * 8;
             }
         }
 
-        int perHalf = (w / 32) * (h / 16);
-        Assert.True(largeLeft >= perHalf * 3 / 4, $"{largeLeft} of {perHalf} smooth macroblocks coded as 16×16");
-        Assert.True(largeRight <= perHalf / 4, $"{largeRight} of {perHalf} detailed macroblocks coded as 16×16");
+        int half = w / 2 * h;
+        Assert.True(largestLeft >= half * 3 / 4, $"{largestLeft} of {half} smooth pixels in 32×32 blocks");
+        Assert.True(smallRight >= half * 3 / 4, $"{smallRight} of {half} detailed pixels in 8×8 blocks");
+    }
+
+    [Fact]
+    public void TheEncodersFast32PointTransformIsTheDctToSinglePrecision()
+    {
+        // Against the definition: X[l, k] = Σ_y Σ_x c(l) c(k) cos(π(2y+1)l/64) cos(π(2x+1)k/64) block[y, x].
+        var rng = new Random(9);
+        var block = new double[1024];
+        for (int i = 0; i < block.Length; i++)
+        {
+            block[i] = (rng.NextDouble() * 510) - 255;
+        }
+
+        double[] fast = (double[])block.Clone();
+        DetailLayer.Forward32(fast);
+        double C(int k) => k == 0 ? Math.Sqrt(1.0 / 32) : Math.Sqrt(2.0 / 32);
+        double worst = 0;
+        foreach ((int l, int k) in new[] { (0, 0), (0, 1), (1, 0), (5, 17), (31, 31), (16, 2), (30, 3), (7, 29) })
+        {
+            double sum = 0;
+            for (int y = 0; y < 32; y++)
+            {
+                for (int x = 0; x < 32; x++)
+                {
+                    sum += C(l) * C(k) * Math.Cos(Math.PI * ((2 * y) + 1) * l / 64) * Math.Cos(Math.PI * ((2 * x) + 1) * k / 64) * block[(y * 32) + x];
+                }
+            }
+
+            worst = Math.Max(worst, Math.Abs(sum - fast[(l * 32) + k]));
+        }
+
+        Assert.True(worst < 5e-3, $"largest error {worst} (coefficients up to about 8,000)");
     }
 
     [Fact]
@@ -165,10 +215,11 @@ public class DetailLayerTests
         (RgbImage source, RgbImage decoded) = Pair(64, 40);
         byte[] payload = DetailLayer.Encode(source, decoded, 6);
         Assert.Throws<VqcFormatException>(() => Applied(payload[..(payload.Length / 2)], decoded));
-        Assert.Throws<VqcFormatException>(() => Applied([3, .. payload[1..]], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([4, .. payload[1..]], decoded));
         Assert.Throws<VqcFormatException>(() => Applied([0, .. payload[1..]], decoded));
         Assert.Throws<VqcFormatException>(() => Applied([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
         Assert.Throws<VqcFormatException>(() => Applied([2, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
+        Assert.Throws<VqcFormatException>(() => Applied([3, 0, 0, 0, 0, 0, 0, 0, 0, 0], decoded));
         Assert.Throws<VqcFormatException>(() => Applied(payload[..4], decoded));
 
         // Flipped bits either decode to some image or fail as invalid data; nothing else escapes.

@@ -106,7 +106,7 @@ public class PretrainedImageTests
         }
 
         Assert.Equal(6, encoding.Reports.First(r => r.Stage == "encoder").Total); // 768×512 in 256-pixel tiles
-        Assert.Equal(32, decoding.Reports.First(r => r.Stage == "detail layer").Total); // 512 rows in 16-pixel macroblock rows
+        Assert.Equal(16, decoding.Reports.First(r => r.Stage == "detail layer").Total); // 512 rows in 32-pixel macroblock rows
     }
 
     private sealed class Collect : IProgress<ImageCodingProgress>

@@ -36,7 +36,7 @@ public class PretrainedCliTests
         Assert.Contains("2 levels + detail step 32", r.StdErr);
         r = CliRunner.Run(dir, "info", "d.vqc");
         Assert.Equal(0, r.Code);
-        Assert.Matches(@"detail:\s+\d+ bytes \(DETL syntax 2\), luma step 32, chroma step 32, \d+ of \d+ blocks coded, \d+ of 4608 macroblocks as 16x16", r.StdOut);
+        Assert.Matches(@"detail:\s+\d+ bytes \(DETL syntax 3\), luma step 32, chroma step 32, \d+ of \d+ blocks coded, \d+ 16x16 and \d+ 32x32", r.StdOut);
         r = CliRunner.Run(dir, "verify", "d.vqc");
         Assert.True(r.Code == 0, r.StdErr);
         Assert.Contains("a detail layer of", r.StdOut);
