@@ -457,6 +457,7 @@ internal static class DetailLayer
         private readonly double[] _scaled = new double[side * side];
         private readonly double[] _ends = new double[(side * side) + 1];
         private int _last;
+        private double _kept;
 
         /// <summary>Levels in zigzag order (after <see cref="Apply"/>, ending at <see cref="Last"/>).</summary>
         public int[] Levels { get; } = new int[side * side];
@@ -494,6 +495,19 @@ internal static class DetailLayer
                     _last = k;
                 }
             }
+
+            // The distortion of the levels as quantized (squared steps), summed once here: every pricing of the block starts from it.
+            _kept = 0;
+            for (int k = 0; k <= _last; k++)
+            {
+                double e = _scaled[k] - Levels[k];
+                _kept += e * e;
+            }
+
+            for (int k = _last + 1; k < _scaled.Length; k++)
+            {
+                _kept += _scaled[k] * _scaled[k];
+            }
         }
 
         /// <summary>
@@ -504,18 +518,6 @@ internal static class DetailLayer
         /// </summary>
         public double Choose(DetailPayloadWriter writer, int? side)
         {
-            double kept = 0;
-            for (int k = 0; k <= _last; k++)
-            {
-                double e = _scaled[k] - Levels[k];
-                kept += e * e;
-            }
-
-            for (int k = _last + 1; k < _scaled.Length; k++)
-            {
-                kept += _scaled[k] * _scaled[k];
-            }
-
             Last = _last;
             Span<double> ends = _ends.AsSpan(0, _last + 2);
             writer.PriceEnds(Levels, _last, ends, side);
@@ -543,10 +545,10 @@ internal static class DetailLayer
                 }
             }
 
-            return kept + best;
+            return _kept + best;
         }
 
-        /// <summary>Zeroes the levels after <see cref="Last"/>.</summary>
+        /// <summary>Zeroes the levels after <see cref="Last"/> (for writing: the block is not priced again until quantized anew).</summary>
         public void Apply()
         {
             for (int k = Last + 1; k <= _last; k++)
