@@ -213,6 +213,9 @@ internal sealed class DetailBlockWalk
         return (left ? 1 : 0) + (above ? 1 : 0);
     }
 
+    /// <summary>The adaptive probability of a size flag for a region of <paramref name="side"/> at the next position (its context: <see cref="SizeNeighbours"/>).</summary>
+    public ref ushort SizeContext(int side) => ref Current.SizeFor(side)[SizeNeighbours(side)];
+
     /// <summary>Coded left and above neighbours (0–2) of the next block's (or flagged region's) top-left 8×8 position.</summary>
     public int Neighbours
     {
@@ -487,7 +490,7 @@ public sealed class DetailPayloadWriter
             throw new ArgumentException($"a {s}-pixel region has no size flag here", nameof(side));
         }
 
-        return DetailBlockWalk.BitCost(_walk.Current.SizeFor(s)[_walk.SizeNeighbours(s)], whole ? 1 : 0);
+        return DetailBlockWalk.BitCost(_walk.SizeContext(s), whole ? 1 : 0);
     }
 
     /// <summary>Codes the next region's size: one block of its side (<paramref name="whole"/>) or its four quarters.</summary>
@@ -495,7 +498,7 @@ public sealed class DetailPayloadWriter
     public void WriteSize(bool whole)
     {
         RequireSize();
-        _encoder.Encode(ref _walk.Current.SizeFor(_walk.FlagSide)[_walk.SizeNeighbours(_walk.FlagSide)], whole ? 1 : 0);
+        _encoder.Encode(ref _walk.SizeContext(_walk.FlagSide), whole ? 1 : 0);
         _walk.SetSize(whole);
     }
 
@@ -688,8 +691,7 @@ public sealed class DetailPayloadReader
 
         while (_walk.AtSizeFlag)
         {
-            int side = _walk.FlagSide;
-            bool whole = _decoder.Decode(ref _walk.Current.SizeFor(side)[_walk.SizeNeighbours(side)]) == 1;
+            bool whole = _decoder.Decode(ref _walk.SizeContext(_walk.FlagSide)) == 1;
             _walk.SetSize(whole);
             CheckOverrun();
         }
