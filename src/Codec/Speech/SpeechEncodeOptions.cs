@@ -5,7 +5,7 @@ namespace VqCodec.Codec.Speech;
 /// <summary>Options of speech encoding.</summary>
 public sealed class SpeechEncodeOptions
 {
-    private readonly int _segmentFrames = 50;
+    private readonly int _segmentFrames = DefaultSegmentFrames;
     private readonly int _windowFrames = 250;
 
     /// <summary>
@@ -31,9 +31,17 @@ public sealed class SpeechEncodeOptions
     public TokenCodingPolicy Policy { get; init; } = TokenCodingPolicy.Smallest;
 
     /// <summary>
-    /// Token frames per independently decodable segment (default 50 = 1 s at 50 frames/s): the seek
-    /// granularity and the streaming latency. With token priors each segment costs 21 bytes beyond its
-    /// tokens (one joint rANS stream, spec §4), 0.17 kbps at the default; longer segments cost less.
+    /// Default <see cref="SegmentFrames"/>: 250 frames, 5 s (1 s until 2026-12-07). Every segment restarts the token
+    /// prior's context, the voice and envelope coders' adaptive contexts, and costs a chunk and a seek-table entry: about
+    /// 68 bytes on `valid_more` at 2 levels, 0.54 kbps with 1 s segments (design.md, "Segment length").
+    /// </summary>
+    public const int DefaultSegmentFrames = 250;
+
+    /// <summary>
+    /// Token frames per independently decodable segment (default <see cref="DefaultSegmentFrames"/> = 5 s at 50
+    /// frames/s): the seek granularity (a seek decodes forward from the segment's start, at most 5 s of speech, about
+    /// 50 ms) and the streaming latency (an encoder writes a segment when it is complete). Shorter segments cost rate:
+    /// about 68 bytes each.
     /// </summary>
     public int SegmentFrames
     {

@@ -31,6 +31,20 @@ public class SpeechCodecTests
     }
 
     [Fact]
+    public void DefaultSegmentsAreFiveSecondsAndCostLessThanOneSecondSegments()
+    {
+        // Each segment restarts every adaptive context and costs a chunk and a seek-table entry (design.md, "Segment length").
+        float[] x = TinyModels.Voice(6.1);
+        byte[] standard = Encode(x);
+        byte[] short1s = Encode(x, options: new SpeechEncodeOptions { SegmentFrames = 50 });
+        VqcHeader h = VqcProbe.ReadHeader(standard).Header;
+        Assert.Equal((SpeechEncodeOptions.DefaultSegmentFrames, 2), (h.SegmentLength, h.SegmentCount));
+        Assert.True(standard.Length < short1s.Length, $"{standard.Length} bytes in 5 s segments, {short1s.Length} in 1 s segments");
+        (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(standard));
+        Assert.Equal(x.Length, y.Length);
+    }
+
+    [Fact]
     public void PushingAudioInPiecesGivesTheSameFileAsTheWholeSignal()
     {
         float[] x = TinyModels.Voice(6.1);
@@ -257,12 +271,36 @@ public class SpeechCodecTests
         float[] x = TinyModels.Voice(4.0);
         long[] sizes = Enumerable.Range(1, 4).Select(n => (long)Encode(x, options: new SpeechEncodeOptions { Levels = n }).Length).ToArray();
         double seconds = x.Length / 16000.0;
-        double target = ((sizes[1] + sizes[2]) / 2.0) * 8 / seconds / 1000;
+        double target = ((sizes[2] + sizes[3]) / 2.0) * 8 / seconds / 1000;
         var ms = new MemoryStream();
         SpeechEncodeResult r = SpeechCodec.Encode(Model, x, 16000, ms, new SpeechEncodeOptions { TargetKbps = target });
-        Assert.Equal(2, r.Levels);
+        Assert.Equal(3, r.Levels);
         Assert.True(r.Kbps <= target);
-        Assert.Equal(sizes[1], ms.Length);
+        Assert.Equal(sizes[2], ms.Length);
+    }
+
+    [Fact]
+    public void WithTwoLevelsRateControlTriesCoarserCorrectionsBeforeOneLevel()
+    {
+        float[] x = TinyModels.Voice(4.0);
+        double seconds = x.Length / 16000.0;
+        long Size(int levels, int step) => Encode(x, options: new SpeechEncodeOptions { Levels = levels, EnvelopeStepQuarterDb = step }).Length;
+        long twoCoarse = Size(2, 18), two = Size(2, 12);
+        Assert.True(twoCoarse < two, $"sizes {twoCoarse}, {two}");
+        double Kbps(double bytes) => bytes * 8 / seconds / 1000;
+
+        // Two levels with 3 dB corrections are over the target, two with 4.5 dB fit: those, not one level.
+        var ms = new MemoryStream();
+        SpeechEncodeResult r = SpeechCodec.Encode(Model, x, 16000, ms, new SpeechEncodeOptions { TargetKbps = Kbps((twoCoarse + two) / 2.0) });
+        Assert.Equal((2, twoCoarse), (r.Levels, ms.Length));
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(ms.ToArray()), _ => Model.Priors);
+        Assert.All(doc.Voices!, v => Assert.Equal(18, v!.Envelope!.StepQuarterDb));
+
+        // Neither fits: one level.
+        double target = Kbps(twoCoarse - 1);
+        r = SpeechCodec.Encode(Model, x, 16000, new MemoryStream(), new SpeechEncodeOptions { TargetKbps = target });
+        Assert.Equal(1, r.Levels);
+        Assert.True(r.Kbps <= target, $"{r.Kbps} kbps over {target}");
     }
 
     [Fact]
