@@ -10,6 +10,9 @@ namespace VqCodec.Tools.Commands;
 /// <summary>`vqc encode IN... -o OUT`: images (and WAV speech) to .vqc.</summary>
 internal static class EncodeCommand
 {
+    /// <summary>Shortest and longest speech segment <c>--segment</c> accepts, in seconds.</summary>
+    private const double MinSegmentSeconds = 0.1, MaxSegmentSeconds = 1000;
+
     public static Command Create()
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Input files or folders (images: PNG, JPEG, WebP, ...; speech: WAV).", Arity = ArgumentArity.OneOrMore };
@@ -25,7 +28,8 @@ internal static class EncodeCommand
         var model = ModelOptions.ImageModelOption();
         var tile = ModelOptions.TileOption(ImageEncodeOptions.DefaultTileSize);
         var noEnvelope = new Option<bool>("--no-envelope") { Description = "Speech: leave out the spectral envelope corrections (per frame and band, about 1.9 kbps) that restore the band levels the tokens lose; the file is then readable by format-1.4 decoders." };
-        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, noEnvelope, force, refine, tile, model };
+        var segment = new Option<double?>("--segment") { Description = $"Speech: seconds per independently decodable segment, {MinSegmentSeconds}..{MaxSegmentSeconds} (default 5): the seek granularity and a streaming encoder's delay; each segment costs about 68 bytes, so 1 s segments add about 0.5 kbps." };
+        var command = new Command("encode", "Encode images or speech to .vqc files.") { inputs, output, levels, detail, bpp, kbps, fast, noVoice, noEnvelope, segment, force, refine, tile, model };
         command.SetAction((parse, token) =>
         {
             string target = parse.GetValue(output)!;
@@ -79,6 +83,17 @@ internal static class EncodeCommand
                 throw new CliException("--no-voice is a speech option", ExitCodes.Usage);
             }
 
+            double? segmentSeconds = parse.GetValue(segment);
+            if (segmentSeconds is double seg && !(seg >= MinSegmentSeconds && seg <= MaxSegmentSeconds))
+            {
+                throw new CliException($"--segment must lie within {MinSegmentSeconds}..{MaxSegmentSeconds} seconds; got {seg.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ExitCodes.Usage);
+            }
+
+            if (anyImage && segmentSeconds is not null)
+            {
+                throw new CliException("--segment is a speech option", ExitCodes.Usage);
+            }
+
             if (anyAudio && (rate is not null || step is not null || parse.GetValue(refine) != 0))
             {
                 throw new CliException("--bpp, --detail and --refine are image options; speech takes --kbps or --levels", ExitCodes.Usage);
@@ -88,7 +103,16 @@ internal static class EncodeCommand
             {
                 if (AudioFiles.Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
                 {
-                    SpeechVerbs.Encode(file, dest, speech, lv, speechRate, policy, !parse.GetValue(noVoice), !parse.GetValue(noEnvelope), parse.GetValue(force), token);
+                    var speechOptions = new SpeechEncodeOptions
+                    {
+                        Levels = lv,
+                        TargetKbps = speechRate,
+                        Policy = policy,
+                        Voice = !parse.GetValue(noVoice),
+                        Envelope = !parse.GetValue(noEnvelope),
+                        SegmentFrames = segmentSeconds is double sec ? Math.Max(1, (int)Math.Round(sec * speech.Value.Config.FrameRate)) : SpeechEncodeOptions.DefaultSegmentFrames,
+                    };
+                    SpeechVerbs.Encode(file, dest, speech, speechOptions, parse.GetValue(force), token);
                     return;
                 }
 

@@ -43,16 +43,15 @@ internal static class SpeechVerbs
     }
 
     /// <summary>Compressed audio (FLAC, Opus, MP3, ...): decoded through ffmpeg to 16 kHz mono, then encoded whole.</summary>
-    private static void EncodeDecodedAudio(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool voice, bool envelope, bool force, Stopwatch clock)
+    private static void EncodeDecodedAudio(string input, string output, Lazy<SpeechModel> model, SpeechEncodeOptions options, bool force, Stopwatch clock)
     {
         float[] pcm = AudioFiles.ReadMono(input, 16000);
         WarnIfNotSpeech(input, pcm);
 
         SpeechModel m = model.Value;
-        var options = new SpeechEncodeOptions { Levels = levels, TargetKbps = kbps, Policy = policy, Voice = voice, Envelope = envelope };
         SpeechEncodeResult result = default!;
         OutputFile.Write(output, force, s => result = SpeechCodec.Encode(m, pcm, 16000, s, options));
-        if (kbps is double target)
+        if (options.TargetKbps is double target)
         {
             WarnIfUnreachable(input, result, target);
         }
@@ -60,7 +59,8 @@ internal static class SpeechVerbs
         Console.Error.WriteLine($"{input} -> {output}: {pcm.Length / 16000.0:F2} s (decoded by ffmpeg), {result.Levels} levels, {result.Bytes} bytes, {result.Bytes * 8 / (pcm.Length / 16000.0) / 1000:F2} kbps, {clock.Elapsed.TotalSeconds:F2} s");
     }
 
-    public static void Encode(string input, string output, Lazy<SpeechModel> model, int? levels, double? kbps, TokenCodingPolicy policy, bool voice, bool envelope, bool force, CancellationToken token)
+    /// <summary>Encodes one audio file with <paramref name="options"/> (levels or a rate target, coding policy, voice and envelope choices, segment length).</summary>
+    public static void Encode(string input, string output, Lazy<SpeechModel> model, SpeechEncodeOptions options, bool force, CancellationToken token)
     {
         OutputFile.Check(output, force);
         var clock = Stopwatch.StartNew();
@@ -71,7 +71,7 @@ internal static class SpeechVerbs
 
         if (!AudioFiles.IsWav(input))
         {
-            EncodeDecodedAudio(input, output, model, levels, kbps, policy, voice, envelope, force, clock);
+            EncodeDecodedAudio(input, output, model, options, force, clock);
             return;
         }
 
@@ -85,21 +85,13 @@ internal static class SpeechVerbs
         SpeechModel m = model.Value;
         // The header records 8/16/24/32-bit sources; 64-bit float input is recorded as 32-bit.
         var source = new SpeechSource(reader.SampleRate, reader.FrameCount, Math.Min(reader.BitsPerSample, 32));
-        var options = new SpeechEncodeOptions
-        {
-            Levels = levels,
-            Policy = policy,
-            Voice = voice,
-            Envelope = envelope,
-        };
         double seconds = (double)reader.FrameCount / reader.SampleRate;
         int keptLevels;
         long bytes;
-        if (kbps is double target)
+        if (options.TargetKbps is double target)
         {
             // Every level once (tokens only: bounded by duration × 1 kB/s), then the most levels that fit; the WAV is
             // read again for each pass, so the samples are never held whole.
-            options = new SpeechEncodeOptions { Levels = levels, TargetKbps = target, Policy = policy, Voice = voice, Envelope = envelope };
             var fitted = new MemoryStream();
             SpeechEncodeResult r = SpeechCodec.EncodeAtRate(m, source, encoder =>
             {

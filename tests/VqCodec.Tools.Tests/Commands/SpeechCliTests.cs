@@ -110,6 +110,30 @@ public class SpeechCliTests
     }
 
     [Fact]
+    public void SegmentSetsTheSegmentLengthAndIsCheckedAsASpeechOption()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "talk.wav", Tone(2.5, 16000), 16000);
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "s1.vqc", "--levels", "2", "--segment", "1", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        (code, string info, _) = CliRunner.Run(dir, "info", "s1.vqc");
+        Assert.Equal(0, code);
+        Assert.Matches(@"voice: +3 of 3 segments", info);
+        (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "s5.vqc", "--levels", "2", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        Assert.True(new FileInfo(Path.Combine(dir, "s5.vqc")).Length < new FileInfo(Path.Combine(dir, "s1.vqc")).Length);
+
+        (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "s0.vqc", "--segment", "0", "--model", ModelFile.Value);
+        Assert.Equal(2, code);
+        Assert.Contains("--segment must lie within", err);
+        Assert.False(File.Exists(Path.Combine(dir, "s0.vqc")));
+        string image = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        (code, _, err) = CliRunner.Run(dir, "encode", image, "-o", "i.vqc", "--segment", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--segment is a speech option", err);
+    }
+
+    [Fact]
     public void KbpsTargetKeepsTheFileUnderTheRate()
     {
         string dir = CliRunner.TempDir();
