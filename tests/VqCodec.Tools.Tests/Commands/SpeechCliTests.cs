@@ -280,4 +280,26 @@ public class SpeechCliTests
         Assert.DoesNotContain("does not look like speech", err);
         Assert.Single(VqcProbe.ReadHeader(File.ReadAllBytes(Path.Combine(dir, "v.vqc"))).Header.Levels);
     }
+
+    [Fact]
+    public void BenchSpeechReportsViSqolBesideTheOtherMetrics()
+    {
+        string dir = CliRunner.TempDir();
+        string data = Path.Combine(dir, "set");
+        Directory.CreateDirectory(data);
+        WriteWav(data, "voice.wav", VqCodec.Fuzz.TinyModels.Voice(3.0), 16000);
+        string outDir = Path.Combine(dir, "out");
+        var (code, report, err) = CliRunner.Run(dir, "bench", "speech", data, "--codecs", "vqc", "--levels", "2", "--kbps", "3.2", "--model", ModelFile.Value, "-o", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("| ViSQOL |", report);
+        string[] lines = File.ReadAllLines(Path.Combine(outDir, "measurements.csv"));
+        int column = Array.IndexOf(lines[0].Split(','), "visqol_mos");
+        Assert.True(column > 0, lines[0]);
+        Assert.Equal(3, lines.Length);
+        foreach (string line in lines.Skip(1))
+        {
+            double mos = double.Parse(line.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(mos, 1, 5);
+        }
+    }
 }
