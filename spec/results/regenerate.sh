@@ -17,8 +17,8 @@ sox /tmp/vqc-babble.wav -n spectrogram -x 800 -y 257 -z 80 -t "vqc generate spee
   -o spec/results/tokens/generated-babble-seed1.png
 vqc bench tokens --kind image "$data/images/valid" --out spec/results/tokens-image
 vqc generate image -o spec/results/tokens-image/generated-texture-seed1.png --width 512 --height 384 --levels 4 --seed 1 --force
-vqc bench speech "$data/speech/valid" --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech
-vqc bench speech "$data/speech/valid_more" --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-valid-more
+vqc bench speech "$data/speech/valid" --codecs vqc,vqc-halfframe,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech
+vqc bench speech "$data/speech/valid_more" --codecs vqc,vqc-halfframe,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-valid-more
 vqc bench speech "$data/speech/valid" --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-targets
 vqc bench speech "$data/speech/valid_more" --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-valid-more-targets
 # Synthetic voices from espeak-ng (generated here, never committed), resampled to 16 kHz by ffmpeg.
@@ -29,7 +29,7 @@ for v in en+m3:40 en+f3:60 en-us+m1:30 en+f4:80; do
   ffmpeg -v error -y -i /tmp/vqc-espeak/raw.wav -ar 16000 -ac 1 "/tmp/vqc-espeak/espeak-${v%%:*}.wav"
 done
 rm /tmp/vqc-espeak/raw.wav
-vqc bench speech /tmp/vqc-espeak --codecs vqc,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-synthetic
+vqc bench speech /tmp/vqc-espeak --codecs vqc,vqc-halfframe,vqc-noenvelope,opus,codec2 --levels 1 2 4 6 --kbps 3.2 6 --out spec/results/speech-synthetic
 vqc bench speech /tmp/vqc-espeak --codecs vqc --levels 99 --kbps 3.2 --out spec/results/speech-synthetic-targets
 vqc bench quantizers --images "$data/images/valid" --out spec/results/quantizers
 dotnet build -c Release tests/VqCodec.Benchmarks >/dev/null

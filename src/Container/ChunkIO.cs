@@ -31,6 +31,9 @@ internal static class ChunkIO
     /// <summary>Minor version of speech files whose envelope corrections may apply after the synthesis (format 1.6).</summary>
     public const byte MinorEnvelopeAfterSynthesis = 6;
 
+    /// <summary>Minor version of speech files whose envelope corrections may come twice per token frame (format 1.7).</summary>
+    public const byte MinorEnvelopeHalfFrames = 7;
+
     public const int PreambleSize = 16;
 
     public static ReadOnlySpan<byte> Magic => [0x89, (byte)'V', (byte)'Q', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];

@@ -3,9 +3,9 @@ using VqCodec.Container.Coding;
 namespace VqCodec.Container;
 
 /// <summary>
-/// Spectral envelope corrections of one speech segment (formats 1.5 and 1.6, spec §4d): for every token frame, either nothing
-/// or a correction of each of <see cref="Bands"/> frequency bands in multiples of a step in quarter decibels, which the
-/// decoder applies to its output's spectrum. They carry what the tokens lose of the band energies over time. A reader
+/// Spectral envelope corrections of one speech segment (formats 1.5 to 1.7, spec §4d): for every token frame (or, format
+/// 1.7, every half token frame), either nothing or a correction of each of <see cref="Bands"/> frequency bands in multiples
+/// of a step in quarter decibels, which the decoder applies to its output's spectrum. They carry what the tokens lose of the band energies over time. A reader
 /// needs no model to walk or verify them.
 /// </summary>
 public sealed class SegmentEnvelope
@@ -39,7 +39,23 @@ public sealed class SegmentEnvelope
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A step, frame count or value out of range, or values that do not cover the frames.</exception>
     public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values, bool afterSynthesis)
+        : this(frames, stepQuarterDb, values, afterSynthesis, subFrames: 1)
     {
+    }
+
+    /// <summary>
+    /// Corrections of <paramref name="frames"/> token frames with <paramref name="subFrames"/> corrections each (1, or 2 for
+    /// format 1.7's half-frame corrections, which need <paramref name="afterSynthesis"/>): <paramref name="values"/> holds
+    /// frames × subFrames rows of <see cref="Bands"/> values in steps, in time order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A step, frame count, sub-frame count or value out of range, or values that do not cover the frames.</exception>
+    public SegmentEnvelope(int frames, int stepQuarterDb, ReadOnlySpan<sbyte> values, bool afterSynthesis, int subFrames)
+    {
+        if (subFrames is < 1 or > MaxSubFrames || (subFrames > 1 && !afterSynthesis))
+        {
+            throw new ArgumentOutOfRangeException(nameof(subFrames), subFrames, $"1..{MaxSubFrames} corrections per frame, more than one only after the synthesis");
+        }
+
         if (frames is < 1 or > VqcLimits.MaxSegmentLength)
         {
             throw new ArgumentOutOfRangeException(nameof(frames), frames, $"a segment holds 1..{VqcLimits.MaxSegmentLength} frames");
@@ -50,9 +66,9 @@ public sealed class SegmentEnvelope
             throw new ArgumentOutOfRangeException(nameof(stepQuarterDb), stepQuarterDb, $"the step must lie within {MinStep}..{MaxStep} quarter decibels");
         }
 
-        if (values.Length != frames * Bands)
+        if (values.Length != frames * subFrames * Bands)
         {
-            throw new ArgumentOutOfRangeException(nameof(values), values.Length, $"{frames} frames need {frames * Bands} values");
+            throw new ArgumentOutOfRangeException(nameof(values), values.Length, $"{frames} frames need {frames * subFrames * Bands} values");
         }
 
         foreach (sbyte v in values)
@@ -66,8 +82,21 @@ public sealed class SegmentEnvelope
         Frames = frames;
         StepQuarterDb = stepQuarterDb;
         AfterSynthesis = afterSynthesis;
+        SubFrames = subFrames;
         _values = values.ToArray();
     }
+
+    /// <summary>Most corrections per token frame (format 1.7: two, one per 10 ms half at 50 token frames per second).</summary>
+    public const int MaxSubFrames = 2;
+
+    /// <summary>Bit of the step byte that marks format 1.7's two corrections per token frame (with <see cref="AfterSynthesisFlag"/>).</summary>
+    public const byte SubFramesFlag = 0x40;
+
+    /// <summary>Corrections per token frame: 1, or 2 (format 1.7) for one per half frame.</summary>
+    public int SubFrames { get; }
+
+    /// <summary>Correction rows: <see cref="Frames"/> × <see cref="SubFrames"/>.</summary>
+    public int CorrectionFrames => Frames * SubFrames;
 
     /// <summary>Bit of the step byte that marks format 1.6 corrections (applied after the synthesis).</summary>
     public const byte AfterSynthesisFlag = 0x80;
@@ -81,10 +110,10 @@ public sealed class SegmentEnvelope
     /// <summary>True for format 1.6 corrections, which apply to the decoder's synthesised output (spec §4d).</summary>
     public bool AfterSynthesis { get; }
 
-    /// <summary>The corrections of <paramref name="frame"/>, one per band, in steps.</summary>
+    /// <summary>The corrections of correction row <paramref name="frame"/> (token frame frame / <see cref="SubFrames"/>), one per band, in steps.</summary>
     public ReadOnlySpan<sbyte> Frame(int frame) => _values.AsSpan(frame * Bands, Bands);
 
-    /// <summary>The correction of <paramref name="band"/> in <paramref name="frame"/> in decibels.</summary>
+    /// <summary>The correction of <paramref name="band"/> in correction row <paramref name="frame"/> in decibels.</summary>
     public double Decibels(int frame, int band) => _values[(frame * Bands) + band] * StepQuarterDb / 4.0;
 
     /// <summary>The serialized block: the step byte (with <see cref="AfterSynthesisFlag"/> for format 1.6), then the range-coded corrections (§4d).</summary>
@@ -94,7 +123,7 @@ public sealed class SegmentEnvelope
         var contexts = new Contexts();
         var previous = new sbyte[Bands];
         bool previousActive = false;
-        for (int f = 0; f < Frames; f++)
+        for (int f = 0; f < CorrectionFrames; f++)
         {
             ReadOnlySpan<sbyte> row = Frame(f);
             bool active = row.ContainsAnyExcept((sbyte)0);
@@ -135,7 +164,7 @@ public sealed class SegmentEnvelope
 
         byte[] coded = coder.Finish();
         var block = new byte[1 + coded.Length];
-        block[0] = (byte)(StepQuarterDb | (AfterSynthesis ? AfterSynthesisFlag : 0));
+        block[0] = (byte)(StepQuarterDb | (AfterSynthesis ? AfterSynthesisFlag : 0) | (SubFrames > 1 ? SubFramesFlag : 0));
         coded.CopyTo(block, 1);
         return block;
     }
@@ -144,24 +173,35 @@ public sealed class SegmentEnvelope
     /// <exception cref="VqcFormatException">The block is malformed.</exception>
     public static SegmentEnvelope Parse(ReadOnlySpan<byte> block, int frames, long offset)
     {
-        if (block.Length < 6 || block.Length > MaxBlockBytes(frames))
+        if (block.Length < 6 || block.Length > MaxBlockBytes(frames * MaxSubFrames))
         {
-            throw new VqcFormatException($"envelope block of {block.Length} bytes is outside 6..{MaxBlockBytes(frames)} for {frames} frames", offset);
+            throw new VqcFormatException($"envelope block of {block.Length} bytes is outside 6..{MaxBlockBytes(frames * MaxSubFrames)} for {frames} frames", offset);
         }
 
-        int step = block[0] & ~AfterSynthesisFlag;
+        int step = block[0] & ~(AfterSynthesisFlag | SubFramesFlag);
         bool afterSynthesis = (block[0] & AfterSynthesisFlag) != 0;
+        int subFrames = (block[0] & SubFramesFlag) != 0 ? 2 : 1;
         if (step is < MinStep or > MaxStep)
         {
             throw new VqcFormatException($"envelope step {step} is outside {MinStep}..{MaxStep} quarter decibels", offset);
         }
 
+        if (subFrames > 1 && !afterSynthesis)
+        {
+            throw new VqcFormatException("envelope block: half-frame corrections (format 1.7) are defined only after the synthesis", offset);
+        }
+
+        if (block.Length > MaxBlockBytes(frames * subFrames))
+        {
+            throw new VqcFormatException($"envelope block of {block.Length} bytes is over {MaxBlockBytes(frames * subFrames)} for {frames} frames", offset);
+        }
+
         var decoder = new BinaryRangeDecoder(block[1..].ToArray());
         var contexts = new Contexts();
-        var values = new sbyte[frames * Bands];
+        var values = new sbyte[frames * subFrames * Bands];
         var previous = new sbyte[Bands];
         bool previousActive = false;
-        for (int f = 0; f < frames; f++)
+        for (int f = 0; f < frames * subFrames; f++)
         {
             bool active = decoder.Decode(ref contexts.Active[previousActive ? 1 : 0]) == 1;
             Span<sbyte> row = values.AsSpan(f * Bands, Bands);
@@ -199,11 +239,12 @@ public sealed class SegmentEnvelope
             throw new VqcFormatException("envelope block: the data is truncated", offset + 1);
         }
 
-        return new SegmentEnvelope(frames, step, values, afterSynthesis);
+        return new SegmentEnvelope(frames, step, values, afterSynthesis, subFrames);
     }
 
     /// <summary>
-    /// The longest block of a segment of <paramref name="frames"/> frames (spec §4d): a frame codes at most
+    /// The longest block of <paramref name="frames"/> correction rows (spec §4d; a token frame holds one, or two in format
+    /// 1.7): a row codes at most
     /// 1 + 20 × 16 = 321 binary decisions of at most 7 bits each, plus the step byte and the coder's 5 closing bytes.
     /// </summary>
     public static int MaxBlockBytes(int frames) => 8 + (281 * frames);

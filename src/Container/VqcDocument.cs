@@ -142,7 +142,7 @@ public sealed class VqcDocument
     public long Write(Stream stream, VqcWriterOptions? options = null, bool leaveOpen = false)
     {
         options ??= new VqcWriterOptions();
-        var writer = new VqcWriter(stream, Header, new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = Restoration, SegmentVoices = Voices is not null, SegmentEnvelopes = Voices?.Any(v => v?.Envelope is not null) == true, EnvelopesAfterSynthesis = Voices?.Any(v => v?.Envelope?.AfterSynthesis == true) == true }, leaveOpen: true);
+        var writer = new VqcWriter(stream, Header, new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = Restoration, SegmentVoices = Voices is not null, SegmentEnvelopes = Voices?.Any(v => v?.Envelope is not null) == true, EnvelopesAfterSynthesis = Voices?.Any(v => v?.Envelope?.AfterSynthesis == true) == true, EnvelopeHalfFrames = Voices?.Any(v => v?.Envelope?.SubFrames > 1) == true }, leaveOpen: true);
         try
         {
             if (Metadata.Count > 0)

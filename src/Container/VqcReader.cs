@@ -410,7 +410,7 @@ public sealed class VqcReader : IDisposable, IAsyncDisposable
 
         // A voice block and an envelope block, each with its length (formats 1.4 and 1.5, §4c and §4d).
         int frames = header.TokensInSegment(0, _nextSegment);
-        cap += 4 + SegmentVoice.MaxBlockBytes(frames) + 4 + SegmentEnvelope.MaxBlockBytes(frames);
+        cap += 4 + SegmentVoice.MaxBlockBytes(frames) + 4 + SegmentEnvelope.MaxBlockBytes(frames * SegmentEnvelope.MaxSubFrames);
 
         byte[] p = r.ReadPayload(ChunkTypes.Segment, length, offset, (int)Math.Min(cap, VqcLimits.MaxChunkPayload), crc);
         long at = offset + ChunkHeader.Size;

@@ -203,6 +203,11 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("envelope corrections after the synthesis need VqcWriterOptions.EnvelopesAfterSynthesis");
         }
 
+        if (voice.Envelope is { SubFrames: > 1 } && !_options.EnvelopeHalfFrames)
+        {
+            throw new InvalidOperationException("half-frame envelope corrections need VqcWriterOptions.EnvelopeHalfFrames");
+        }
+
         _pendingVoice = voice.Serialize();
         _pendingEnvelope = voice.Envelope?.Serialize();
     }
@@ -479,7 +484,8 @@ public sealed class VqcWriter : IDisposable, IAsyncDisposable
             return;
         }
 
-        byte minor = _options.SegmentVoices && _options.SegmentEnvelopes && _options.EnvelopesAfterSynthesis && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelopeAfterSynthesis
+        byte minor = _options.SegmentVoices && _options.SegmentEnvelopes && _options.EnvelopesAfterSynthesis && _options.EnvelopeHalfFrames && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelopeHalfFrames
+            : _options.SegmentVoices && _options.SegmentEnvelopes && _options.EnvelopesAfterSynthesis && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelopeAfterSynthesis
             : _options.SegmentVoices && _options.SegmentEnvelopes && _header.SegmentLength > 0 ? ChunkIO.MinorEnvelope
             : _options.SegmentVoices && _header.SegmentLength > 0 ? ChunkIO.MinorVoice
             : _contextCoding ? (_header.SegmentLength > 0 ? ChunkIO.MinorContext : ChunkIO.MinorImageContext)

@@ -32,4 +32,10 @@ public sealed class VqcWriterOptions
     /// (<see cref="SegmentEnvelope.AfterSynthesis"/>; the file is marked format 1.6).
     /// </summary>
     public bool EnvelopesAfterSynthesis { get; init; }
+
+    /// <summary>
+    /// With <see cref="EnvelopesAfterSynthesis"/>: the corrections may come twice per token frame, one per 10 ms half
+    /// (<see cref="SegmentEnvelope.SubFrames"/> 2; the file is marked format 1.7).
+    /// </summary>
+    public bool EnvelopeHalfFrames { get; init; }
 }

@@ -104,7 +104,7 @@ public sealed class AsyncApiTests
             (VqcDocument doc, VqcWriterOptions options) = make();
             byte[] sync = TestData.Write(doc, options);
             var ms = new MemoryStream();
-            var withRestoration = new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = doc.Restoration, SegmentVoices = doc.Voices is not null, SegmentEnvelopes = doc.Voices?.Any(v => v?.Envelope is not null) == true, EnvelopesAfterSynthesis = doc.Voices?.Any(v => v?.Envelope?.AfterSynthesis == true) == true };
+            var withRestoration = new VqcWriterOptions { Policy = options.Policy, Priors = options.Priors, Restoration = doc.Restoration, SegmentVoices = doc.Voices is not null, SegmentEnvelopes = doc.Voices?.Any(v => v?.Envelope is not null) == true, EnvelopesAfterSynthesis = doc.Voices?.Any(v => v?.Envelope?.AfterSynthesis == true) == true, EnvelopeHalfFrames = doc.Voices?.Any(v => v?.Envelope?.SubFrames > 1) == true };
             await using (var writer = new VqcWriter(ms, doc.Header, withRestoration, leaveOpen: true))
             {
                 if (doc.Metadata.Count > 0)

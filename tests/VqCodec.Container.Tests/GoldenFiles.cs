@@ -98,6 +98,13 @@ internal static class GoldenFiles
             (frame, band) => frame is 0 or 4 ? 0 : ((band - 10) / 3) - frame + 5,
             [(7, 2, -SegmentEnvelope.MaxValue)],
             [0, 110, 111, 111, 0, 0, 130, 131, 131, 0], afterSynthesis: true, seed: 84)),
+
+        // Format 1.7: the same layout, segment 0's corrections after the synthesis in two rows per token frame (every
+        // 10 ms; the step byte's bit 6), rows 0, 1, 8 and 19 inactive.
+        ("speech-envelope-half.vqc", () => EnvelopeSpeech(
+            (row, band) => row is 0 or 1 or 8 or 19 ? 0 : ((band - 9) / 3) + (row % 5) - 2,
+            [(11, 17, SegmentEnvelope.MaxValue), (12, 1, -SegmentEnvelope.MaxValue)],
+            [0, 105, 106, 108, 110, 0, 140, 139, 0, 0], afterSynthesis: true, seed: 85, subFrames: 2)),
         ("image-context.vqc", () =>
         {
             // Format 1.3: an image's three token levels in one TSEG chunk coded with a grid context prior (mode 5, spec §4, §5b).
@@ -108,11 +115,11 @@ internal static class GoldenFiles
     ];
 
     /// <summary>A three-segment speech document (10-frame segments) whose first segment carries envelope corrections.</summary>
-    private static (VqcDocument, VqcWriterOptions) EnvelopeSpeech(Func<int, int, int> value, (int Frame, int Band, int Value)[] extremes, byte[] pitch, bool afterSynthesis, ulong seed)
+    private static (VqcDocument, VqcWriterOptions) EnvelopeSpeech(Func<int, int, int> value, (int Frame, int Band, int Value)[] extremes, byte[] pitch, bool afterSynthesis, ulong seed, int subFrames = 1)
     {
         TokenPriors priors = ContextPriors;
         VqcHeader h = TestData.Speech(23 * 320, 23, 10, 3, 64, priors.Hash);
-        var values = new sbyte[10 * SegmentEnvelope.Bands];
+        var values = new sbyte[10 * subFrames * SegmentEnvelope.Bands];
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = (sbyte)Math.Clamp(value(i / SegmentEnvelope.Bands, i % SegmentEnvelope.Bands), -SegmentEnvelope.MaxValue, SegmentEnvelope.MaxValue);
@@ -125,7 +132,7 @@ internal static class GoldenFiles
 
         SegmentVoice?[] voices =
         [
-            new SegmentVoice(pitch, 0) { Envelope = new SegmentEnvelope(10, 12, values, afterSynthesis) },
+            new SegmentVoice(pitch, 0) { Envelope = new SegmentEnvelope(10, 12, values, afterSynthesis, subFrames) },
             new SegmentVoice([100, 102, 104, 112, 96, 96, 1, 255, 247, 0], afterSynthesis ? 0 : -5),
             null,
         ];

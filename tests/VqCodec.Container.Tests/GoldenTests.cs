@@ -109,6 +109,26 @@ public class GoldenTests
         Assert.Equal(5, TestData.Write(older, new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })[9]);
     }
 
+    [Fact]
+    public void TheHalfFrameEnvelopeGoldenFileIsFormat17()
+    {
+        (VqcDocument doc, SegmentEnvelope envelope) = ReadEnvelopeGolden("speech-envelope-half.vqc", 7, afterSynthesis: true);
+        Assert.Equal((2, 20), (envelope.SubFrames, envelope.CorrectionFrames));
+        Assert.Equal(SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(11, 17));
+        Assert.Equal(-SegmentEnvelope.MaxValue * 3.0, envelope.Decibels(12, 1));
+        Assert.All(envelope.Frame(19).ToArray(), v => Assert.Equal(0, v));
+
+        // Rewritten with two levels it stays format 1.7 with the same rows; the 1.6 golden file stays 1.6.
+        byte[] two = TestData.Write(doc.Truncate(2), new VqcWriterOptions { Priors = GoldenFiles.ContextPriors });
+        Assert.Equal(7, two[9]);
+        SegmentEnvelope back = VqcDocument.Read(new MemoryStream(two), GoldenFiles.Resolve).Voices![0]!.Envelope!;
+        Assert.Equal(2, back.SubFrames);
+        Assert.Equal(envelope.Frame(12).ToArray(), back.Frame(12).ToArray());
+        VqcDocument older = VqcDocument.Read(new MemoryStream(GoldenFiles.Load("speech-envelope-after.vqc")), GoldenFiles.Resolve);
+        Assert.Equal(1, older.Voices![0]!.Envelope!.SubFrames);
+        Assert.Equal(6, TestData.Write(older, new VqcWriterOptions { Priors = GoldenFiles.ContextPriors })[9]);
+    }
+
     /// <summary>
     /// Reads an envelope golden file (three segments: voice with corrections, voice alone, neither) and checks what both
     /// share: the minor version, the TSEG flags, the first segment's corrections (step 3 dB, where they apply), none in

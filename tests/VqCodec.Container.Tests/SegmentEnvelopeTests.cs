@@ -48,6 +48,53 @@ public class SegmentEnvelopeTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void HalfFrameCorrectionsRoundTrip(int seed)
+    {
+        // Format 1.7: two rows per token frame, flagged by bit 6 of the step byte beside bit 7 (after the synthesis).
+        var rng = new Random(seed);
+        int frames = rng.Next(1, 300);
+        sbyte[] values = RandomValues(rng, 2 * frames);
+        var envelope = new SegmentEnvelope(frames, 12, values, afterSynthesis: true, subFrames: 2);
+        Assert.Equal(2 * frames, envelope.CorrectionFrames);
+        byte[] block = envelope.Serialize();
+        Assert.Equal(0x80 | 0x40 | 12, block[0]);
+        Assert.InRange(block.Length, 6, SegmentEnvelope.MaxBlockBytes(2 * frames));
+        SegmentEnvelope back = SegmentEnvelope.Parse(block, frames, 0);
+        Assert.Equal((frames, 2, true), (back.Frames, back.SubFrames, back.AfterSynthesis));
+        for (int f = 0; f < 2 * frames; f++)
+        {
+            Assert.Equal(envelope.Frame(f).ToArray(), back.Frame(f).ToArray());
+        }
+
+        // The same values as one row per frame of twice the frames code to the same bits after the step byte.
+        Assert.Equal(new SegmentEnvelope(2 * frames, 12, values, afterSynthesis: true).Serialize()[1..], block[1..]);
+    }
+
+    [Fact]
+    public void HalfFrameMisuseIsRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentEnvelope(1, 12, new sbyte[2 * SegmentEnvelope.Bands], afterSynthesis: false, subFrames: 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentEnvelope(1, 12, new sbyte[3 * SegmentEnvelope.Bands], afterSynthesis: true, subFrames: 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentEnvelope(2, 12, new sbyte[2 * SegmentEnvelope.Bands], afterSynthesis: true, subFrames: 2));
+
+        // A block whose rows run out before twice the frames is a format error, as is one longer than twice the frames allow.
+        byte[] oneRow = new SegmentEnvelope(12, 12, RandomValues(new Random(3), 12), afterSynthesis: true).Serialize();
+        oneRow[0] |= SegmentEnvelope.SubFramesFlag;
+        Assert.Throws<VqcFormatException>(() => SegmentEnvelope.Parse(oneRow, 12, 0));
+        var tooLong = new byte[SegmentEnvelope.MaxBlockBytes(2) + 1];
+        tooLong[0] = 0x80 | 0x40 | 12;
+        Assert.Throws<VqcFormatException>(() => SegmentEnvelope.Parse(tooLong, 1, 0));
+
+        // The writer takes half-frame rows only when asked to (the file is then format 1.7).
+        VqcHeader speech = TestData.Speech(20 * 320, 20, 10, 2, 64);
+        var half = new SegmentEnvelope(10, 12, new sbyte[20 * SegmentEnvelope.Bands], afterSynthesis: true, subFrames: 2);
+        using var ms16 = new MemoryStream();
+        using var writer16 = new VqcWriter(ms16, speech, new VqcWriterOptions { SegmentVoices = true, SegmentEnvelopes = true, EnvelopesAfterSynthesis = true }, leaveOpen: true);
+        Assert.Throws<InvalidOperationException>(() => writer16.WriteSegmentVoice(0, new SegmentVoice(new byte[10], 0) { Envelope = half }));
+    }
+
     [Fact]
     public void TheWorstCaseFitsTheBlockLimit()
     {

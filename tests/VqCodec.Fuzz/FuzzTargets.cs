@@ -98,7 +98,7 @@ public static class FuzzTargets
             case "speech":
             {
                 var seeds = new List<byte[]>();
-                foreach (SpeechEncodeOptions options in new[] { new SpeechEncodeOptions { Levels = 2 }, new SpeechEncodeOptions { SegmentFrames = 20 } })
+                foreach (SpeechEncodeOptions options in new[] { new SpeechEncodeOptions { Levels = 2 }, new SpeechEncodeOptions { SegmentFrames = 20 }, new SpeechEncodeOptions { Levels = 2, EnvelopeHalfFrames = true } })
                 {
                     var ms = new MemoryStream();
                     SpeechCodec.Encode(Speech.Value, TinyModels.Voice(1.3), 16000, ms, options);

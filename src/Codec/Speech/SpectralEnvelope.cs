@@ -141,16 +141,24 @@ internal static class SpectralEnvelope
         int frames = decibels.Count;
         var gains = new float[bins * stftFrames];
         var row = new double[SegmentEnvelope.Bands];
+        (long[] Position, double[]?[] Values)? points = decibels.Any(d => d is { Length: > SegmentEnvelope.Bands }) ? Points(decibels, tokenHop) : null;
         for (int t = 0; t < stftFrames; t++)
         {
             Array.Clear(row);
-            long offset = firstCentre + ((long)t * stftHop) - (tokenHop / 2);   // from token frame 0's centre
-            long j0 = Math.Clamp((long)Math.Floor(offset / (double)tokenHop), -1, frames);
-            double alpha = Math.Clamp((offset - (j0 * tokenHop)) / (double)tokenHop, 0, 1);
-            Add(row, decibels[(int)Math.Clamp(j0, 0, frames - 1)], 1 - alpha);
-            if (alpha > 0)
+            if (points is { } p)
             {
-                Add(row, decibels[(int)Math.Clamp(j0 + 1, 0, frames - 1)], alpha);
+                InterpolatePoints(row, p.Position, p.Values, firstCentre + ((long)t * stftHop));
+            }
+            else
+            {
+                long offset = firstCentre + ((long)t * stftHop) - (tokenHop / 2);   // from token frame 0's centre
+                long j0 = Math.Clamp((long)Math.Floor(offset / (double)tokenHop), -1, frames);
+                double alpha = Math.Clamp((offset - (j0 * tokenHop)) / (double)tokenHop, 0, 1);
+                Add(row, decibels[(int)Math.Clamp(j0, 0, frames - 1)], 1 - alpha);
+                if (alpha > 0)
+                {
+                    Add(row, decibels[(int)Math.Clamp(j0 + 1, 0, frames - 1)], alpha);
+                }
             }
 
             for (int k = 0; k < bins; k++)
@@ -164,11 +172,97 @@ internal static class SpectralEnvelope
         return gains;
     }
 
-    /// <summary>The corrections of <paramref name="frame"/> in dB per band, or null when it has none (every band 0).</summary>
-    public static double[]? Decibels(SegmentEnvelope? envelope, int frame) =>
-        envelope is not null && envelope.Frame(frame).ContainsAnyExcept((sbyte)0)
-            ? [.. Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => envelope.Decibels(frame, b))]
-            : null;
+    /// <summary>
+    /// Format 1.7 (a window with half-frame corrections): every token frame's correction points, in time order. A frame
+    /// with two rows has one at each half's centre (j·tokenHop + tokenHop/4 and + 3·tokenHop/4), a frame with one row or
+    /// none (null: 0 dB) one at its centre.
+    /// </summary>
+    private static (long[] Position, double[]?[] Values) Points(IReadOnlyList<double[]?> decibels, int tokenHop)
+    {
+        var position = new List<long>();
+        var values = new List<double[]?>();
+        for (int j = 0; j < decibels.Count; j++)
+        {
+            long start = (long)j * tokenHop;
+            if (decibels[j] is { Length: > SegmentEnvelope.Bands } both)
+            {
+                position.Add(start + (tokenHop / 4));
+                values.Add(both[..SegmentEnvelope.Bands]);
+                position.Add(start + (3 * tokenHop / 4));
+                values.Add(both[SegmentEnvelope.Bands..]);
+            }
+            else
+            {
+                position.Add(start + (tokenHop / 2));
+                values.Add(decibels[j]);
+            }
+        }
+
+        return ([.. position], [.. values]);
+    }
+
+    /// <summary>Adds to <paramref name="row"/> the corrections at sample <paramref name="at"/>: linear between the points around it, the first or last point's beyond them.</summary>
+    private static void InterpolatePoints(double[] row, long[] position, double[]?[] values, long at)
+    {
+        int i = Array.BinarySearch(position, at);
+        if (i < 0)
+        {
+            i = ~i - 1;   // the last point before it (−1 when none is)
+        }
+
+        if (i < 0)
+        {
+            Add(row, values[0], 1);
+        }
+        else if (i >= position.Length - 1)
+        {
+            Add(row, values[^1], 1);
+        }
+        else
+        {
+            double alpha = (at - position[i]) / (double)(position[i + 1] - position[i]);
+            Add(row, values[i], 1 - alpha);
+            if (alpha > 0)
+            {
+                Add(row, values[i + 1], alpha);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The corrections of token frame <paramref name="frame"/> in dB per band (one row, or two rows one after the other for
+    /// format 1.7's half-frame corrections), or null when it has none (every band 0).
+    /// </summary>
+    public static double[]? Decibels(SegmentEnvelope? envelope, int frame)
+    {
+        if (envelope is null)
+        {
+            return null;
+        }
+
+        int rows = envelope.SubFrames;
+        bool any = false;
+        for (int r = 0; r < rows; r++)
+        {
+            any |= envelope.Frame((frame * rows) + r).ContainsAnyExcept((sbyte)0);
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        var result = new double[rows * SegmentEnvelope.Bands];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int b = 0; b < SegmentEnvelope.Bands; b++)
+            {
+                result[(r * SegmentEnvelope.Bands) + b] = envelope.Decibels((frame * rows) + r, b);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// The corrections of one token frame in steps of <paramref name="stepDb"/>: the input's band energy over the output's

@@ -77,6 +77,13 @@ public sealed class SpeechEncodeOptions
     /// </summary>
     public bool Envelope { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="Envelope"/>: send the corrections every 10 ms (two per token frame, format 1.7) instead of every
+    /// 20 ms, for about twice their rate (<c>spec/design.md</c>, "Half-frame corrections"). Default false; with
+    /// <see cref="TargetKbps"/> the rate control chooses them itself when the target is high enough.
+    /// </summary>
+    public bool EnvelopeHalfFrames { get; init; }
+
     /// <summary>Step of the envelope corrections in quarter decibels (3 dB: design.md weighs 1, 2, 3 and 6 dB).</summary>
     internal int EnvelopeStepQuarterDb { get; init; } = 12;
 
@@ -89,16 +96,20 @@ public sealed class SpeechEncodeOptions
     /// <summary>These options with another envelope step (quarter dB).</summary>
     internal SpeechEncodeOptions WithEnvelopeStep(int stepQuarterDb) => Copy(Levels, TargetKbps, Policy, MeasureVoiceGain, envelopeStep: stepQuarterDb);
 
+    /// <summary>These options with or without half-frame corrections.</summary>
+    internal SpeechEncodeOptions WithHalfFrames(bool halfFrames) => Copy(Levels, TargetKbps, Policy, MeasureVoiceGain, halfFrames: halfFrames);
+
     /// <summary>These options without envelope corrections, at a fixed level count and no rate target.</summary>
     internal SpeechEncodeOptions WithoutEnvelope(int levels) => Copy(levels, null, Policy, MeasureVoiceGain, envelope: false);
 
     /// <summary>The first pass of a rate search: every level, stored packed, voice gains not measured.</summary>
     internal SpeechEncodeOptions ForRateSearch() => Copy(Levels, TargetKbps, TokenCodingPolicy.Packed, measureVoiceGain: false);
 
-    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain, bool? envelope = null, int? envelopeStep = null) => new()
+    private SpeechEncodeOptions Copy(int? levels, double? targetKbps, TokenCodingPolicy policy, bool measureVoiceGain, bool? envelope = null, int? envelopeStep = null, bool? halfFrames = null) => new()
     {
         Voice = Voice,
         Envelope = envelope ?? Envelope,
+        EnvelopeHalfFrames = halfFrames ?? EnvelopeHalfFrames,
         EnvelopeStepQuarterDb = envelopeStep ?? EnvelopeStepQuarterDb,
         MeasureVoiceGain = measureVoiceGain,
         Levels = levels,

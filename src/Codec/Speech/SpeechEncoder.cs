@@ -38,7 +38,8 @@ public sealed class SpeechEncoder : IDisposable
     private readonly List<double> _energyOut = [];
     private readonly HarmonicSynthesizer? _harmonics;
     private readonly int _envelopeStep;                    // quarter dB of the envelope corrections (format 1.6); 0 = none
-    private readonly List<sbyte[]> _envelope = [];         // per frame, with _pitch
+    private readonly int _envelopeRows;                    // corrections per token frame: 1, or 2 (format 1.7)
+    private readonly List<sbyte[]> _envelope = [];         // per frame (_envelopeRows × bands), with _pitch
     private double _loudest;                               // loudest token frame so far (energy around its centre)
 
     /// <summary>Creates an encoder writing to <paramref name="output"/>. No bytes are written before the first <see cref="Write"/> or <see cref="Complete"/>.</summary>
@@ -109,7 +110,8 @@ public sealed class SpeechEncoder : IDisposable
         _measureGain = options.MeasureVoiceGain;
         _harmonics = _voice ? new HarmonicSynthesizer(config) : null;
         _envelopeStep = _voice && options.Envelope ? options.EnvelopeStepQuarterDb : 0;
-        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice, SegmentEnvelopes = _envelopeStep > 0, EnvelopesAfterSynthesis = _envelopeStep > 0 }, leaveOpen);
+        _envelopeRows = _envelopeStep > 0 && options.EnvelopeHalfFrames ? 2 : 1;
+        _writer = new VqcWriter(output, Header, new VqcWriterOptions { Policy = options.Policy, Priors = model.Priors, SegmentVoices = _voice, SegmentEnvelopes = _envelopeStep > 0, EnvelopesAfterSynthesis = _envelopeStep > 0, EnvelopeHalfFrames = _envelopeRows > 1 }, leaveOpen);
         Metadata = options.Metadata is { Count: > 0 } m ? m : null;
     }
 
@@ -289,7 +291,7 @@ public sealed class SpeechEncoder : IDisposable
             _energyOut.AddRange(new double[count]);
             for (int j = 0; j < count && _envelopeStep > 0; j++)
             {
-                _envelope.Add(new sbyte[SegmentEnvelope.Bands]);
+                _envelope.Add(new sbyte[_envelopeRows * SegmentEnvelope.Bands]);
             }
 
             return;
@@ -329,19 +331,23 @@ public sealed class SpeechEncoder : IDisposable
         double binHz = (double)config.SampleRate / SpectralEnvelope.AfterSynthesisSize, stepDb = _envelopeStep / 4.0;
         (float[] mx, int bins, int stftFrames) = SpectralEnvelope.Magnitude(input, SpectralEnvelope.AfterSynthesisSize, SpectralEnvelope.AfterSynthesisHop);
         (float[] my, _, _) = SpectralEnvelope.Magnitude(output, SpectralEnvelope.AfterSynthesisSize, SpectralEnvelope.AfterSynthesisHop);
-        int per = config.Hop / SpectralEnvelope.AfterSynthesisHop;
-        double[][] ein = SpectralEnvelope.FrameEnergies(mx, bins, stftFrames, count, binHz, per);
-        double[][] eout = SpectralEnvelope.FrameEnergies(my, bins, stftFrames, count, binHz, per);
+        int rows = _envelopeRows, per = config.Hop / SpectralEnvelope.AfterSynthesisHop / rows;
+        double[][] ein = SpectralEnvelope.FrameEnergies(mx, bins, stftFrames, count * rows, binHz, per);
+        double[][] eout = SpectralEnvelope.FrameEnergies(my, bins, stftFrames, count * rows, binHz, per);
         for (int j = 0; j < count; j++)
         {
-            if (energy[j] < _loudest * EnvelopeGate)
+            var values = new sbyte[rows * SegmentEnvelope.Bands];
+            if (energy[j] >= _loudest * EnvelopeGate)
             {
-                _envelope.Add(new sbyte[SegmentEnvelope.Bands]);
-                continue;
+                for (int r = 0; r < rows; r++)
+                {
+                    int row = (j * rows) + r;
+                    double floor = Math.Max(ein[row].Sum() * EnvelopeFloor, 1e-12);
+                    SpectralEnvelope.Corrections(ein[row], eout[row], stepDb, floor).CopyTo(values, r * SegmentEnvelope.Bands);
+                }
             }
 
-            double floor = Math.Max(ein[j].Sum() * EnvelopeFloor, 1e-12);
-            _envelope.Add(SpectralEnvelope.Corrections(ein[j], eout[j], stepDb, floor));
+            _envelope.Add(values);
         }
     }
 
@@ -382,13 +388,14 @@ public sealed class SpeechEncoder : IDisposable
                 SegmentEnvelope? envelope = null;
                 if (_envelopeStep > 0)
                 {
-                    var values = new sbyte[count * SegmentEnvelope.Bands];
+                    int rowValues = _envelopeRows * SegmentEnvelope.Bands;
+                    var values = new sbyte[count * rowValues];
                     for (int j = 0; j < count; j++)
                     {
-                        _envelope[j].CopyTo(values, j * SegmentEnvelope.Bands);
+                        _envelope[j].CopyTo(values, j * rowValues);
                     }
 
-                    envelope = values.AsSpan().ContainsAnyExcept((sbyte)0) ? new SegmentEnvelope(count, _envelopeStep, values, afterSynthesis: true) : null;
+                    envelope = values.AsSpan().ContainsAnyExcept((sbyte)0) ? new SegmentEnvelope(count, _envelopeStep, values, afterSynthesis: true, _envelopeRows) : null;
                     _envelope.RemoveRange(0, count);
                 }
 

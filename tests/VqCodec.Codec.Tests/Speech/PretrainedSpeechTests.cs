@@ -122,6 +122,21 @@ public class PretrainedSpeechTests
         Assert.True(with.Bytes > without.Bytes);
     }
 
+    [Fact]
+    public void HalfFrameCorrectionsFollowTheBandEnergiesCloser()
+    {
+        // Format 1.7 (corrections every 10 ms) against 1.6 (every 20 ms) at the same level count: the band energies per
+        // 10 ms come closer to the input's, for more bytes; STOI does not fall.
+        SpeechModel model = SpeechModel.LoadPretrained();
+        float[] x = TinyModels.Voice(4.0);
+        (float[] y20, long bytes20) = RoundTrip(model, x, new SpeechEncodeOptions { Levels = 2 }, 6);
+        (float[] y10, long bytes10) = RoundTrip(model, x, new SpeechEncodeOptions { Levels = 2, EnvelopeHalfFrames = true }, 7);
+        double e20 = BandError(model, x, y20, half: true), e10 = BandError(model, x, y10, half: true);
+        Assert.True(e10 < 0.95 * e20, $"band energy error per 10 ms {e20:F2} -> {e10:F2} dB");
+        Assert.True(SpeechMetrics.Stoi(x, y10, 16000) >= SpeechMetrics.Stoi(x, y20, 16000) - 0.002);
+        Assert.True(bytes10 > bytes20);
+    }
+
     /// <summary>Encodes <paramref name="x"/> at 16 kHz, checks the file's minor version, and decodes it.</summary>
     private static (float[] Decoded, long Bytes) RoundTrip(SpeechModel model, float[] x, SpeechEncodeOptions options, int minor)
     {
@@ -133,12 +148,14 @@ public class PretrainedSpeechTests
     }
 
     /// <summary>Mean absolute difference in dB of the 20 envelope bands' energies per token frame, over frames within 30 dB of the loudest.</summary>
-    private static double BandError(SpeechModel model, float[] x, float[] y)
+    /// <remarks>With <paramref name="half"/>, per 10 ms on the 320-point STFT the format-1.6 and 1.7 corrections apply through.</remarks>
+    private static double BandError(SpeechModel model, float[] x, float[] y, bool half = false)
     {
-        double binHz = (double)model.Config.SampleRate / model.Config.StftSize;
-        int frames = x.Length / model.Config.Hop;
-        (float[] mx, int bins, int n) = SpectralEnvelope.Magnitude(model.Config, x);
-        (float[] my, _, _) = SpectralEnvelope.Magnitude(model.Config, y[..x.Length]);
+        int size = half ? SpectralEnvelope.AfterSynthesisSize : model.Config.StftSize, hop = half ? SpectralEnvelope.AfterSynthesisHop : model.Config.StftHop;
+        double binHz = (double)model.Config.SampleRate / size;
+        int frames = x.Length / (half ? model.Config.Hop / 2 : model.Config.Hop);
+        (float[] mx, int bins, int n) = SpectralEnvelope.Magnitude(x, size, hop);
+        (float[] my, _, _) = SpectralEnvelope.Magnitude(y[..x.Length], size, hop);
         double[][] ex = SpectralEnvelope.FrameEnergies(mx, bins, n, frames, binHz), ey = SpectralEnvelope.FrameEnergies(my, bins, n, frames, binHz);
         double loudest = ex.Max(e => e.Sum()), sum = 0;
         int count = 0;

@@ -133,4 +133,44 @@ public class SpectralEnvelopeTests
             Assert.True(Math.Abs(doubled[i] - (2 * signal[i])) < 1e-4, $"sample {i}: {doubled[i]} against {2 * signal[i]}");
         }
     }
+
+    [Fact]
+    public void HalfFrameCorrectionsInterpolateBetweenHalfFrameCentresAndDoNotDependOnWindows()
+    {
+        var rng = new Random(6);
+        const int hop = 320, frames = 12;
+        float[] signal = [.. Enumerable.Range(0, frames * hop).Select(i => (float)((0.3 * Math.Sin(i * 0.05)) + (0.1 * ((rng.NextDouble() * 2) - 1))))];
+
+        // Format 1.7 rows (two per frame), a frame without corrections, and one frame of a 20 ms segment in between.
+        double[]? Row(int j) => j switch
+        {
+            3 => null,
+            7 => [.. Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => 2.0)],
+            _ => [.. Enumerable.Range(0, 2 * SegmentEnvelope.Bands).Select(i => (double)((j + i) % 5) - 2)],
+        };
+        double[]?[] decibels = [.. Enumerable.Range(0, frames).Select(Row)];
+        float[] zeros = new float[320];
+        float[] whole = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, decibels, 0, hop, 16000);
+        const int split = 5;
+        float[] first = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal[..(split * hop)], signal[(split * hop)..((split * hop) + 320)], decibels, 0, hop, 16000);
+        float[] second = SpectralEnvelope.ApplyAfterSynthesis(signal[((split * hop) - 320)..(split * hop)], signal[(split * hop)..], zeros, decibels, split, hop, 16000);
+        float[] joined = [.. first, .. second];
+        for (int i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(whole[i] - joined[i]) < 1e-5, $"sample {i}: {whole[i]} against {joined[i]}");
+        }
+
+        // The gains: at a half's centre exactly its row; halfway between the two halves of a frame their mean; beyond the
+        // last point its value. STFT frame t (hop 80, first centre 0) lies on sample 80·t.
+        const int bins = 161, stftFrames = frames * 4;
+        float[] gains = SpectralEnvelope.BinGains(decibels, bins, stftFrames, 50, 0, 80, hop)!;
+        double Db(int bin, int t) => 20 * Math.Log10(gains[(bin * stftFrames) + t]);
+        int bin0 = 0;   // below the first band centre: band 0's value
+        Assert.Equal(Row(1)![0], Db(bin0, 5), 4);                                            // sample 400 = 320 + 80
+        Assert.Equal(Row(1)![SegmentEnvelope.Bands], Db(bin0, 7), 4);                         // sample 560 = 320 + 240
+        Assert.Equal(0.5 * (Row(1)![0] + Row(1)![SegmentEnvelope.Bands]), Db(bin0, 6), 4);  // sample 480, the frame centre
+        Assert.Equal(0.0, Db(bin0, 14), 4);                                                  // frame 3's centre (no corrections)
+        Assert.Equal(2.0, Db(bin0, 30), 4);                                                  // frame 7's centre (one row)
+        Assert.Equal(Row(11)![SegmentEnvelope.Bands], Db(bin0, stftFrames - 1), 4);           // beyond the last half
+    }
 }

@@ -92,11 +92,20 @@ public class SpeechCodecTests
         // The harmonic synthesis carries its phase from window to window, its gain gate depends on the frame alone and
         // the envelope corrections (format 1.6, after the synthesis) see the neighbouring windows' output, so where the
         // decode windows fall does not change the output.
+        AssertVoicedWindowsMatchWhole(new SpeechEncodeOptions(), 6);
+    }
+
+    [Fact]
+    public void WithHalfFrameCorrectionsWindowedDecodingMatchesDecodingEveryFrameAtOnce() =>
+        AssertVoicedWindowsMatchWhole(new SpeechEncodeOptions { EnvelopeHalfFrames = true }, 7);
+
+    private static void AssertVoicedWindowsMatchWhole(SpeechEncodeOptions options, int minor)
+    {
         float[] x = TinyModels.Voice(12.0);
         var ms = new MemoryStream();
-        SpeechCodec.Encode(Model, x, 16000, ms);
+        SpeechCodec.Encode(Model, x, 16000, ms, options);
         byte[] file = ms.ToArray();
-        Assert.Equal(6, file[9]);
+        Assert.Equal(minor, file[9]);
         (float[] y, _) = SpeechCodec.Decode(Model, new MemoryStream(file));
         VqcDocument doc = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors);
         Assert.NotNull(doc.Voices);
@@ -301,6 +310,31 @@ public class SpeechCodecTests
         r = SpeechCodec.Encode(Model, x, 16000, new MemoryStream(), new SpeechEncodeOptions { TargetKbps = target });
         Assert.Equal(1, r.Levels);
         Assert.True(r.Kbps <= target, $"{r.Kbps} kbps over {target}");
+    }
+
+    [Fact]
+    public void AtHighTargetsRateControlSendsHalfFrameCorrectionsWithTheMostLevelsThatFit()
+    {
+        float[] x = TinyModels.Voice(4.0);
+        double seconds = x.Length / 16000.0;
+        double Kbps(long bytes) => bytes * 8 / seconds / 1000;
+        long Size(int levels) => Encode(x, options: new SpeechEncodeOptions { Levels = levels, EnvelopeHalfFrames = true }).Length;
+        long two = Size(2), three = Size(3);
+        double target = Math.Max(SpeechCodec.HalfFrameMinKbps, (Kbps(two) + Kbps(three)) / 2);
+        var ms = new MemoryStream();
+        SpeechEncodeResult r = SpeechCodec.Encode(Model, x, 16000, ms, new SpeechEncodeOptions { TargetKbps = target });
+        Assert.True(r.Kbps <= target, $"{r.Kbps} kbps over {target}");
+        byte[] file = ms.ToArray();
+        Assert.Equal(7, file[9]);
+        VqcDocument doc = VqcDocument.Read(new MemoryStream(file), _ => Model.Priors);
+        Assert.Contains(doc.Voices!, v => v?.Envelope?.SubFrames == 2);
+        Assert.Equal(r.Levels, Enumerable.Range(1, Model.Config.Levels).Last(n => n == 1 || Kbps(Size(n)) <= target));
+
+        // Under the threshold: 20 ms corrections (format 1.6), as before.
+        double low = SpeechCodec.HalfFrameMinKbps - 0.1;
+        var lowFile = new MemoryStream();
+        SpeechCodec.Encode(Model, x, 16000, lowFile, new SpeechEncodeOptions { TargetKbps = low });
+        Assert.Equal(6, lowFile.ToArray()[9]);
     }
 
     [Fact]

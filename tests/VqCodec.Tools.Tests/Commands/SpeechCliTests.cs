@@ -134,6 +134,28 @@ public class SpeechCliTests
     }
 
     [Fact]
+    public void Envelope10msWritesHalfFrameCorrectionsAndIsCheckedAsASpeechOption()
+    {
+        string dir = CliRunner.TempDir();
+        string wav = WriteWav(dir, "talk.wav", VqCodec.Fuzz.TinyModels.Voice(2.5), 16000);
+        var (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "h.vqc", "--levels", "2", "--envelope-10ms", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+        byte[] half = File.ReadAllBytes(Path.Combine(dir, "h.vqc"));
+        Assert.Equal(7, half[9]);
+        (code, _, err) = CliRunner.Run(dir, "decode", "h.vqc", "-o", "h.wav", "--model", ModelFile.Value);
+        Assert.True(code == 0, err);
+
+        (code, _, err) = CliRunner.Run(dir, "encode", wav, "-o", "n.vqc", "--envelope-10ms", "--no-envelope", "--model", ModelFile.Value);
+        Assert.Equal(2, code);
+        Assert.Contains("--envelope-10ms is a speech option", err);
+        Assert.False(File.Exists(Path.Combine(dir, "n.vqc")));
+        string image = Path.Combine(CliRunner.RepositoryRoot, "samples", "sample.png");
+        (code, _, err) = CliRunner.Run(dir, "encode", image, "-o", "i.vqc", "--envelope-10ms");
+        Assert.Equal(2, code);
+        Assert.Contains("--envelope-10ms is a speech option", err);
+    }
+
+    [Fact]
     public void KbpsTargetKeepsTheFileUnderTheRate()
     {
         string dir = CliRunner.TempDir();
