@@ -114,16 +114,7 @@ public class SpectralEnvelopeTests
         float[] signal = [.. Enumerable.Range(0, frames * hop).Select(i => (float)((0.3 * Math.Sin(i * 0.07)) + (0.1 * ((rng.NextDouble() * 2) - 1))))];
         double[]?[] decibels = [.. Enumerable.Range(0, frames).Select(j => j % 3 == 1 ? null : Enumerable.Range(0, SegmentEnvelope.Bands).Select(b => (double)((j + b) % 7) - 3).ToArray())];
         float[] zeros = new float[320];
-        float[] whole = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, decibels, 0, hop, 16000);
-        const int split = 5;
-        float[] first = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal[..(split * hop)], signal[(split * hop)..((split * hop) + 320)], decibels, 0, hop, 16000);
-        float[] second = SpectralEnvelope.ApplyAfterSynthesis(signal[((split * hop) - 320)..(split * hop)], signal[(split * hop)..], zeros, decibels, split, hop, 16000);
-        float[] joined = [.. first, .. second];
-        Assert.Equal(whole.Length, joined.Length);
-        for (int i = 0; i < whole.Length; i++)
-        {
-            Assert.True(Math.Abs(whole[i] - joined[i]) < 1e-5, $"sample {i}: {whole[i]} against {joined[i]}");
-        }
+        AssertTwoWindowsMatchOne(signal, decibels, hop);
 
         // A constant +6 dB everywhere doubles the signal.
         double[] six = Enumerable.Repeat(20 * Math.Log10(2), SegmentEnvelope.Bands).ToArray();
@@ -149,16 +140,7 @@ public class SpectralEnvelopeTests
             _ => [.. Enumerable.Range(0, 2 * SegmentEnvelope.Bands).Select(i => (double)((j + i) % 5) - 2)],
         };
         double[]?[] decibels = [.. Enumerable.Range(0, frames).Select(Row)];
-        float[] zeros = new float[320];
-        float[] whole = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, decibels, 0, hop, 16000);
-        const int split = 5;
-        float[] first = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal[..(split * hop)], signal[(split * hop)..((split * hop) + 320)], decibels, 0, hop, 16000);
-        float[] second = SpectralEnvelope.ApplyAfterSynthesis(signal[((split * hop) - 320)..(split * hop)], signal[(split * hop)..], zeros, decibels, split, hop, 16000);
-        float[] joined = [.. first, .. second];
-        for (int i = 0; i < whole.Length; i++)
-        {
-            Assert.True(Math.Abs(whole[i] - joined[i]) < 1e-5, $"sample {i}: {whole[i]} against {joined[i]}");
-        }
+        AssertTwoWindowsMatchOne(signal, decibels, hop);
 
         // The gains: at a half's centre exactly its row; halfway between the two halves of a frame their mean; beyond the
         // last point its value. STFT frame t (hop 80, first centre 0) lies on sample 80·t.
@@ -172,5 +154,21 @@ public class SpectralEnvelopeTests
         Assert.Equal(0.0, Db(bin0, 14), 4);                                                  // frame 3's centre (no corrections)
         Assert.Equal(2.0, Db(bin0, 30), 4);                                                  // frame 7's centre (one row)
         Assert.Equal(Row(11)![SegmentEnvelope.Bands], Db(bin0, stftFrames - 1), 4);           // beyond the last half
+    }
+
+    /// <summary>Two windows split at frame 5, whose STFTs see the neighbouring output as context, give the output of one window over both.</summary>
+    private static void AssertTwoWindowsMatchOne(float[] signal, double[]?[] decibels, int hop)
+    {
+        float[] zeros = new float[320];
+        float[] whole = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal, zeros, decibels, 0, hop, 16000);
+        const int split = 5;
+        float[] first = SpectralEnvelope.ApplyAfterSynthesis(zeros, signal[..(split * hop)], signal[(split * hop)..((split * hop) + 320)], decibels, 0, hop, 16000);
+        float[] second = SpectralEnvelope.ApplyAfterSynthesis(signal[((split * hop) - 320)..(split * hop)], signal[(split * hop)..], zeros, decibels, split, hop, 16000);
+        float[] joined = [.. first, .. second];
+        Assert.Equal(whole.Length, joined.Length);
+        for (int i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(whole[i] - joined[i]) < 1e-5, $"sample {i}: {whole[i]} against {joined[i]}");
+        }
     }
 }
