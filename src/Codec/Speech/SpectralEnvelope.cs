@@ -112,7 +112,9 @@ internal static class SpectralEnvelope
     /// centres (flat beyond the first and last), and between token-frame centres (token frame j is centred on sample
     /// j·tokenHop + tokenHop/2; STFT frame t on sample firstCentre + t·stftHop; beyond the first and last token frames
     /// their values hold). With the model's STFT (firstCentre 0, hop tokenHop/2) an even STFT frame 2j lies halfway
-    /// between the centres of token frames j − 1 and j. Null when every frame is null.
+    /// between the centres of token frames j − 1 and j. Null when every frame is null. When some frame holds two rows
+    /// (format 1.7, 2 × <see cref="SegmentEnvelope.Bands"/> values) the interpolation runs between correction points
+    /// instead (<see cref="Points"/>): each half's centre for such frames, the frame centre for the others.
     /// </summary>
     public static float[]? BinGains(IReadOnlyList<double[]?> decibels, int bins, int stftFrames, double binHz, long firstCentre, int stftHop, int tokenHop)
     {
