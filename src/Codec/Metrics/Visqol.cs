@@ -64,6 +64,12 @@ public static class Visqol
     private const double FitX0 = -361.063949;
     private static readonly double FitScale = (float)1.245063;
 
+    /// <summary>The symmetric Hann window of the spectrogram (0.5 − 0.5·cos(2πi / (N − 1))).</summary>
+    private static readonly double[] AnalysisWindow = Fft.Hann(WindowSize);
+
+    /// <summary>The filter bank's coefficients, computed once (<see cref="FilterBank.Rms"/> keeps no state between calls).</summary>
+    private static readonly FilterBank Bank = new();
+
     private static readonly double[] NsimWindow =
     [
         0.0113033910173052, 0.0838251475442633, 0.0113033910173052,
@@ -137,9 +143,7 @@ public static class Visqol
     /// </summary>
     public static double[] BandRms(ReadOnlySpan<float> signal)
     {
-        double[] x = ToDouble(signal);
-        var bank = new FilterBank();
-        return bank.Rms(x);
+        return Bank.Rms(ToDouble(signal));
     }
 
     /// <summary>NSIM of two equally sized patches [bands][frames]: the per-band means of the similarity map and their mean.</summary>
@@ -416,11 +420,7 @@ public static class Visqol
         }
 
         int frames = 1 + ((x.Length - WindowSize) / Hop);
-        var window = new double[WindowSize];
-        for (int i = 0; i < WindowSize; i++)
-        {
-            window[i] = 0.5 - (0.5 * Math.Cos(2 * Math.PI * i / (WindowSize - 1)));
-        }
+        double[] window = AnalysisWindow;
 
         var data = new double[Bands][];
         for (int b = 0; b < Bands; b++)
@@ -429,7 +429,7 @@ public static class Visqol
         }
 
         // Every frame is filtered from rest, so frames are independent.
-        var bank = new FilterBank();
+        FilterBank bank = Bank;
         Parallel.For(0, frames, t =>
         {
             var frame = new double[WindowSize];

@@ -56,13 +56,7 @@ public static class SpeechCodec
 
         // Every level once (packed: only the tokens are needed; with the pitch, whose blocks count in the size, but
         // not the voice gains, raw bytes that do not change it), then the most levels whose whole file fits.
-        var all = new MemoryStream();
-        using (var encoder = new SpeechEncoder(model, all, source, options.ForRateSearch(), leaveOpen: true))
-        {
-            feed(encoder);
-            encoder.Complete();
-        }
-
+        MemoryStream all = EncodePass(model, source, feed, options.ForRateSearch());
         all.Position = 0;
         if (!options.Voice)
         {
@@ -83,13 +77,7 @@ public static class SpeechCodec
         double baseKbps = 0, coarseKbps = 0;
         while (true)
         {
-            var file = new MemoryStream();
-            using (var encoder = new SpeechEncoder(model, file, source, options.WithEnvelopeStep(step).WithLevels(levels), leaveOpen: true))
-            {
-                feed(encoder);
-                encoder.Complete();
-            }
-
+            MemoryStream file = EncodePass(model, source, feed, options.WithEnvelopeStep(step).WithLevels(levels));
             double kbps = file.Length * 8 / seconds / 1000;
             if (kbps <= target || (levels == 1 && !options.Envelope))
             {
@@ -128,13 +116,8 @@ public static class SpeechCodec
             // The corrections' rate at each step comes off the target for the tokens, and the level count falls: to the
             // most levels that fit with either step, with the base step when they fit with it. The coarse step's rate is
             // known only once tried; until then its level counts (CoarseStepLevels and below) are candidates.
-            all.Position = 0;
-            double tokens = FitRate(model, all, 1e9, seconds, options.Policy, Stream.Null, levels).Kbps;
-            int FittingLevels(double envelopeKbps)
-            {
-                all.Position = 0;
-                return FitRate(model, all, target - (envelopeKbps - tokens), seconds, options.Policy, Stream.Null).Levels;
-            }
+            double tokens = TokenKbps(model, all, seconds, options.Policy, levels);
+            int FittingLevels(double envelopeKbps) => LevelsThatFit(model, all, target - (envelopeKbps - tokens), seconds, options.Policy);
 
             int withBase = FittingLevels(baseKbps);
             int withCoarse = coarseKbps > 0 ? FittingLevels(coarseKbps) : Math.Min(CoarseStepLevels, levels - 1);
@@ -153,13 +136,7 @@ public static class SpeechCodec
         SpeechEncodeOptions half = options.WithHalfFrames(true);
         while (levels >= HalfFrameMinLevels)
         {
-            var file = new MemoryStream();
-            using (var encoder = new SpeechEncoder(model, file, source, half.WithLevels(levels), leaveOpen: true))
-            {
-                feed(encoder);
-                encoder.Complete();
-            }
-
+            MemoryStream file = EncodePass(model, source, feed, half.WithLevels(levels));
             double kbps = file.Length * 8 / seconds / 1000;
             if (kbps <= target)
             {
@@ -169,13 +146,35 @@ public static class SpeechCodec
             }
 
             // The corrections' measured rate comes off the target for the tokens.
-            all.Position = 0;
-            double tokens = FitRate(model, all, 1e9, seconds, options.Policy, Stream.Null, levels).Kbps;
-            all.Position = 0;
-            levels = Math.Min(FitRate(model, all, target - (kbps - tokens), seconds, options.Policy, Stream.Null).Levels, levels - 1);
+            double tokens = TokenKbps(model, all, seconds, options.Policy, levels);
+            levels = Math.Min(LevelsThatFit(model, all, target - (kbps - tokens), seconds, options.Policy), levels - 1);
         }
 
         return null;
+    }
+
+    /// <summary>One encoding pass of the source (<paramref name="feed"/>) into memory.</summary>
+    private static MemoryStream EncodePass(SpeechModel model, SpeechSource source, Action<SpeechEncoder> feed, SpeechEncodeOptions options)
+    {
+        var file = new MemoryStream();
+        using var encoder = new SpeechEncoder(model, file, source, options, leaveOpen: true);
+        feed(encoder);
+        encoder.Complete();
+        return file;
+    }
+
+    /// <summary>The rate (kbit/s) of a file holding only the first <paramref name="levels"/> levels of <paramref name="all"/>.</summary>
+    private static double TokenKbps(SpeechModel model, MemoryStream all, double seconds, TokenCodingPolicy policy, int levels)
+    {
+        all.Position = 0;
+        return FitRate(model, all, 1e9, seconds, policy, Stream.Null, levels).Kbps;
+    }
+
+    /// <summary>The most levels of <paramref name="all"/> whose file stays at or under <paramref name="kbps"/> (at least one).</summary>
+    private static int LevelsThatFit(SpeechModel model, MemoryStream all, double kbps, double seconds, TokenCodingPolicy policy)
+    {
+        all.Position = 0;
+        return FitRate(model, all, kbps, seconds, policy, Stream.Null).Levels;
     }
 
     /// <summary>
